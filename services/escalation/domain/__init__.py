@@ -1,0 +1,1 @@
+"""Pure escalation rules: facts and a Beijing date in, findings and ladder decisions out."""

@@ -1,0 +1,103 @@
+"""Applying ladder decisions: escalation rows, their history, and the events they cause (outbox)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.escalation.domain.findings import Finding
+from services.escalation.domain.ladder import Decision, Escalate, Open, Raise, Resolve, escalation_id, escalation_key
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import escalation_history, escalations
+from shared import subjects
+from shared.contracts import EscalationEscalated, EscalationFacts, EscalationRaised, EscalationResolved, Recipient
+from shared.contracts.base import Event
+
+EVENT_NAMESPACE = uuid.UUID("2d0c8a53-64c1-4f0e-8f7a-5b1e6c2d9a44")
+
+
+def _recipients(finding: Finding) -> list[dict[str, str]]:
+    return [Recipient(kind=a.kind, name=a.name, role=a.role).model_dump(mode="json") for a in finding.audience]
+
+
+async def open_records(session: AsyncSession, project_ids: list[str]) -> dict[str, list[Open]]:
+    rows = await session.execute(
+        select(escalations.c.project_id, escalations.c.escalation_key, escalations.c.occurrence, escalations.c.level)
+        .where(escalations.c.project_id.in_(project_ids), escalations.c.status == "open")
+    )
+    found: dict[str, list[Open]] = {}
+    for project_id, key, occurrence, level in rows:
+        found.setdefault(project_id, []).append(Open(key, occurrence, level))
+    return found
+
+
+class Recorder:
+    """Writes what the decisions of one transaction mean, and collects the events to publish."""
+
+    def __init__(self, session: AsyncSession, now: datetime, as_of: date) -> None:
+        self.session, self.now, self.as_of = session, now, as_of
+        self.events: list[tuple[Event, str]] = []
+
+    async def apply(self, project: dict[str, Any], policy: Policy, decision: Decision) -> None:
+        if isinstance(decision, Raise):
+            await self._raise(project, policy, decision.finding)
+        elif isinstance(decision, Escalate):
+            await self._escalate(project, decision.finding, decision.previous_level)
+        elif isinstance(decision, Resolve):
+            await self._resolve(project, decision.current)
+
+    async def _raise(self, project: dict[str, Any], policy: Policy, finding: Finding) -> None:
+        key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
+        earlier = await self.session.scalar(
+            select(func.count()).select_from(escalations).where(escalations.c.escalation_key == key, escalations.c.occurrence == finding.occurrence)
+        )
+        esc_id = escalation_id(project["project_id"], finding.rule_id, finding.subject, finding.occurrence, (earlier or 0) + 1)
+        await self.session.execute(insert(escalations).values(
+            escalation_id=str(esc_id), escalation_key=key, project_id=project["project_id"], county_code=project["county_code"],
+            rule_id=finding.rule_id, rule_version=finding.rule_version, policy_version=policy.policy_version,
+            subject=finding.subject, occurrence=finding.occurrence, sequence=(earlier or 0) + 1, status="open",
+            opened_at=self.now, cleared_at=None, **self._finding_columns(finding),
+        ))
+        await self._record(EscalationRaised, str(esc_id), project, finding, "raised")
+
+    async def _escalate(self, project: dict[str, Any], finding: Finding, previous_level: int) -> None:
+        key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
+        esc_id = await self.session.scalar(
+            update(escalations).where(escalations.c.escalation_key == key, escalations.c.status == "open")
+            .values(**self._finding_columns(finding)).returning(escalations.c.escalation_id)
+        )
+        await self._record(EscalationEscalated, esc_id, project, finding, "escalated", previous_level=previous_level)
+
+    async def _resolve(self, project: dict[str, Any], current: Open) -> None:
+        row = (await self.session.execute(
+            update(escalations).where(escalations.c.escalation_key == current.escalation_key, escalations.c.status == "open")
+            .values(status="cleared", cleared_at=self.now, updated_at=self.now).returning(escalations)
+        )).mappings().one()
+        finding = Finding(
+            rule_id=row["rule_id"], rule_version=row["rule_version"], subject=row["subject"], occurrence=row["occurrence"],
+            level=row["level"], level_name=row["level_name"], audience=(), evidence=row["evidence"], summary=f"已消除：{row['summary']}",
+        )
+        await self._record(EscalationResolved, row["escalation_id"], project, finding, "resolved", recipients=row["recipients"])
+
+    def _finding_columns(self, finding: Finding) -> dict[str, Any]:
+        return {"level": finding.level, "level_name": finding.level_name, "as_of": self.as_of, "evidence": dict(finding.evidence),
+                "recipients": _recipients(finding), "summary": finding.summary, "updated_at": self.now}
+
+    async def _record(self, kind: type[EscalationFacts], esc_id: str, project: dict[str, Any], finding: Finding, fact: str,
+                      recipients: list[dict[str, str]] | None = None, **extra: Any) -> None:
+        event_id = uuid.uuid5(EVENT_NAMESPACE, f"{esc_id}|{fact}|{finding.level}")
+        event = kind(
+            event_id=event_id, occurred_at=self.now, county_code=project["county_code"], correlation_id=project["correlation_id"],
+            escalation_id=uuid.UUID(esc_id), project_id=uuid.UUID(project["project_id"]), project_code=project.get("project_code"),
+            project_name=project.get("name"), subject=finding.subject, rule_id=finding.rule_id, rule_version=finding.rule_version,
+            level=finding.level, level_name=finding.level_name, as_of=self.as_of, evidence=dict(finding.evidence),
+            recipients=tuple(Recipient.model_validate(r) for r in (recipients if recipients is not None else _recipients(finding))),
+            summary=finding.summary, **extra,
+        )
+        await self.session.execute(insert(escalation_history).values(
+            escalation_id=esc_id, kind=fact, level=finding.level, as_of=self.as_of, event_id=str(event_id), recorded_at=self.now,
+        ))
+        self.events.append((event, subjects.escalation(project["county_code"], fact)))

@@ -1,0 +1,120 @@
+"""Use-cases: take tracker's changes into the projection and evaluate; sweep everything on a clock."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.escalation.domain.ladder import Decision
+from services.escalation.domain.policy import Policy
+from services.escalation.domain.rules import RULES, evaluate_all
+from services.escalation.projection import facts_of
+from services.escalation.reconcile import reconcile
+from services.escalation.records import Recorder, open_records
+from services.escalation.tables import outbox, processed_events, project_facts
+from shared.contracts import ProjectSnapshot, ProjectStateChanged
+from shared.persistence import add_to_outbox, already_processed, mark_processed
+
+PolicyFor = Callable[[str], Policy]
+RULE_IDS = tuple(rule.rule_id for rule in RULES)
+
+
+@dataclass
+class Evaluated:
+    project: dict[str, Any]
+    policy: Policy
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def evaluate(rows: Sequence[dict[str, Any]], open_by_project: dict[str, list], policy_for: PolicyFor, as_of: date) -> list[Evaluated]:
+    """Pure: every project's decisions as of one Beijing date."""
+    evaluated = []
+    for row in rows:
+        snapshot = ProjectSnapshot.model_validate(row["snapshot"])
+        policy = policy_for(row["county_code"])
+        findings = evaluate_all(facts_of(snapshot, row["county_code"]), policy, as_of)
+        project = {"project_id": row["project_id"], "county_code": row["county_code"], "project_code": snapshot.project_code,
+                   "name": snapshot.name, "correlation_id": row.get("correlation_id") or row["project_id"]}
+        decisions = reconcile(row["project_id"], open_by_project.get(row["project_id"], []), findings, RULE_IDS)
+        evaluated.append(Evaluated(project, policy, decisions))
+    return evaluated
+
+
+async def _evaluate_and_record(session: AsyncSession, rows: Sequence[dict[str, Any]], policy_for: PolicyFor, as_of: date, now: datetime) -> int:
+    open_by_project = await open_records(session, [r["project_id"] for r in rows])
+    recorder = Recorder(session, now, as_of)
+    for item in evaluate(rows, open_by_project, policy_for, as_of):
+        for decision in item.decisions:
+            await recorder.apply(item.project, item.policy, decision)
+    await add_to_outbox(session, outbox, recorder.events, now)
+    return len(recorder.events)
+
+
+async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], policy_for: PolicyFor, as_of: date, now: datetime) -> list[bool]:
+    """Project tracker's changes (newest version wins) and evaluate the projects they touched."""
+    async with sessions() as session, session.begin():
+        seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
+        fresh = {str(e.event_id): e for e in events if str(e.event_id) not in seen}
+        newest: dict[str, ProjectStateChanged] = {}
+        for event in fresh.values():
+            key = str(event.project_id)
+            if key not in newest or event.version > newest[key].version:
+                newest[key] = event
+        stored = dict((await session.execute(
+            select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(list(newest)))
+        )).all())
+        rows = []
+        for project_id, event in newest.items():
+            if stored.get(project_id, 0) >= event.version:
+                continue  # an older state arriving late: the projection already knows better
+            values = {"county_code": event.county_code, "version": event.version, "snapshot": event.snapshot.model_dump(mode="json"), "updated_at": now}
+            if project_id in stored:
+                await session.execute(update(project_facts).where(project_facts.c.project_id == project_id).values(**values))
+            else:
+                await session.execute(insert(project_facts).values(project_id=project_id, **values))
+            rows.append({"project_id": project_id, "correlation_id": event.correlation_id, **values})
+        await _evaluate_and_record(session, rows, policy_for, as_of, now)
+        await mark_processed(session, processed_events, list(fresh), now)
+    return [str(e.event_id) in fresh for e in events]
+
+
+@dataclass
+class SweepReport:
+    as_of: date
+    projects: int = 0
+    events: int = 0
+    planned: list[tuple[dict[str, Any], Decision]] = field(default_factory=list)
+
+
+async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date, now: datetime,
+                county_code: str | None = None, dry_run: bool = False, chunk: int = 1000,
+                lock: asyncio.Lock | None = None) -> SweepReport:
+    """Evaluate every project as of a date: land becomes idle with no event at all.
+
+    A dry run (the CLI's what-if) reports what would be raised, escalated or resolved and writes nothing.
+    `lock` is held per chunk, so the change handler of the same process interleaves with a long sweep
+    instead of racing it for the same escalation rows.
+    """
+    report = SweepReport(as_of)
+    after = ""
+    while True:
+        async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
+            query = select(project_facts).where(project_facts.c.project_id > after).order_by(project_facts.c.project_id).limit(chunk)
+            if county_code:
+                query = query.where(project_facts.c.county_code == county_code)
+            rows = [dict(r) for r in (await session.execute(query)).mappings()]
+            if not rows:
+                return report
+            after = rows[-1]["project_id"]
+            report.projects += len(rows)
+            if dry_run:
+                open_by_project = await open_records(session, [r["project_id"] for r in rows])
+                report.planned += [(e.project, d) for e in evaluate(rows, open_by_project, policy_for, as_of) for d in e.decisions]
+            else:
+                report.events += await _evaluate_and_record(session, rows, policy_for, as_of, now)

@@ -1,0 +1,1 @@
+"""intake: the county-facing front door; validates partial project updates and publishes them to JetStream."""

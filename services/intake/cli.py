@@ -1,0 +1,92 @@
+"""Operator commands for intake: county tokens and the quarantine (composed into the top-level `tuijin` CLI)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.intake import quarantine, tokens
+from services.intake.settings import Settings
+from shared.db import make_engine, migrate, session_factory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+app = typer.Typer(name="intake", help="Intake: county tokens and rejected items.", no_args_is_help=True)
+
+
+def _run(work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:
+    async def run() -> T:
+        settings = Settings()
+        await migrate(MIGRATIONS, settings.database_url, settings.database_schema)
+        engine = make_engine(settings.database_url, settings.database_schema)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+@app.command("tokens-issue")
+def tokens_issue(county: str, label: Annotated[str, typer.Option(help="who or what uses the token")] = "") -> None:
+    """Issue a token for COUNTY and print it (shown only this once)."""
+    try:
+        token = _run(lambda sessions: tokens.issue_token(sessions, county, label))
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(token)
+    typer.echo("Keep it now: only its hash is stored.", err=True)
+
+
+@app.command("tokens-rotate")
+def tokens_rotate(county: str, label: Annotated[str, typer.Option(help="label of the new token")] = "") -> None:
+    """Revoke every active token of COUNTY and print a new one."""
+    try:
+        token = _run(lambda sessions: tokens.rotate_tokens(sessions, county, label))
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(token)
+    typer.echo(f"Old tokens revoked (running intakes stop accepting them within {tokens.TTL_SECONDS:.0f} s).", err=True)
+
+
+@app.command("tokens-revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="token id, or its listed prefix")]) -> None:
+    """Revoke one token, by id or prefix."""
+    try:
+        info = _run(lambda sessions: tokens.revoke_token(sessions, token_id))
+    except (LookupError, ValueError) as error:
+        _fail(str(error))
+    typer.echo(f"revoked {info.id} {info.prefix}… ({info.county_code} {info.label})")
+
+
+@app.command("tokens-list")
+def tokens_list(county: Annotated[str | None, typer.Option(help="only this county")] = None) -> None:
+    """List tokens (never their plaintext)."""
+    infos = _run(lambda sessions: tokens.list_tokens(sessions, county))
+    for info in infos:
+        state = f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "active"
+        typer.echo(f"{info.id}\t{info.county_code}\t{info.prefix}…\t{state}\t{info.created_at:%Y-%m-%d %H:%M}\t{info.label}")
+
+
+@app.command("rejected")
+def rejected(county: str, limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
+    """Print COUNTY's newest quarantined items with their errors."""
+    items = _run(lambda sessions: quarantine.newest(sessions, county, limit))
+    for item in items:
+        typer.echo(f"{item.received_at:%Y-%m-%d %H:%M:%S} batch {item.batch_id} item {item.index}")
+        for error in item.errors:
+            typer.echo(f"  {error.field}: {error.message}")
+        typer.echo(f"  {json.dumps(item.item, ensure_ascii=False)}")
+    if not items:
+        typer.echo("no rejected items", err=True)

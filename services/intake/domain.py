@@ -1,0 +1,87 @@
+"""Pure intake rules: triage of a county batch, deterministic event ids, per-item results."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID, uuid5
+
+from pydantic import ValidationError
+
+from shared.contracts import ProjectUpdate, ProjectUpdated
+
+# Fixed forever: changing it would give every re-posted record a new id and defeat deduplication.
+NAMESPACE = UUID("6f1d3c2a-8e4b-5a7c-9d10-2b3c4d5e6f70")
+MAX_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    index: int
+    event_id: UUID
+    status: Literal["accepted"] = "accepted"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    index: int
+    errors: tuple[FieldError, ...]
+    status: Literal["rejected"] = "rejected"
+
+
+ItemResult = Accepted | Rejected
+
+
+@dataclass(frozen=True)
+class Triage:
+    """A batch split into events to publish and items to quarantine, each with its position."""
+
+    events: tuple[tuple[int, ProjectUpdated], ...] = ()
+    rejected: tuple[tuple[int, Any, Rejected], ...] = ()
+
+    def results(self) -> list[ItemResult]:
+        accepted = [Accepted(index, event.event_id) for index, event in self.events]
+        rejected = [result for _, _, result in self.rejected]
+        return sorted([*accepted, *rejected], key=lambda result: result.index)
+
+
+def event_id_for(county_code: str, update: ProjectUpdate) -> UUID:
+    """The same source record, posted again, always gets the same id (JetStream drops the copy)."""
+    key = f"{county_code}|{update.source_system}|{update.source_record_id}|{update.source_record_time.isoformat()}"
+    return uuid5(NAMESPACE, key)
+
+
+def field_errors(error: ValidationError) -> tuple[FieldError, ...]:
+    """Pydantic's errors as `{field, message}`; errors about the item as a whole are on "item"."""
+    return tuple(
+        FieldError(".".join(str(part) for part in detail["loc"]) or "item", detail["msg"])
+        for detail in error.errors(include_url=False, include_input=False)
+    )
+
+
+def build_event(county_code: str, update: ProjectUpdate, now: datetime) -> ProjectUpdated:
+    event_id = event_id_for(county_code, update)
+    return ProjectUpdated(
+        event_id=event_id, occurred_at=now, county_code=county_code, correlation_id=str(event_id), update=update,
+    )
+
+
+def triage(county_code: str, items: Sequence[Any], now: datetime) -> Triage:
+    """Validate every item on its own: an invalid item never blocks a valid one."""
+    events: list[tuple[int, ProjectUpdated]] = []
+    rejected: list[tuple[int, Any, Rejected]] = []
+    for index, item in enumerate(items):
+        try:
+            update = ProjectUpdate.model_validate(item)
+        except ValidationError as error:
+            rejected.append((index, item, Rejected(index, field_errors(error))))
+            continue
+        events.append((index, build_event(county_code, update, now)))
+    return Triage(tuple(events), tuple(rejected))

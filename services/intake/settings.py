@@ -1,0 +1,23 @@
+"""Intake configuration, from INTAKE_* environment variables."""
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///var/intake.db"
+    database_schema: str | None = None
+    nats_url: str = "nats://127.0.0.1:4222"
+    tracker_url: str = "http://127.0.0.1:8101"
+    escalation_url: str = "http://127.0.0.1:8102"
+    notifier_url: str = "http://127.0.0.1:8103"
+    host: str = "127.0.0.1"
+    port: int = 8100
+    # How long startup waits for NATS before serving anyway (not ready, posts answered 503).
+    nats_connect_wait_seconds: float = 5.0
+    # How long a batch may wait for JetStream's acks before intake answers 503.
+    publish_timeout_seconds: float = 10.0
+    # Timeout of a forwarded read to tracker, escalation or notifier.
+    upstream_timeout_seconds: float = 10.0

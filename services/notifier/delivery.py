@@ -1,0 +1,169 @@
+"""The delivery worker: sends what is due, records it once, retries with capped exponential backoff.
+
+Sending happens outside any transaction; the row is marked sent (and NotificationSent goes to the
+outbox) right after. Only a crash between those two steps can repeat a send, and the repeat
+carries the same delivery key (webhook-id, Message-ID) so the receiver can drop it. Robots with a
+rate limit get a digest when more than one message waits for the same robot.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter
+from pydantic import TypeAdapter
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.notifier.adapters.channels import Channel, PermanentDeliveryError, TransientDeliveryError
+from services.notifier.domain import Endpoint, Routing
+from services.notifier.messages import EscalationEvent, Message, render_digest, render_event
+from services.notifier.rate_limit import TokenBucket
+from services.notifier.tables import deliveries, outbox
+from shared import subjects
+from shared.contracts import NotificationSent, Recipient
+from shared.persistence import add_to_outbox
+
+log = logging.getLogger(__name__)
+EVENTS: TypeAdapter[EscalationEvent] = TypeAdapter(EscalationEvent)
+RATE_LIMITED = {"dingtalk", "wecom"}
+SENT_NAMESPACE = uuid.UUID("0e7d52a4-3b8c-4d4f-a1f2-6c9b0e3d7a15")
+MAX_BACKOFF_SECONDS = 300
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** attempts))
+
+
+class DeliveryWorker:
+    def __init__(self, sessions: async_sessionmaker, channels: dict[str, Channel], routing_for: Callable[[str], Routing],
+                 now: Callable[[], datetime], registry: CollectorRegistry, file_root: Path, robot_per_minute: int = 20) -> None:
+        self._sessions, self._channels, self._routing_for, self._now = sessions, channels, routing_for, now
+        self._file_root = file_root
+        self._buckets = TokenBucket.strict(robot_per_minute, 60.0)
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.outcomes = Counter("notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"], registry=registry)
+        self.on_sent: Callable[[], None] = lambda: None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                busy = await self.deliver_due()
+            except Exception:
+                log.exception("delivery round failed")
+                busy = False
+            if not busy:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), 1.0)
+                except TimeoutError:
+                    pass
+                self._wakeup.clear()
+
+    async def deliver_due(self, limit: int = 200) -> bool:
+        """One round: returns whether anything was attempted."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(deliveries).where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= self._now())
+                .order_by(deliveries.c.created_at).limit(limit)
+            )).mappings().all()
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            groups[(row["channel"], row["address"])].append(dict(row))
+        attempted = False
+        sends = []
+        for (channel, _), group in groups.items():
+            if channel in RATE_LIMITED:
+                if not self._buckets.take(f"{channel}:{group[0]['address']}", time.monotonic()):
+                    continue  # the robot is at its limit: these wait and go out later as one digest
+                sends.append(self._send(group))
+            else:
+                sends += [self._send([row]) for row in group]
+        for start in range(0, len(sends), 20):  # bounded concurrency towards mail servers and webhooks
+            results = await asyncio.gather(*sends[start:start + 20])
+            attempted = attempted or any(results)
+        return attempted
+
+    async def _send(self, group: list[dict[str, Any]]) -> bool:
+        first = group[0]
+        events = [EVENTS.validate_python(row["event"]) for row in group]
+        if len(group) == 1:
+            message = render_event(events[0], Recipient.model_validate(first["recipient"]))
+        else:
+            message = render_digest(events, first["person"])
+        key = first["delivery_key"] if len(group) == 1 else f"digest-{first['delivery_key']}"
+        try:
+            endpoint = self._endpoint(first)
+            await self._channels[first["channel"]].send(endpoint, message, key, person=first["person"])
+        except TransientDeliveryError as error:
+            await self._failed(group, str(error), permanent=False)
+            return True
+        except (PermanentDeliveryError, KeyError, ValueError) as error:
+            await self._failed(group, f"{type(error).__name__}: {error}", permanent=True)
+            return True
+        await self._sent(group, events, key if len(group) > 1 else None)
+        return True
+
+    def _endpoint(self, row: dict[str, Any]) -> Endpoint:
+        """The routing file's endpoint (with its secret, which the delivery log never stores)."""
+        routing = self._routing_for(row["county_code"])
+        for person in (*routing.leaders.values(), *(p for people in routing.departments.values() for p in people)):
+            for endpoint in person.channels:
+                if (endpoint.channel, endpoint.address) == (row["channel"], row["address"]):
+                    return self._rooted(endpoint)
+        return self._rooted(Endpoint(row["channel"], row["address"]))
+
+    def _rooted(self, endpoint: Endpoint) -> Endpoint:
+        if endpoint.channel == "file" and not Path(endpoint.address).is_absolute():
+            return replace(endpoint, address=str(self._file_root / endpoint.address))
+        return endpoint
+
+    async def _sent(self, group: list[dict[str, Any]], events: list[EscalationEvent], digest_id: str | None) -> None:
+        now = self._now()
+        published = []
+        for row, event in zip(group, events):
+            sent = NotificationSent(
+                event_id=uuid.uuid5(SENT_NAMESPACE, row["delivery_key"]), occurred_at=now, county_code=row["county_code"],
+                correlation_id=event.correlation_id, delivery_key=row["delivery_key"], escalation_event_id=event.event_id,
+                escalation_id=event.escalation_id, recipient=Recipient.model_validate(row["recipient"]), person=row["person"],
+                channel=row["channel"], sent_at=now, digest_size=len(group),
+            )
+            published.append((sent, subjects.notification_sent(row["county_code"])))
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(deliveries).where(deliveries.c.delivery_key.in_([r["delivery_key"] for r in group]), deliveries.c.status == "pending")
+                .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=digest_id, last_error=None)
+            )
+            await add_to_outbox(session, outbox, published, now)
+        self.outcomes.labels(group[0]["channel"], "sent").inc(len(group))
+        self.on_sent()
+
+    async def _failed(self, group: list[dict[str, Any]], error: str, permanent: bool) -> None:
+        now = self._now()
+        async with self._sessions() as session, session.begin():
+            for row in group:
+                await session.execute(update(deliveries).where(deliveries.c.delivery_key == row["delivery_key"]).values(
+                    status="failed" if permanent else "pending", attempts=row["attempts"] + 1,
+                    next_attempt_at=now + backoff(row["attempts"] + 1), last_error=error[:2000],
+                ))
+        self.outcomes.labels(group[0]["channel"], "failed" if permanent else "retry").inc(len(group))
+        log.warning("delivery to %s via %s %s: %s", group[0]["person"], group[0]["channel"], "failed" if permanent else "will retry", error)

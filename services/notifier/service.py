@@ -1,0 +1,52 @@
+"""Use-case: turn escalation events into planned deliveries, once per (event, recipient, channel)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.notifier.domain import Routing, delivery_key, plan_deliveries
+from services.notifier.messages import EscalationEvent
+from services.notifier.tables import deliveries, processed_events
+from shared.persistence import already_processed, mark_processed
+
+RoutingFor = Callable[[str], Routing]
+
+
+@dataclass(frozen=True)
+class Planned:
+    deliveries: int
+    routing_gaps: int
+
+
+async def plan(sessions: async_sessionmaker, events: Sequence[EscalationEvent], routing_for: RoutingFor, now: datetime) -> list[Planned]:
+    async with sessions() as session, session.begin():
+        seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
+        rows, results, fresh = [], [], []
+        for event in events:
+            if str(event.event_id) in seen:
+                results.append(Planned(0, 0))
+                continue
+            seen.add(str(event.event_id))
+            fresh.append(str(event.event_id))
+            planned = plan_deliveries(event.recipients, routing_for(event.county_code))
+            for item in planned.deliveries:
+                rows.append({
+                    "delivery_key": delivery_key(event.event_id, item.recipient, item.endpoint.channel, item.endpoint.address),
+                    "county_code": event.county_code, "escalation_event_id": str(event.event_id),
+                    "escalation_id": str(event.escalation_id), "event": event.model_dump(mode="json"),
+                    "recipient": item.recipient.model_dump(mode="json"), "person": item.person.name,
+                    "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
+                    "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+                })
+            results.append(Planned(len(planned.deliveries), len(planned.routing_gaps)))
+        keys = [row["delivery_key"] for row in rows]
+        existing = set((await session.execute(select(deliveries.c.delivery_key).where(deliveries.c.delivery_key.in_(keys)))).scalars()) if keys else set()
+        new_rows = list({row["delivery_key"]: row for row in rows if row["delivery_key"] not in existing}.values())
+        if new_rows:
+            await session.execute(insert(deliveries), new_rows)
+        await mark_processed(session, processed_events, fresh, now)
+    return results

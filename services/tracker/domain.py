@@ -1,0 +1,108 @@
+"""Merging partial updates into a project's state, field by field, newest source record wins.
+
+State is a flat map `path -> Field(value, stamp)`. A stamp orders source records (their record
+time, then their event id as a tie-break); an update sets a path only if its stamp is newer. That
+makes applying updates idempotent and order-insensitive per field: county systems send different
+fields at different times, and an older record never overwrites what a newer one set.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from shared.contracts import ProjectUpdate
+
+PARCELS = "land_parcels"
+MILESTONES = "milestones"
+IDENTITY_FIELDS = {"project_code", "local_id", "source_system", "source_record_id", "source_record_time"}
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    record_time: str  # ISO UTC with microseconds: compares as text
+    event_id: str
+
+    @classmethod
+    def of(cls, record_time: datetime, event_id: str) -> Stamp:
+        return cls(record_time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), event_id)
+
+    def newer_than(self, other: Stamp | None) -> bool:
+        return other is None or (self.record_time, self.event_id) > (other.record_time, other.event_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    value: Any
+    stamp: Stamp
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    path: str
+    old: Any
+    new: Any
+
+
+State = dict[str, FieldValue]
+
+
+def flatten(update: ProjectUpdate) -> dict[str, Any]:
+    """The update's known facts as paths; parcels by id and milestones by name."""
+    data = update.model_dump(mode="json", exclude_none=True, exclude=IDENTITY_FIELDS)
+    parcel = data.pop("land_parcel", None)
+    milestones = data.pop("milestones", None) or []
+    flat = dict(data)
+    if parcel:
+        parcel_id = parcel["parcel_id"]
+        flat.update({f"{PARCELS}.{parcel_id}.{key}": value for key, value in parcel.items()})
+    for milestone in milestones:
+        flat.update({f"{MILESTONES}.{milestone['name']}.{key}": value for key, value in milestone.items()})
+    return flat
+
+
+def merge(state: State, update: ProjectUpdate, event_id: str) -> tuple[State, list[Change]]:
+    """Apply one update; returns the new state and what actually changed."""
+    stamp = Stamp.of(update.source_record_time, event_id)
+    merged = dict(state)
+    changes: list[Change] = []
+    for path, value in flatten(update).items():
+        current = state.get(path)
+        if not stamp.newer_than(current.stamp if current else None):
+            continue
+        merged[path] = FieldValue(value, stamp)
+        if current is None or current.value != value:
+            changes.append(Change(path, current.value if current else None, value))
+    return merged, changes
+
+
+def unflatten(state: State) -> dict[str, Any]:
+    """The state as nested facts, ready for a ProjectSnapshot."""
+    facts: dict[str, Any] = {}
+    parcels: dict[str, dict[str, Any]] = {}
+    milestones: dict[str, dict[str, Any]] = {}
+    for path, field in sorted(state.items()):
+        if path.startswith(PARCELS + "."):
+            parcel_id, key = path[len(PARCELS) + 1 :].rsplit(".", 1)
+            parcels.setdefault(parcel_id, {})[key] = field.value
+        elif path.startswith(MILESTONES + "."):
+            name, key = path[len(MILESTONES) + 1 :].rsplit(".", 1)
+            milestones.setdefault(name, {})[key] = field.value
+        else:
+            facts[path] = field.value
+    facts[PARCELS] = list(parcels.values())
+    if milestones:
+        facts[MILESTONES] = list(milestones.values())
+    return facts
+
+
+def latest_record_time(state: State) -> str | None:
+    return max((field.stamp.record_time for field in state.values()), default=None)
+
+
+def encode_state(state: State) -> dict[str, list[Any]]:
+    return {path: [field.value, field.stamp.record_time, field.stamp.event_id] for path, field in state.items()}
+
+
+def decode_state(raw: dict[str, list[Any]] | None) -> State:
+    return {path: FieldValue(value, Stamp(time, event)) for path, (value, time, event) in (raw or {}).items()}

@@ -1,0 +1,146 @@
+"""Use-case: apply a batch of ProjectUpdated events in one transaction, with their outbox events."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.tracker import domain
+from services.tracker.identity import Resolved, insert_aliases, load_identities, resolve
+from services.tracker.tables import change_log, outbox, processed_events, projects, stage_history
+from shared import subjects
+from shared.contracts import ProjectSnapshot, ProjectStateChanged, ProjectUpdated
+from shared.persistence import add_to_outbox, already_processed, mark_processed
+
+STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
+
+
+class Outcome(StrEnum):
+    changed = "changed"
+    unchanged = "unchanged"  # every field was already as new or newer
+    duplicate = "duplicate"  # this event was applied before
+
+
+class ConcurrentUpdate(Exception):
+    """Another replica changed the project in between: retry the batch."""
+
+
+@dataclass
+class _Project:
+    row: dict[str, Any] | None  # None: first seen in this batch
+    county_code: str
+    code: str | None
+    state: domain.State
+    version: int
+
+
+async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
+    async with sessions() as session, session.begin():
+        return await _apply(session, events, now)
+
+
+async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
+    seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
+    outcomes: list[Outcome] = []
+    fresh: list[ProjectUpdated] = []
+    for event in events:
+        if str(event.event_id) in seen:
+            outcomes.append(Outcome.duplicate)
+        else:
+            seen.add(str(event.event_id))  # the same event twice in one batch counts once
+            fresh.append(event)
+            outcomes.append(Outcome.changed)
+    ids = await load_identities(session, fresh)
+    resolved = [await resolve(session, ids, event) for event in fresh]
+    loaded = await _load(session, {r.project_id for r in resolved if not r.is_new})
+    logs: list[dict[str, Any]] = []
+    stages: list[dict[str, Any]] = []
+    published: list[tuple[ProjectStateChanged, str]] = []
+    unchanged: set[str] = set()
+    for event, where in zip(fresh, resolved):
+        project = loaded.setdefault(where.project_id, _Project(None, event.county_code, None, {}, 0))
+        project.code = project.code or event.update.project_code
+        merged, changes = domain.merge(project.state, event.update, str(event.event_id))
+        if not changes and not where.is_new:
+            unchanged.add(str(event.event_id))
+            continue
+        project.state, project.version = merged, project.version + 1
+        logs += _log_rows(where, event, changes, project.version, now)
+        stages += _stage_rows(where.project_id, event, changes, now)
+        published.append((_state_changed(event, where.project_id, project, changes, now), subjects.project_changed(event.county_code)))
+    await _save(session, loaded, now)
+    await insert_aliases(session, [r.new_alias for r in resolved if r.new_alias])
+    if logs:
+        await session.execute(insert(change_log), logs)
+    if stages:
+        await session.execute(insert(stage_history), stages)
+    await add_to_outbox(session, outbox, published, now)
+    await mark_processed(session, processed_events, [str(e.event_id) for e in fresh], now)
+    return [Outcome.unchanged if o is Outcome.changed and str(e.event_id) in unchanged else o for o, e in zip(outcomes, events)]
+
+
+async def _load(session: AsyncSession, project_ids: set[str]) -> dict[str, _Project]:
+    if not project_ids:
+        return {}
+    rows = (await session.execute(select(projects).where(projects.c.project_id.in_(project_ids)))).mappings()
+    return {
+        row["project_id"]: _Project(dict(row), row["county_code"], row["project_code"], domain.decode_state(row["state"]), row["version"])
+        for row in rows
+    }
+
+
+async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetime) -> None:
+    new_rows = []
+    for project_id, project in loaded.items():
+        facts = domain.unflatten(project.state)
+        values = {"name": facts.get("name"), "stage": facts.get("stage"), "version": project.version,
+                  "state": domain.encode_state(project.state), "updated_at": now}
+        if project.row is None:
+            new_rows.append({"project_id": project_id, "county_code": project.county_code, "project_code": project.code, "created_at": now, **values})
+        elif project.version != project.row["version"]:
+            result = await session.execute(
+                update(projects).where(projects.c.project_id == project_id, projects.c.version == project.row["version"]).values(**values)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(project_id)
+    if new_rows:
+        await session.execute(insert(projects), new_rows)
+
+
+def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:
+    source = {"source_system": event.update.source_system, "source_record_id": event.update.source_record_id,
+              "source_record_time": event.update.source_record_time, "event_id": str(event.event_id), "recorded_at": now}
+    rows = [{"project_id": where.project_id, "version": version, "path": c.path, "old_value": c.old, "new_value": c.new, "note": None, **source} for c in changes]
+    if where.note:
+        rows.append({"project_id": where.project_id, "version": version, "path": "local_id", "old_value": None, "new_value": event.update.local_id, "note": where.note, **source})
+    return rows
+
+
+def _stage_rows(project_id: str, event: ProjectUpdated, changes: list[domain.Change], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {"project_id": project_id, "from_stage": c.old, "to_stage": c.new, "source_record_time": event.update.source_record_time,
+         "event_id": str(event.event_id), "recorded_at": now}
+        for c in changes if c.path == "stage"
+    ]
+
+
+def _state_changed(event: ProjectUpdated, project_id: str, project: _Project, changes: list[domain.Change], now: datetime) -> ProjectStateChanged:
+    facts = domain.unflatten(project.state)
+    aliases = sorted({event.update.local_id} - {None}) if event.update.local_id else []
+    snapshot = ProjectSnapshot.model_validate({
+        **facts, "project_id": project_id, "project_code": project.code,
+        "local_ids": aliases, "last_source_record_time": domain.latest_record_time(project.state),
+    })
+    previous_stage = next((c.old for c in changes if c.path == "stage"), None)
+    return ProjectStateChanged(
+        event_id=uuid.uuid5(STATE_CHANGED_NAMESPACE, f"{event.event_id}|{project_id}"),
+        occurred_at=now, county_code=event.county_code, correlation_id=event.correlation_id,
+        project_id=uuid.UUID(project_id), version=project.version, changed_fields=tuple(c.path for c in changes),
+        previous_stage=previous_stage, snapshot=snapshot, caused_by=event.event_id, source_system=event.update.source_system,
+    )

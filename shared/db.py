@@ -1,0 +1,64 @@
+"""Engines and migrations: SQLite by default, PostgreSQL with one schema per service."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, schema: str | None = None) -> AsyncEngine:
+    """SQLite in WAL with a busy timeout; PostgreSQL pinned to the service's own schema."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    connect_args = {"server_settings": {"search_path": schema}} if schema else {}
+    return create_async_engine(url, connect_args=connect_args, pool_size=10, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def create_schema(url: str, schema: str | None) -> None:
+    if schema and not is_sqlite(url):
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        await engine.dispose()
+
+
+def _alembic_config(migrations_dir: Path, url: str, schema: str | None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.attributes["url"] = url
+    config.attributes["schema"] = schema
+    return config
+
+
+async def migrate(migrations_dir: Path, url: str, schema: str | None = None) -> None:
+    """Bring the service's database to the newest migration (Alembic runs its own event loop)."""
+    await create_schema(url, schema)
+    config = _alembic_config(migrations_dir, url, schema)
+    await asyncio.to_thread(command.upgrade, config, "head")

@@ -1,0 +1,106 @@
+"""The outbox relay: publishes committed events to JetStream, then deletes them.
+
+A state change and its events are committed together (see persistence.add_to_outbox); this relay
+is the only thing that moves them to NATS. A crash between publish and delete publishes again
+with the same Nats-Msg-Id, which JetStream drops inside its duplicate window and consumers ignore
+after it. Works on SQLite (one writer) and PostgreSQL (replicas skip each other's locked rows).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from nats.js import JetStreamContext
+from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from shared.messaging import publish_all
+from shared.persistence import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        table: Table,
+        js: JetStreamContext,
+        registry: CollectorRegistry,
+        service: str,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._sessions, self._table, self._js = sessions, table, js
+        self._batch_size, self._poll_seconds = batch_size, poll_seconds
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._pending = Gauge(f"{service}_outbox_pending_events", "Events committed but not yet published", registry=registry)
+        self._oldest = Gauge(f"{service}_outbox_oldest_age_seconds", "Age of the oldest unpublished event", registry=registry)
+        self._last_gauge_update = 0.0
+
+    def wake(self) -> None:
+        """Called after a commit that wrote to the outbox: publish now rather than at the next poll."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        """Drain what is committed, then stop: a graceful shutdown leaves nothing behind."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._task:
+            await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                published = await self.relay_once()
+            except Exception:  # the database or NATS is away: keep the rows, try again
+                log.exception("outbox relay round failed")
+                published = 0
+                await asyncio.sleep(self._poll_seconds)
+            await self._update_gauges()
+            if self._stopping and published == 0:
+                return
+            if published < self._batch_size:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                except TimeoutError:
+                    pass
+                self._wakeup.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch in commit order; return how many were published."""
+        table = self._table
+        async with self._sessions() as session, session.begin():
+            query = select(table.c.seq, table.c.subject, table.c.payload, table.c.headers).order_by(table.c.seq).limit(self._batch_size)
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            results = await publish_all(self._js, [(row.subject, row.payload, dict(row.headers)) for row in rows])
+            published = [row.seq for row, error in zip(rows, results) if error is None]
+            if published:
+                await session.execute(delete(table).where(table.c.seq.in_(published)))
+            failed = len(rows) - len(published)
+            if failed:
+                log.warning("outbox: %d of %d events not acknowledged, kept for the next round", failed, len(rows))
+            return len(published)
+
+    async def _update_gauges(self) -> None:
+        if time.monotonic() - self._last_gauge_update < 1.0:
+            return
+        self._last_gauge_update = time.monotonic()
+        table = self._table
+        async with self._sessions() as session:
+            count, oldest = (await session.execute(select(func.count(), func.min(table.c.created_at)))).one()
+        self._pending.set(count)
+        if oldest is not None and oldest.tzinfo is None:  # SQLite returns naive UTC
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        self._oldest.set((utcnow() - oldest).total_seconds() if oldest else 0)

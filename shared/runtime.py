@@ -1,0 +1,109 @@
+"""What every consuming service runs: migrations, broker, outbox relay, and an HTTP side for ops.
+
+Start order: database (migrated) → NATS connection and streams → relay → the service's own
+workers → broker (consuming). Stop runs it backwards, so the broker finishes the messages in hand
+(graceful_timeout) before the relay drains what they committed.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI, Response
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NatsClient
+from prometheus_client import CollectorRegistry, make_asgi_app
+from sqlalchemy import Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from shared.db import make_engine, migrate, session_factory
+from shared.messaging import connect, ensure_streams
+from shared.outbox import OutboxRelay
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    service: str
+    nats_url: str
+    database_url: str
+    database_schema: str | None
+    migrations_dir: Path
+    outbox: Table | None
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    engine: AsyncEngine = field(init=False)
+    sessions: async_sessionmaker = field(init=False)
+    nc: NatsClient | None = None
+    relay: OutboxRelay | None = None
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.database_url, self.database_schema)
+        self.sessions = session_factory(self.engine)
+
+    async def start(self) -> None:
+        await migrate(self.migrations_dir, self.database_url, self.database_schema)
+        self.nc = await connect(self.nats_url, f"{self.service}-relay")
+        await ensure_streams(self.nc.jetstream())
+        if self.outbox is not None:
+            self.relay = OutboxRelay(self.sessions, self.outbox, self.nc.jetstream(), self.registry, self.service)
+            self.relay.start()
+
+    async def stop(self) -> None:
+        if self.relay:
+            await self.relay.stop()
+        if self.nc:
+            await self.nc.drain()
+        await self.engine.dispose()
+
+    def wake_relay(self) -> None:
+        if self.relay:
+            self.relay.wake()
+
+    async def ready(self) -> bool:
+        if self.nc is None or not self.nc.is_connected:
+            return False
+        try:
+            async with self.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), 2)
+        except Exception:
+            return False
+        return True
+
+
+def http_app(runtime: Runtime, broker: NatsBroker, on_start: Hook | None = None, on_stop: Hook | None = None, title: str = "") -> FastAPI:
+    """The service's HTTP side: /metrics, /healthz, /readyz, and whatever read routes it adds."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        if on_start:
+            await on_start()
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            if on_stop:
+                await on_stop()
+            await runtime.stop()
+
+    app = FastAPI(title=title or f"tuijin {runtime.service}", lifespan=lifespan)
+    app.mount("/metrics", make_asgi_app(runtime.registry))
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(response: Response) -> dict[str, str]:
+        broker_ok = await broker.ping(timeout=2)
+        if broker_ok and await runtime.ready():
+            return {"status": "ready"}
+        response.status_code = 503
+        return {"status": "not ready"}
+
+    return app

@@ -1,0 +1,15 @@
+"""Settings every service has; each service subclasses with its own env prefix (TRACKER_, ...)."""
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    database_url: str = "sqlite+aiosqlite:///var/service.db"
+    database_schema: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8100
+    clock: str = "real"  # real | fixed:<iso time> | offset:<±N[dhms]>

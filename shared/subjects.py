@@ -1,0 +1,62 @@
+"""Every subject, stream and durable name is built here and nowhere else.
+
+Subjects follow `county.<county_code>.<entity>.<fact>` (ADR-6 style tokens, lower case, past-tense
+facts); the county code is validated before it can become a subject token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.contracts.types import is_county_code
+
+ANY_COUNTY = "*"
+
+
+def _county_token(county_code: str) -> str:
+    if county_code != ANY_COUNTY and not is_county_code(county_code):
+        raise ValueError(f"not a 6-digit county code: {county_code!r}")
+    return county_code
+
+
+def subject(county_code: str, entity: str, fact: str) -> str:
+    return f"county.{_county_token(county_code)}.{entity}.{fact}"
+
+
+def project_updated(county_code: str = ANY_COUNTY) -> str:
+    return subject(county_code, "project", "updated")
+
+
+def project_changed(county_code: str = ANY_COUNTY) -> str:
+    return subject(county_code, "project", "changed")
+
+
+def escalation(county_code: str = ANY_COUNTY, fact: str = "*") -> str:
+    """fact: raised | escalated | resolved, or * for all of them."""
+    return f"county.{_county_token(county_code)}.escalation.{fact}"
+
+
+def notification_sent(county_code: str = ANY_COUNTY) -> str:
+    return subject(county_code, "notification", "sent")
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+
+
+UPDATES = StreamSpec("UPDATES", (project_updated(),))
+PROJECTS = StreamSpec("PROJECTS", (project_changed(),))
+ESCALATIONS = StreamSpec("ESCALATIONS", (escalation(),))
+NOTIFICATIONS = StreamSpec("NOTIFICATIONS", (notification_sent(),))
+STREAMS = (UPDATES, PROJECTS, ESCALATIONS, NOTIFICATIONS)
+
+
+def durable(service: str, entity: str, fact: str) -> str:
+    """One durable pull consumer per (service, event); replicas share it."""
+    return f"{service}-{entity}-{fact}"
+
+
+TRACKER_ON_PROJECT_UPDATED = durable("tracker", "project", "updated")
+ESCALATION_ON_PROJECT_CHANGED = durable("escalation", "project", "changed")
+NOTIFIER_ON_ESCALATION = durable("notifier", "escalation", "all")

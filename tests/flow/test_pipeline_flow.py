@@ -1,0 +1,83 @@
+"""tracker → escalation → notifier on a real nats-server and real databases, in one event loop."""
+from __future__ import annotations
+
+import json
+from contextlib import AsyncExitStack
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nats
+import pytest
+
+from services.escalation.app import build as build_escalation
+from services.escalation.settings import Settings as EscalationSettings
+from services.notifier.app import build as build_notifier
+from services.notifier.settings import Settings as NotifierSettings
+from services.tracker.app import build as build_tracker
+from services.tracker.settings import Settings as TrackerSettings
+from shared import subjects
+from shared.messaging import ensure_streams, headers_for
+from tests.support.factories import COUNTY, update, updated
+from tests.support.services import eventually, running
+
+# Beijing 2026-03-02 is the first idle day of land agreed to start on 2025-03-01 (DOMAIN.md's example).
+IDLE_DAY = "fixed:2026-03-02T09:00:00+08:00"
+
+
+def idle_parcel_update(record_id: str = "land-1"):
+    return update(
+        datetime(2026, 2, 1, tzinfo=timezone.utc), record_id,
+        name="城西智能制造产业园", stage="signed", leader="陈立新", lead_department="发改局", responsible_unit="住建局",
+        land_parcel={"parcel_id": "XH2025-017", "agreed_start_date": "2025-03-01", "land_price_fen": 86_000_000_00},
+    )
+
+
+def overrun_update(record_id: str = "budget-1"):
+    return update(
+        datetime(2026, 2, 2, tzinfo=timezone.utc), record_id, project_code="2403-330106-04-01-654321",
+        name="留下街道安置房", government_funded=True, leader="陈立新", lead_department="住建局",
+        budget_fen=100_000_000_00, committed_cost_fen=125_000_000_00, spent_cost_fen=90_000_000_00,
+    )
+
+
+async def test_an_update_becomes_escalations_and_notifications(nats_server, database, tmp_path: Path) -> None:
+    url, schema = database
+    schemas = {name: (f"{schema}_{name}" if schema else None) for name in ("tracker", "escalation", "notifier")}
+    urls = {name: url if schema else f"sqlite+aiosqlite:///{tmp_path / name}.db" for name in schemas}
+    tracker, _ = build_tracker(TrackerSettings(nats_url=nats_server.url, database_url=urls["tracker"], database_schema=schemas["tracker"]))
+    escalation, _ = build_escalation(EscalationSettings(nats_url=nats_server.url, database_url=urls["escalation"],
+                                                        database_schema=schemas["escalation"], clock=IDLE_DAY))
+    notifier, _ = build_notifier(NotifierSettings(nats_url=nats_server.url, database_url=urls["notifier"],
+                                                  database_schema=schemas["notifier"], file_root=tmp_path))
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(running(tracker))
+        escalation_client = await stack.enter_async_context(running(escalation))
+        notifier_client = await stack.enter_async_context(running(notifier))
+        for event in (updated(idle_parcel_update()), updated(overrun_update()), updated(idle_parcel_update())):
+            await js.publish(subjects.project_updated(COUNTY), event.model_dump_json().encode(), headers=headers_for(event))
+
+        async def open_escalations():
+            body = (await escalation_client.get(f"/internal/counties/{COUNTY}/escalations")).json()
+            return body["escalations"] if len(body["escalations"]) == 2 else None
+
+        found = {e["rule_id"]: e for e in await eventually(open_escalations)}
+        assert found["R1.idle_land"]["level"] == 3  # idle today: the fee case, not the warnings before it
+        assert found["R1.idle_land"]["evidence"]["idle_since"] == "2026-03-02"
+        assert found["R2.budget_overrun"]["level"] == 2  # 25% over without approval: to the discipline commission
+
+        async def sent():
+            body = (await notifier_client.get(f"/internal/counties/{COUNTY}/deliveries", params={"status": "sent"})).json()
+            return body["deliveries"] if len(body["deliveries"]) >= 4 else None
+
+        deliveries = await eventually(sent)
+        people = {d["person"] for d in deliveries}
+        assert len(deliveries) == len({d["delivery_key"] for d in deliveries})
+        outbox_files = list((tmp_path / "var" / "notifier" / "outbox" / COUNTY).glob("*.jsonl"))
+        lines = [json.loads(line) for f in outbox_files for line in f.read_text(encoding="utf-8").splitlines()]
+        assert {line["person"] for line in lines} == people
+        assert any("城西智能制造产业园" in line["title"] + line["text"] for line in lines)
+        assert len(lines) == len(deliveries)  # the re-sent update raised nothing twice
+    await nc.close()

@@ -1,0 +1,69 @@
+"""Pure rules: deterministic event ids, field names of errors, triage of a batch."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from uuid import UUID, uuid5
+
+import pytest
+
+from services.intake.domain import Accepted, FieldError, Rejected, event_id_for, triage
+from shared.contracts import ProjectUpdate
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+
+
+def item(**fields: object) -> dict[str, object]:
+    return {"local_id": "L-1", "source_system": "ledger", "source_record_id": "r-1",
+            "source_record_time": "2026-03-01T09:00:00+08:00", **fields}
+
+
+def test_the_same_record_always_gets_the_same_id_and_any_other_record_another() -> None:
+    base = ProjectUpdate.model_validate(item())
+    same_instant_in_utc = ProjectUpdate.model_validate(item(source_record_time="2026-03-01T01:00:00Z", stage="signed"))
+    assert event_id_for("330106", base) == event_id_for("330106", same_instant_in_utc)
+    others = [
+        ("330107", base),
+        ("330106", ProjectUpdate.model_validate(item(source_system="other"))),
+        ("330106", ProjectUpdate.model_validate(item(source_record_id="r-2"))),
+        ("330106", ProjectUpdate.model_validate(item(source_record_time="2026-03-01T09:00:01+08:00"))),
+    ]
+    ids = {event_id_for(county, update) for county, update in others}
+    assert len(ids) == 4 and event_id_for("330106", base) not in ids
+
+
+def test_a_known_record_keeps_its_id_across_releases() -> None:
+    # Pinned: a changed namespace or key format would re-publish every record as new.
+    expected = uuid5(UUID("6f1d3c2a-8e4b-5a7c-9d10-2b3c4d5e6f70"), "330106|ledger|r-1|2026-03-01T01:00:00+00:00")
+    assert event_id_for("330106", ProjectUpdate.model_validate(item())) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (item(land_parcel={"parcel_id": "P-1", "agreed_start_date": "not a date"}), "land_parcel.agreed_start_date"),
+        (item(milestones=[{"name": "开工", "planned": "2026-13-01"}]), "milestones.0.planned"),
+        (item(total_investment_fen=-1), "total_investment_fen"),
+        (item(colour="red"), "colour"),
+        (item(source_record_time="2026-03-01T09:00:00"), "source_record_time"),
+        ({"source_system": "ledger", "source_record_id": "r-1", "source_record_time": "2026-03-01T09:00:00Z"}, "item"),
+        ("not an object", "item"),
+    ],
+)
+def test_each_error_names_the_field_it_is_about(raw: object, expected: str) -> None:
+    result = triage("330106", [raw], NOW)
+    assert result.events == ()
+    [(index, kept, rejected)] = result.rejected
+    assert (index, kept) == (0, raw)
+    assert [error.field for error in rejected.errors] == [expected]
+    assert all(error.message for error in rejected.errors)
+
+
+def test_triage_publishes_the_valid_items_and_reports_every_item_in_order() -> None:
+    split = triage("330106", [item(source_record_id="a"), item(stage="flying"), item(source_record_id="b")], NOW)
+    assert [index for index, _ in split.events] == [0, 2]
+    event = split.events[0][1]
+    assert (event.county_code, event.occurred_at, event.correlation_id) == ("330106", NOW, str(event.event_id))
+    assert event.update.source_record_id == "a"
+    results = split.results()
+    assert [type(result) for result in results] == [Accepted, Rejected, Accepted]
+    assert results[1] == Rejected(1, (FieldError("stage", results[1].errors[0].message),))
