@@ -28,7 +28,7 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
         return {"row": dict(row), "local_ids": sorted(aliases)}
 
     @router.get("/projects")
-    async def list_projects(county_code: str, stage: str | None = None, limit: int = Query(100, le=1000), offset: int = 0) -> dict[str, Any]:
+    async def list_projects(county_code: str, stage: str | None = None, limit: int = Query(100, le=5000), offset: int = 0) -> dict[str, Any]:
         query = select(projects.c.project_id, projects.c.project_code, projects.c.name, projects.c.stage, projects.c.version, projects.c.updated_at)
         query = query.where(projects.c.county_code == county_code).order_by(projects.c.project_code, projects.c.project_id)
         if stage:

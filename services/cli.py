@@ -1,0 +1,66 @@
+"""`tuijin`: the county's and the operator's command line."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from services.escalation.cli import app as escalation_app
+from services.intake.cli import app as intake_app
+
+app = typer.Typer(help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
+app.add_typer(intake_app, name="intake")
+app.add_typer(escalation_app, name="escalation")
+
+Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door)")]
+Token = Annotated[str, typer.Option(envvar="TUIJIN_TOKEN", help="the county's bearer token")]
+
+
+def _get(url: str, token: str, path: str, **params: Any) -> Any:
+    response = httpx.get(f"{url}{path}", params={k: v for k, v in params.items() if v is not None},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    if response.status_code >= 400:
+        typer.echo(f"{response.status_code}: {response.text}", err=True)
+        raise typer.Exit(1)
+    return response.json()
+
+
+def _show(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+def project(county: str, key: str, url: Url = "http://127.0.0.1:8100", token: Token = "",
+            history: Annotated[bool, typer.Option(help="the stage history and change log instead")] = False) -> None:
+    """A project's current state (by 项目代码 or local id), or its history."""
+    _show(_get(url, token, f"/v1/counties/{county}/projects/{key}" + ("/history" if history else "")))
+
+
+@app.command()
+def projects(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "", stage: str | None = None) -> None:
+    """The county's projects."""
+    _show(_get(url, token, f"/v1/counties/{county}/projects", stage=stage))
+
+
+@app.command()
+def escalations(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "",
+                status: Annotated[str, typer.Option(help="open, cleared or all")] = "open") -> None:
+    """The county's escalations with their evidence."""
+    rows = _get(url, token, f"/v1/counties/{county}/escalations", status=status)["escalations"]
+    for row in rows:
+        typer.echo(f"{row['status']:<8} L{row['level']} {row['rule_id']:<18} {row['level_name']}  {row['summary']}")
+        typer.echo("         " + "; ".join(f"{k}={v}" for k, v in row["evidence"].items()))
+
+
+@app.command()
+def rejected(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "") -> None:
+    """The county's rejected items, with the field and reason of each error."""
+    _show(_get(url, token, f"/v1/counties/{county}/rejected"))
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()

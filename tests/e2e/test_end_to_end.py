@@ -1,0 +1,121 @@
+"""End to end with real processes: a county posts over HTTP, people get notified, nothing lost or doubled."""
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.intake.tokens import issue_token
+from shared.db import make_engine, session_factory
+from tests.support.processes import Pipeline
+
+pytestmark = pytest.mark.e2e
+COUNTY = "330106"
+# Beijing 2026-03-02: the first idle day of land agreed to start on 2025-03-01.
+CLOCK = "fixed:2026-03-02T09:00:00+08:00"
+
+
+def idle_parcel(n: int, record: str = "a") -> dict:
+    """Project n: its land agreed to start 2025-03-01 and never started, so idle as of the clock."""
+    return {
+        "project_code": f"2403-{COUNTY}-04-01-{n:06d}", "name": f"西湖区产业项目{n}号", "stage": "signed",
+        "leader": "陈立新", "lead_department": "发改局", "responsible_unit": "住建局",
+        "land_parcel": {"parcel_id": f"XH-{n}", "agreed_start_date": "2025-03-01", "land_price_fen": 5_000_000_00},
+        "source_system": "自然资源局土地供应台账", "source_record_id": f"{n}-{record}",
+        "source_record_time": (datetime(2026, 2, 1, tzinfo=timezone.utc) + timedelta(minutes=n)).isoformat(),
+    }
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def pipeline(request: pytest.FixtureRequest, nats_server, tmp_path: Path) -> Iterator[Pipeline]:
+    if request.param == "postgres":
+        url, prefix = request.getfixturevalue("postgres_url"), f"e2e_{uuid.uuid4().hex[:8]}"
+    else:
+        url, prefix = None, None
+    running = Pipeline(nats_server.url, tmp_path, url, prefix, CLOCK)
+    running.start_all()
+    yield running
+    running.stop_all()
+    if prefix:
+        from tests.conftest import drop_schema
+
+        for name in ("intake", "tracker", "escalation", "notifier"):
+            drop_schema(f"{prefix}_{name}")
+
+
+async def token_for(pipeline: Pipeline) -> str:
+    url, schema = pipeline.database["intake"]
+    engine = make_engine(url, schema)
+    try:
+        return await issue_token(session_factory(engine), COUNTY, "e2e")
+    finally:
+        await engine.dispose()
+
+
+async def wait_for(client: httpx.AsyncClient, path: str, key: str, count: int, timeout: float = 60, **params) -> list[dict]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = (await client.get(path, params={"limit": 2000, **params})).json()[key]
+        if len(rows) >= count or asyncio.get_running_loop().time() > deadline:
+            return rows
+        await asyncio.sleep(0.2)
+
+
+def notification_lines(workdir: Path) -> list[dict]:
+    files = (workdir / "var" / "notifier" / "outbox").rglob("*.jsonl")
+    return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+async def test_posted_updates_come_out_as_notifications_once(pipeline: Pipeline) -> None:
+    token = await token_for(pipeline)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=pipeline.url("intake"), headers=headers, timeout=30) as client:
+        batch = [idle_parcel(n) for n in range(1, 4)] + [{"project_code": "not-a-code", "source_system": "x"}]
+        response = await client.post(f"/v1/counties/{COUNTY}/updates", json=batch)
+        assert response.status_code == 202
+        assert [r["status"] for r in response.json()["results"]] == ["accepted"] * 3 + ["rejected"]
+
+        escalations = await wait_for(client, f"/v1/counties/{COUNTY}/escalations", "escalations", 3)
+        assert sorted(e["level_name"] for e in escalations) == ["闲置土地(征收闲置费)"] * 3
+        assert {e["evidence"]["idle_since"] for e in escalations} == {"2026-03-02"}
+
+        sent = await wait_for(client, f"/v1/counties/{COUNTY}/deliveries", "deliveries", 1, status="sent")
+        per_escalation = len(sent) // 3
+        sent = await wait_for(client, f"/v1/counties/{COUNTY}/deliveries", "deliveries", per_escalation * 3, status="sent")
+        assert per_escalation >= 1 and len(sent) == per_escalation * 3
+        lines = notification_lines(pipeline.workdir)
+        assert sorted(line["delivery_key"] for line in lines) == sorted(d["delivery_key"] for d in sent)
+        assert all("闲置" in line["title"] + line["text"] for line in lines)
+
+        # The county system posts the same records again: same event ids, nothing new anywhere.
+        again = await client.post(f"/v1/counties/{COUNTY}/updates", json=batch[:3])
+        assert [r["event_id"] for r in again.json()["results"]] == [r["event_id"] for r in response.json()["results"][:3]]
+        await asyncio.sleep(3)
+        assert len((await client.get(f"/v1/counties/{COUNTY}/deliveries", params={"limit": 2000})).json()["deliveries"]) == len(sent)
+        assert len(notification_lines(pipeline.workdir)) == len(lines)
+
+        rejected = (await client.get(f"/v1/counties/{COUNTY}/rejected")).json()["items"]
+        assert any(error["field"] == "project_code" for error in rejected[0]["errors"])
+
+
+async def test_a_killed_tracker_loses_and_doubles_nothing(pipeline: Pipeline) -> None:
+    token = await token_for(pipeline)
+    async with httpx.AsyncClient(base_url=pipeline.url("intake"), headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        first = [idle_parcel(n) for n in range(1, 41)]
+        assert (await client.post(f"/v1/counties/{COUNTY}/updates", json=first)).status_code == 202
+        pipeline.kill("tracker")  # mid-stream, without a graceful shutdown
+        second = [idle_parcel(n) for n in range(41, 81)]
+        assert (await client.post(f"/v1/counties/{COUNTY}/updates", json=second)).status_code == 202  # JetStream holds them
+        pipeline.start("tracker")
+
+        projects = await wait_for(client, f"/v1/counties/{COUNTY}/projects", "projects", 80)
+        assert len(projects) == 80 and {p["version"] for p in projects} == {1}
+        escalations = await wait_for(client, f"/v1/counties/{COUNTY}/escalations", "escalations", 80)
+        assert len(escalations) == 80
+        assert len({(e["project_id"], e["rule_id"], e["subject"]) for e in escalations}) == 80
