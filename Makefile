@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)
-	$(PY) bench/pipeline.py
+	$(PY) -m bench.pipeline
 
 schemas: $(STAMP)
 	$(PY) -m shared.contracts.snapshot

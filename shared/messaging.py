@@ -6,13 +6,12 @@ import logging
 from collections.abc import Sequence
 
 import nats
-from faststream.nats import ConsumerConfig, NatsBroker, PullSub
-from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError
-from prometheus_client import CollectorRegistry
 
 from shared.contracts.base import Event
 from shared.subjects import STREAMS, StreamSpec
@@ -22,10 +21,13 @@ from shared.subjects import STREAMS, StreamSpec
 DUPLICATE_WINDOW_SECONDS = 120
 # How long a consumer may hold a message before JetStream redelivers it.
 ACK_WAIT_SECONDS = 30
-# A message that failed this many times is a dead letter, not a retry.
-MAX_DELIVER = 20
-# Messages pulled and handled at once by one replica; the group commit turns them into one transaction.
-PULL_BATCH = 200
+# Transient failures are retried with a capped growing delay (retry_delay), so this bound is far
+# beyond any outage (~16 h at the cap); poison is terminated and kept explicitly, never by this.
+MAX_DELIVER = 1000
+MAX_RETRY_DELAY_SECONDS = 60.0
+# One fetch is one transaction (shared/consumer.py, shared/batching.py): whatever is there, up to this.
+PULL_BATCH = 500
+MAX_ACK_PENDING = 2000
 
 
 def headers_for(event: Event) -> dict[str, str]:
@@ -61,23 +63,18 @@ async def publish_all(js: JetStreamContext, messages: Sequence[tuple[str, bytes,
     return [result if isinstance(result, BaseException) else None for result in done]
 
 
-def consumer_config() -> ConsumerConfig:
-    """A new config per subscriber: FastStream mutates the one it is given."""
-    return ConsumerConfig(ack_wait=ACK_WAIT_SECONDS, max_deliver=MAX_DELIVER)
+def retry_delay(message: Msg) -> float:
+    """2, 4, 8 … seconds by delivery count, capped: quick after a blip, gentle during an outage."""
+    try:
+        delivered = message.metadata.num_delivered
+    except Exception:  # a message without JetStream metadata
+        delivered = 1
+    return min(MAX_RETRY_DELAY_SECONDS, 2.0 ** delivered)
 
 
-def pull_sub() -> PullSub:
-    return PullSub(batch_size=PULL_BATCH, timeout=1.0)
+def spec_broker(app_name: str) -> NatsBroker:
+    """The FastStream broker a service declares its channels on, for AsyncAPI (`faststream docs gen`).
 
-
-def make_broker(url: str, app_name: str, registry: CollectorRegistry) -> NatsBroker:
-    """A broker with FastStream's Prometheus middleware and its access log kept out of the hot path."""
-    logger = logging.getLogger(f"tuijin.{app_name}.broker")
-    logger.setLevel(logging.WARNING)
-    return NatsBroker(
-        url,
-        graceful_timeout=30,
-        max_reconnect_attempts=-1,
-        logger=logger,
-        middlewares=[NatsPrometheusMiddleware(registry=registry, app_name=app_name)],
-    )
+    It is never started: the runtime consumes with shared.consumer and publishes through the outbox.
+    """
+    return NatsBroker("nats://127.0.0.1:4222", logger=logging.getLogger(f"tuijin.{app_name}.spec"))

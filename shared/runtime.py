@@ -1,19 +1,19 @@
 """What every consuming service runs: migrations, broker, outbox relay, and an HTTP side for ops.
 
 Start order: database (migrated) → NATS connection and streams → relay → the service's own
-workers → broker (consuming). Stop runs it backwards, so the broker finishes the messages in hand
-(graceful_timeout) before the relay drains what they committed.
+consumers and workers. Stop runs it backwards: consumers finish the batch in hand, then the relay
+drains what they committed, then NATS and the database are let go.
 """
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Response
-from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, make_asgi_app
 from sqlalchemy import Table, text
@@ -24,6 +24,13 @@ from shared.messaging import connect, ensure_streams
 from shared.outbox import OutboxRelay
 
 Hook = Callable[[], Awaitable[None]]
+
+
+def tune_gc() -> None:
+    """A batch of 500 events allocates ~10^6 short-lived objects; at the default threshold (700)
+    the collector ran hundreds of times per batch. Measured: tracker alone 2.6k → 3.3k updates/s."""
+    gc.freeze()  # what start-up built (modules, models) is never garbage: keep it out of every scan
+    gc.set_threshold(50_000, 50, 100)
 
 
 @dataclass
@@ -55,8 +62,9 @@ class Runtime:
     async def stop(self) -> None:
         if self.relay:
             await self.relay.stop()
-        if self.nc:
-            await self.nc.drain()
+        if self.nc:  # consumers have stopped and acked: flush what is buffered, then close
+            await self.nc.flush(timeout=5)
+            await self.nc.close()
         await self.engine.dispose()
 
     def wake_relay(self) -> None:
@@ -74,7 +82,7 @@ class Runtime:
         return True
 
 
-def http_app(runtime: Runtime, broker: NatsBroker, on_start: Hook | None = None, on_stop: Hook | None = None, title: str = "") -> FastAPI:
+def http_app(runtime: Runtime, on_start: Hook | None = None, on_stop: Hook | None = None, title: str = "") -> FastAPI:
     """The service's HTTP side: /metrics, /healthz, /readyz, and whatever read routes it adds."""
 
     @asynccontextmanager
@@ -82,11 +90,9 @@ def http_app(runtime: Runtime, broker: NatsBroker, on_start: Hook | None = None,
         await runtime.start()
         if on_start:
             await on_start()
-        await broker.start()
         try:
             yield
         finally:
-            await broker.stop()
             if on_stop:
                 await on_stop()
             await runtime.stop()
@@ -100,8 +106,7 @@ def http_app(runtime: Runtime, broker: NatsBroker, on_start: Hook | None = None,
 
     @app.get("/readyz", tags=["ops"])
     async def readyz(response: Response) -> dict[str, str]:
-        broker_ok = await broker.ping(timeout=2)
-        if broker_ok and await runtime.ready():
+        if await runtime.ready():
             return {"status": "ready"}
         response.status_code = 503
         return {"status": "not ready"}

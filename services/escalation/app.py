@@ -1,4 +1,4 @@
-"""Composition root of escalation: `app` (FastStream, for AsyncAPI) and `build()` (what runs)."""
+"""Composition root of escalation: `build()` (what runs) and `app` (its AsyncAPI description)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,20 +12,20 @@ from faststream import FastStream
 from faststream.specification import AsyncAPI
 
 from services.escalation.domain.policy import Policy
-from services.escalation.handlers import build_router
+from services.escalation.handlers import build_consumer, describe
 from services.escalation.policy_file import load_policy
 from services.escalation.reads import build_reads
 from services.escalation.service import apply_changes, sweep
 from services.escalation.settings import Settings
 from services.escalation.sweeper import EscalationMetrics, Sweeper
 from services.escalation.tables import dead_letters, outbox
-from shared import subjects
-from shared.batching import GroupCommitter
+from shared.batching import BatchCommitter
 from shared.clock import beijing_today, clock_from_setting
-from shared.contracts import EscalationEscalated, EscalationRaised, EscalationResolved, ProjectStateChanged
+from shared.consumer import ConsumerMetrics
+from shared.contracts import ProjectStateChanged
 from shared.dead_letters import DeadLetters
-from shared.messaging import PULL_BATCH, make_broker
-from shared.runtime import Runtime, http_app
+from shared.messaging import spec_broker
+from shared.runtime import Runtime, http_app, tune_gc
 
 
 def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
@@ -36,7 +36,7 @@ def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
     return policy_for
 
 
-def build(settings: Settings) -> tuple[FastAPI, FastStream]:
+def build(settings: Settings) -> FastAPI:
     runtime = Runtime("escalation", settings.nats_url, settings.database_url, settings.database_schema, Path(__file__).parent / "migrations", outbox)
     clock = clock_from_setting(settings.clock)
     policy_for = policies(settings.policy_dir)
@@ -44,12 +44,11 @@ def build(settings: Settings) -> tuple[FastAPI, FastStream]:
 
     writing = asyncio.Lock()  # the change handler and the sweep take turns on escalation rows
 
-    async def process(events: Sequence[ProjectStateChanged]) -> list[bool]:
+    async def process(events: Sequence[ProjectStateChanged]) -> None:
         async with writing:
-            applied = await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now())
+            await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now())
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions)
-        return applied
 
     async def run_sweep() -> int:
         report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=writing)
@@ -57,32 +56,33 @@ def build(settings: Settings) -> tuple[FastAPI, FastStream]:
         await metrics.refresh_open(runtime.sessions, force=True)
         return report.projects
 
-    committer: GroupCommitter[ProjectStateChanged, bool] = GroupCommitter(process, max_batch=PULL_BATCH)
+    poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "escalation")
+    consumer = build_consumer(BatchCommitter(process, poison), poison, ConsumerMetrics(runtime.registry, "escalation"))
     sweeper = Sweeper(run_sweep, settings.sweep_interval_seconds, metrics)
-    broker = make_broker(settings.nats_url, "escalation", runtime.registry)
-    broker.add_middleware(DeadLetters(runtime.sessions, dead_letters, runtime.registry, "escalation").middleware())
-    broker.include_router(build_router(committer, workers=PULL_BATCH))
-    for fact, schema in (("raised", EscalationRaised), ("escalated", EscalationEscalated), ("resolved", EscalationResolved)):
-        broker.publisher(subjects.escalation(fact=fact), schema=schema, title=f"escalation:{fact}",
-                         description="Published through the outbox after the escalation record commits.")
 
     async def on_start() -> None:
-        committer.start()
+        await consumer.start(runtime.nc)
         sweeper.start()
 
     async def on_stop() -> None:
+        await consumer.stop()
         await sweeper.stop()
-        await committer.stop()
 
-    http = http_app(runtime, broker, on_start=on_start, on_stop=on_stop, title="tuijin escalation")
+    http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin escalation")
     http.include_router(build_reads(runtime.sessions))
-    return http, FastStream(broker, specification=AsyncAPI(title="tuijin escalation", version="0.1.0"))
+    return http
 
 
-_, app = build(Settings())
+def asyncapi() -> FastStream:
+    broker = spec_broker("escalation")
+    describe(broker)
+    return FastStream(broker, specification=AsyncAPI(title="tuijin escalation", version="0.1.0"))
+
+
+app = asyncapi()
 
 
 def main() -> None:
     settings = Settings()
-    http, _ = build(settings)
-    uvicorn.run(http, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    tune_gc()
+    uvicorn.run(build(settings), host=settings.host, port=settings.port, access_log=False, log_level="warning")

@@ -1,37 +1,28 @@
-"""escalation's subscriber: tracker's state changes into the group commit, ack after the commit."""
+"""escalation's subscription: the consumer that runs it, and its description for AsyncAPI."""
 from __future__ import annotations
 
-from faststream import AckPolicy
-from faststream.exceptions import NackMessage
-from faststream.nats import JStream, NatsRouter
-from sqlalchemy.exc import DBAPIError
+from faststream.nats import JStream, NatsBroker, PullSub
 
 from shared import subjects
-from shared.batching import GroupCommitter
-from shared.contracts import ProjectStateChanged
-from shared.messaging import consumer_config, pull_sub
+from shared.batching import BatchCommitter
+from shared.consumer import BatchConsumer, ConsumerMetrics
+from shared.contracts import EscalationEscalated, EscalationRaised, EscalationResolved, ProjectStateChanged
+from shared.dead_letters import DeadLetters
+from shared.messaging import PULL_BATCH
 
-RETRY_DELAY_SECONDS = 2
+
+def build_consumer(committer: BatchCommitter[ProjectStateChanged], dead_letters: DeadLetters, metrics: ConsumerMetrics) -> BatchConsumer:
+    return BatchConsumer(subjects.PROJECTS.name, subjects.project_changed(), subjects.ESCALATION_ON_PROJECT_CHANGED,
+                         ProjectStateChanged.model_validate_json, committer, dead_letters, metrics)
 
 
-def build_router(committer: GroupCommitter[ProjectStateChanged, bool], workers: int) -> NatsRouter:
-    router = NatsRouter()
-
-    @router.subscriber(
-        subjects.project_changed(),
-        stream=JStream(subjects.PROJECTS.name, declare=False),
-        durable=subjects.ESCALATION_ON_PROJECT_CHANGED,
-        config=consumer_config(),
-        pull_sub=pull_sub(),
-        max_workers=workers,
-        ack_policy=AckPolicy.REJECT_ON_ERROR,
-        title="escalation:on_project_changed",
-        description="Update the projection and evaluate the project's rules; emits county.<county>.escalation.<fact>.",
-    )
+def describe(broker: NatsBroker) -> None:
+    @broker.subscriber(subjects.project_changed(), stream=JStream(subjects.PROJECTS.name, declare=False),
+                       durable=subjects.ESCALATION_ON_PROJECT_CHANGED, pull_sub=PullSub(batch_size=PULL_BATCH), title="escalation:on_project_changed",
+                       description="Update the projection of the facts the rules need and evaluate the project's rules.")
     async def on_project_changed(event: ProjectStateChanged) -> None:
-        try:
-            await committer.submit(event)
-        except (DBAPIError, OSError) as error:  # the database is away or busy: later
-            raise NackMessage(delay=RETRY_DELAY_SECONDS) from error
+        """Consumed in batches by shared.consumer; one transaction per batch."""
 
-    return router
+    for fact, schema in (("raised", EscalationRaised), ("escalated", EscalationEscalated), ("resolved", EscalationResolved)):
+        broker.publisher(subjects.escalation(fact=fact), schema=schema, title=f"escalation:{fact}",
+                         description="Published through the outbox after the escalation record commits.")

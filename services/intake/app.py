@@ -286,7 +286,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def main() -> None:
     import uvicorn
 
+    from shared.runtime import tune_gc
+
     settings = Settings()
+    tune_gc()
     uvicorn.run(create_app(settings, clock_from_setting(settings.clock)), host=settings.host, port=settings.port, access_log=False)
 
 

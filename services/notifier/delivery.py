@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,15 @@ EVENTS: TypeAdapter[EscalationEvent] = TypeAdapter(EscalationEvent)
 RATE_LIMITED = {"dingtalk", "wecom"}
 SENT_NAMESPACE = uuid.UUID("0e7d52a4-3b8c-4d4f-a1f2-6c9b0e3d7a15")
 MAX_BACKOFF_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Attempt:
+    group: list[dict[str, Any]]
+    events: list[EscalationEvent]
+    digest_id: str | None
+    error: str | None  # None: sent
+    permanent: bool
 
 
 def backoff(attempts: int) -> timedelta:
@@ -89,39 +98,75 @@ class DeliveryWorker:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             groups[(row["channel"], row["address"])].append(dict(row))
-        attempted = False
         sends = []
-        for (channel, _), group in groups.items():
+        for (channel, address), group in groups.items():
             if channel in RATE_LIMITED:
-                if not self._buckets.take(f"{channel}:{group[0]['address']}", time.monotonic()):
+                if not self._buckets.take(f"{channel}:{address}", time.monotonic()):
                     continue  # the robot is at its limit: these wait and go out later as one digest
                 sends.append(self._send(group))
             else:
                 sends += [self._send([row]) for row in group]
+        attempts: list[Attempt] = []
         for start in range(0, len(sends), 20):  # bounded concurrency towards mail servers and webhooks
-            results = await asyncio.gather(*sends[start:start + 20])
-            attempted = attempted or any(results)
-        return attempted
+            attempts += await asyncio.gather(*sends[start:start + 20])
+        if attempts:
+            await self._record(attempts)
+        return bool(attempts)
 
-    async def _send(self, group: list[dict[str, Any]]) -> bool:
+    async def _send(self, group: list[dict[str, Any]]) -> Attempt:
+        """Send one message (or one digest); never raises: the outcome is recorded with the others."""
         first = group[0]
         events = [EVENTS.validate_python(row["event"]) for row in group]
-        if len(group) == 1:
-            message = render_event(events[0], Recipient.model_validate(first["recipient"]))
-        else:
-            message = render_digest(events, first["person"])
-        key = first["delivery_key"] if len(group) == 1 else f"digest-{first['delivery_key']}"
+        digest_id = f"digest-{first['delivery_key']}" if len(group) > 1 else None
         try:
-            endpoint = self._endpoint(first)
-            await self._channels[first["channel"]].send(endpoint, message, key, person=first["person"])
+            if digest_id:
+                message = render_digest(events, first["person"])
+            else:
+                message = render_event(events[0], Recipient.model_validate(first["recipient"]))
+            await self._channels[first["channel"]].send(self._endpoint(first), message, digest_id or first["delivery_key"], person=first["person"])
         except TransientDeliveryError as error:
-            await self._failed(group, str(error), permanent=False)
-            return True
+            return Attempt(group, events, digest_id, str(error), permanent=False)
         except (PermanentDeliveryError, KeyError, ValueError) as error:
-            await self._failed(group, f"{type(error).__name__}: {error}", permanent=True)
-            return True
-        await self._sent(group, events, key if len(group) > 1 else None)
-        return True
+            return Attempt(group, events, digest_id, f"{type(error).__name__}: {error}", permanent=True)
+        return Attempt(group, events, digest_id, None, permanent=False)
+
+    async def _record(self, attempts: list[Attempt]) -> None:
+        """One transaction for a whole round: sent rows with their NotificationSent, failures with their next try."""
+        now = self._now()
+        published = []
+        async with self._sessions() as session, session.begin():
+            for attempt in attempts:
+                keys = [row["delivery_key"] for row in attempt.group]
+                if attempt.error is None:
+                    await session.execute(
+                        update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
+                        .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=attempt.digest_id, last_error=None)
+                    )
+                    published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
+                                  for row, event in zip(attempt.group, attempt.events)]
+                else:
+                    tries = attempt.group[0]["attempts"] + 1
+                    await session.execute(update(deliveries).where(deliveries.c.delivery_key.in_(keys)).values(
+                        status="failed" if attempt.permanent else "pending", attempts=deliveries.c.attempts + 1,
+                        next_attempt_at=now + backoff(tries), last_error=attempt.error[:2000],
+                    ))
+            await add_to_outbox(session, outbox, published, now)
+        for attempt in attempts:
+            outcome = "sent" if attempt.error is None else "failed" if attempt.permanent else "retry"
+            self.outcomes.labels(attempt.group[0]["channel"], outcome).inc(len(attempt.group))
+            if attempt.error:
+                log.warning("delivery to %s via %s %s: %s", attempt.group[0]["person"], attempt.group[0]["channel"], outcome, attempt.error)
+        if published:
+            self.on_sent()
+
+    @staticmethod
+    def _notification(row: dict[str, Any], event: EscalationEvent, digest_size: int, now: datetime) -> NotificationSent:
+        return NotificationSent(
+            event_id=uuid.uuid5(SENT_NAMESPACE, row["delivery_key"]), occurred_at=now, county_code=row["county_code"],
+            correlation_id=event.correlation_id, delivery_key=row["delivery_key"], escalation_event_id=event.event_id,
+            escalation_id=event.escalation_id, recipient=Recipient.model_validate(row["recipient"]), person=row["person"],
+            channel=row["channel"], sent_at=now, digest_size=digest_size,
+        )
 
     def _endpoint(self, row: dict[str, Any]) -> Endpoint:
         """The routing file's endpoint (with its secret, which the delivery log never stores)."""
@@ -136,34 +181,3 @@ class DeliveryWorker:
         if endpoint.channel == "file" and not Path(endpoint.address).is_absolute():
             return replace(endpoint, address=str(self._file_root / endpoint.address))
         return endpoint
-
-    async def _sent(self, group: list[dict[str, Any]], events: list[EscalationEvent], digest_id: str | None) -> None:
-        now = self._now()
-        published = []
-        for row, event in zip(group, events):
-            sent = NotificationSent(
-                event_id=uuid.uuid5(SENT_NAMESPACE, row["delivery_key"]), occurred_at=now, county_code=row["county_code"],
-                correlation_id=event.correlation_id, delivery_key=row["delivery_key"], escalation_event_id=event.event_id,
-                escalation_id=event.escalation_id, recipient=Recipient.model_validate(row["recipient"]), person=row["person"],
-                channel=row["channel"], sent_at=now, digest_size=len(group),
-            )
-            published.append((sent, subjects.notification_sent(row["county_code"])))
-        async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(deliveries).where(deliveries.c.delivery_key.in_([r["delivery_key"] for r in group]), deliveries.c.status == "pending")
-                .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=digest_id, last_error=None)
-            )
-            await add_to_outbox(session, outbox, published, now)
-        self.outcomes.labels(group[0]["channel"], "sent").inc(len(group))
-        self.on_sent()
-
-    async def _failed(self, group: list[dict[str, Any]], error: str, permanent: bool) -> None:
-        now = self._now()
-        async with self._sessions() as session, session.begin():
-            for row in group:
-                await session.execute(update(deliveries).where(deliveries.c.delivery_key == row["delivery_key"]).values(
-                    status="failed" if permanent else "pending", attempts=row["attempts"] + 1,
-                    next_attempt_at=now + backoff(row["attempts"] + 1), last_error=error[:2000],
-                ))
-        self.outcomes.labels(group[0]["channel"], "failed" if permanent else "retry").inc(len(group))
-        log.warning("delivery to %s via %s %s: %s", group[0]["person"], group[0]["channel"], "failed" if permanent else "will retry", error)

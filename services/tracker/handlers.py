@@ -1,38 +1,27 @@
-"""tracker's subscriber: decode, hand to the group commit, ack after the commit."""
+"""tracker's subscription: the consumer that runs it, and its description for AsyncAPI."""
 from __future__ import annotations
 
-from faststream import AckPolicy
-from faststream.exceptions import NackMessage
-from faststream.nats import JStream, NatsRouter
-from sqlalchemy.exc import DBAPIError
+from faststream.nats import JStream, NatsBroker, PullSub
 
-from services.tracker.service import ConcurrentUpdate, Outcome
 from shared import subjects
-from shared.batching import GroupCommitter
-from shared.contracts import ProjectUpdated
-from shared.messaging import consumer_config, pull_sub
+from shared.batching import BatchCommitter
+from shared.consumer import BatchConsumer, ConsumerMetrics
+from shared.contracts import ProjectStateChanged, ProjectUpdated
+from shared.dead_letters import DeadLetters
+from shared.messaging import PULL_BATCH
 
-RETRY_DELAY_SECONDS = 2
+
+def build_consumer(committer: BatchCommitter[ProjectUpdated], dead_letters: DeadLetters, metrics: ConsumerMetrics) -> BatchConsumer:
+    return BatchConsumer(subjects.UPDATES.name, subjects.project_updated(), subjects.TRACKER_ON_PROJECT_UPDATED,
+                         ProjectUpdated.model_validate_json, committer, dead_letters, metrics)
 
 
-def build_router(committer: GroupCommitter[ProjectUpdated, Outcome], workers: int) -> NatsRouter:
-    router = NatsRouter()
-
-    @router.subscriber(
-        subjects.project_updated(),
-        stream=JStream(subjects.UPDATES.name, declare=False),
-        durable=subjects.TRACKER_ON_PROJECT_UPDATED,
-        config=consumer_config(),
-        pull_sub=pull_sub(),
-        max_workers=workers,
-        ack_policy=AckPolicy.REJECT_ON_ERROR,
-        title="tracker:on_project_updated",
-        description="Merge a county's update into the project's state; emits county.<county>.project.changed.",
-    )
+def describe(broker: NatsBroker) -> None:
+    @broker.subscriber(subjects.project_updated(), stream=JStream(subjects.UPDATES.name, declare=False),
+                       durable=subjects.TRACKER_ON_PROJECT_UPDATED, pull_sub=PullSub(batch_size=PULL_BATCH), title="tracker:on_project_updated",
+                       description="Merge a county's update into the project's state, field by field (newest source record wins).")
     async def on_project_updated(event: ProjectUpdated) -> None:
-        try:
-            await committer.submit(event)
-        except (DBAPIError, ConcurrentUpdate, OSError) as error:  # the database is away or busy: later
-            raise NackMessage(delay=RETRY_DELAY_SECONDS) from error
+        """Consumed in batches by shared.consumer; one transaction per batch."""
 
-    return router
+    broker.publisher(subjects.project_changed(), schema=ProjectStateChanged, title="tracker:project_changed",
+                     description="What changed and the whole new state; published through the outbox after the commit.")

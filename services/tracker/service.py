@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.tracker import domain
@@ -19,6 +19,13 @@ from shared.contracts import ProjectSnapshot, ProjectStateChanged, ProjectUpdate
 from shared.persistence import add_to_outbox, already_processed, mark_processed
 
 STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
+
+
+# Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
+UPDATE_PROJECT = (
+    update(projects).where(projects.c.project_id == bindparam("pid"), projects.c.version == bindparam("seen_version"))
+    .values({column: bindparam(column) for column in ("name", "stage", "version", "state", "updated_at")})
+)
 
 
 class Outcome(StrEnum):
@@ -104,9 +111,7 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
         if project.row is None:
             new_rows.append({"project_id": project_id, "county_code": project.county_code, "project_code": project.code, "created_at": now, **values})
         elif project.version != project.row["version"]:
-            result = await session.execute(
-                update(projects).where(projects.c.project_id == project_id, projects.c.version == project.row["version"]).values(**values)
-            )
+            result = await session.execute(UPDATE_PROJECT, {"pid": project_id, "seen_version": project.row["version"], **values})
             if result.rowcount != 1:
                 raise ConcurrentUpdate(project_id)
     if new_rows:
@@ -114,12 +119,11 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
 
 
 def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:
-    source = {"source_system": event.update.source_system, "source_record_id": event.update.source_record_id,
-              "source_record_time": event.update.source_record_time, "event_id": str(event.event_id), "recorded_at": now}
-    rows = [{"project_id": where.project_id, "version": version, "path": c.path, "old_value": c.old, "new_value": c.new, "note": None, **source} for c in changes]
-    if where.note:
-        rows.append({"project_id": where.project_id, "version": version, "path": "local_id", "old_value": None, "new_value": event.update.local_id, "note": where.note, **source})
-    return rows
+    return [{
+        "project_id": where.project_id, "version": version, "changes": [{"path": c.path, "old": c.old, "new": c.new} for c in changes],
+        "source_system": event.update.source_system, "source_record_id": event.update.source_record_id,
+        "source_record_time": event.update.source_record_time, "event_id": str(event.event_id), "note": where.note, "recorded_at": now,
+    }]
 
 
 def _stage_rows(project_id: str, event: ProjectUpdated, changes: list[domain.Change], now: datetime) -> list[dict[str, Any]]:

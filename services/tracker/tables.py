@@ -43,16 +43,15 @@ stage_history = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
-# Append-only: who (source system and record), what (path, old, new), when, which event.
+# Append-only, one row per applied update: who (source system and record), what (every changed
+# path with its old and new value), when, which event.
 change_log = Table(
     "change_log",
     metadata,
     Column("id", SequenceId, primary_key=True, autoincrement=True),
     Column("project_id", String(36), ForeignKey("projects.project_id"), nullable=False, index=True),
     Column("version", Integer, nullable=False),
-    Column("path", String(300), nullable=False),
-    Column("old_value", JSON, nullable=True),
-    Column("new_value", JSON, nullable=True),
+    Column("changes", JSON, nullable=False),  # [{"path", "old", "new"}, ...]
     Column("source_system", String(200), nullable=False),
     Column("source_record_id", String(200), nullable=False),
     Column("source_record_time", DateTime(timezone=True), nullable=False),

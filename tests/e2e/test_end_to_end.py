@@ -13,7 +13,8 @@ import pytest
 
 from services.intake.tokens import issue_token
 from shared.db import make_engine, session_factory
-from tests.support.processes import Pipeline
+from tests.conftest import drop_schema
+from services.launcher import ServiceProcesses as Pipeline
 
 pytestmark = pytest.mark.e2e
 COUNTY = "330106"
@@ -37,14 +38,12 @@ def pipeline(request: pytest.FixtureRequest, nats_server, tmp_path: Path) -> Ite
     if request.param == "postgres":
         url, prefix = request.getfixturevalue("postgres_url"), f"e2e_{uuid.uuid4().hex[:8]}"
     else:
-        url, prefix = None, None
-    running = Pipeline(nats_server.url, tmp_path, url, prefix, CLOCK)
+        url, prefix = None, "unused"
+    running = Pipeline(nats_server.url, tmp_path, url, prefix, {"ESCALATION_CLOCK": CLOCK, "ESCALATION_SWEEP_INTERVAL_SECONDS": "2"})
     running.start_all()
     yield running
     running.stop_all()
-    if prefix:
-        from tests.conftest import drop_schema
-
+    if url:
         for name in ("intake", "tracker", "escalation", "notifier"):
             drop_schema(f"{prefix}_{name}")
 

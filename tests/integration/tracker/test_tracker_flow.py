@@ -37,7 +37,7 @@ async def changes_published(js, count: int) -> list[ProjectStateChanged]:
 
 async def test_updates_merge_by_field_and_redelivery_changes_nothing(nats_server, database, tmp_path) -> None:
     url, schema = database
-    http, _ = build(Settings(nats_url=nats_server.url, database_url=url, database_schema=schema))
+    http = build(Settings(nats_url=nats_server.url, database_url=url, database_schema=schema))
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js)

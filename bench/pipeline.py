@@ -1,0 +1,168 @@
+"""End-to-end benchmark (not a test): real processes, N updates over HTTP, beside a raw baseline.
+
+    make bench    (or: .venv/bin/python -m bench.pipeline [--updates 20000] [--db sqlite|postgres|both])
+
+Prints, per database: updates/s from the first POST to tracker's commit of the last update and to
+the last notification, p50/p99 latency per update (POST sent → tracker's state-changed event,
+and → NotificationSent), and the same run's raw baseline: a bare nats-py pull consumer that
+commits each fetched batch to the same database. The ratio is the figure to compare across machines.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import nats
+
+from bench.baseline import run_baseline
+from services.intake.tokens import issue_token
+from services.launcher import NatsProcess, ServiceProcesses
+from shared import subjects
+from shared.db import make_engine, session_factory
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+COUNTIES = ("330106", "330782")
+BATCH, CONCURRENCY = 500, 4
+
+
+def make_updates(n: int, run: str) -> list[tuple[str, dict]]:
+    """n updates over n/4 projects; one project in ten has idle land, so it ends in notifications."""
+    items = []
+    for i in range(n):
+        county, project = COUNTIES[i % 2], i // 4
+        item = {"project_code": f"2511-{county}-04-01-{project:06d}", "name": f"基准项目{project}", "stage": "started",
+                "investment_ytd_fen": 1_000_000 * (i + 1), "leader": "陈立新", "lead_department": "发改局",
+                "source_system": "bench", "source_record_id": f"{run}-{i}",
+                "source_record_time": (datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=i)).isoformat()}
+        if project % 10 == 0 and i % 4 == 0:
+            item["land_parcel"] = {"parcel_id": f"B-{project}", "agreed_start_date": "2024-01-10"}
+        items.append((county, item))
+    return items
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc, clock ticks of 1/100 s)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) >= 2 else (values[0] if values else float("nan"))
+
+
+async def post_all(services: ServiceProcesses, updates: list[tuple[str, dict]], tokens: dict[str, str], sent_at: dict[str, float]) -> None:
+    batches = [(county, [item for c, item in updates[i:i + BATCH * 2] if c == county]) for i in range(0, len(updates), BATCH * 2) for county in COUNTIES]
+    queue: asyncio.Queue = asyncio.Queue()
+    for batch in batches:
+        queue.put_nowait(batch)
+    async with httpx.AsyncClient(base_url=services.url("intake"), timeout=120) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                county, items = queue.get_nowait()
+                started = time.monotonic()
+                response = await client.post(f"/v1/counties/{county}/updates", json=items, headers={"Authorization": f"Bearer {tokens[county]}"})
+                response.raise_for_status()
+                for result in response.json()["results"]:
+                    sent_at[result["event_id"]] = started
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int) -> dict:
+    tokens = {}
+    url, schema = services.database["intake"]
+    engine = make_engine(url, schema)
+    for county in COUNTIES:
+        tokens[county] = await issue_token(session_factory(engine), county, "bench")
+    await engine.dispose()
+    updates = make_updates(n, uuid.uuid4().hex[:8])
+    expected_notifications = None
+    sent_at: dict[str, float] = {}
+    committed: dict[str, float] = {}
+    notified: dict[str, float] = {}
+    nc = await nats.connect(nats_url)
+
+    async def on_changed(msg) -> None:  # type: ignore[no-untyped-def]
+        committed[json.loads(msg.data)["caused_by"]] = time.monotonic()
+
+    async def on_sent(msg) -> None:  # type: ignore[no-untyped-def]
+        notified.setdefault(json.loads(msg.data)["correlation_id"], time.monotonic())
+
+    await nc.subscribe(subjects.project_changed(), cb=on_changed)
+    await nc.subscribe(subjects.notification_sent(), cb=on_sent)
+    start = time.monotonic()
+    await post_all(services, updates, tokens, sent_at)
+    posted = time.monotonic()
+    deadline = posted + 300
+    while len(committed) < n and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    into_tracker = max(committed.values()) - start
+    expected_notifications = sum(1 for _, item in updates if "land_parcel" in item)
+    while len(notified) < expected_notifications and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1)
+    await nc.close()
+    tracker_latency = [(committed[e] - s) * 1000 for e, s in sent_at.items() if e in committed]
+    notify_latency = [(notified[e] - s) * 1000 for e, s in sent_at.items() if e in notified]
+    return {
+        "updates": n, "posted_in_s": round(posted - start, 2), "committed": len(committed),
+        "into_tracker_per_s": round(n / into_tracker), "p50_ms_to_tracker": round(percentile(tracker_latency, 50), 1),
+        "p99_ms_to_tracker": round(percentile(tracker_latency, 99), 1),
+        "notified_updates": f"{len(notified)}/{expected_notifications}",
+        "to_notification_per_s": round(n / (max(notified.values()) - start)) if notified else None,
+        "p50_ms_to_notification": round(percentile(notify_latency, 50), 1) if notify_latency else None,
+        "p99_ms_to_notification": round(percentile(notify_latency, 99), 1) if notify_latency else None,
+    }
+
+
+def run(db: str, n: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="tuijin-bench-") as tmp:
+        work = Path(tmp)
+        nats_server = NatsProcess(work / "nats")
+        nats_server.start()
+        prefix = f"bench_{uuid.uuid4().hex[:6]}"
+        postgres = PG_URL if db == "postgres" else None
+        services = ServiceProcesses(nats_server.url, work, postgres, prefix, {"ESCALATION_CLOCK": "fixed:2026-03-02T09:00:00+08:00"})
+        try:
+            services.start_all()
+            pids = {name: process.pid for name, process in services.processes.items()} | {"nats-server": nats_server.process.pid}
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n))
+            used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+            pipeline["cpu_us_per_update"] = {name: round(seconds * 1e6 / n) for name, seconds in used.items()}
+        finally:
+            services.stop_all()
+        baseline_url = postgres or f"sqlite+aiosqlite:///{work / 'baseline.db'}"
+        baseline = asyncio.run(run_baseline(nats_server.url, baseline_url, f"{prefix}_baseline" if postgres else None, n))
+        nats_server.stop()
+        if postgres:
+            drop_schemas(prefix)
+    return {"db": db, **pipeline, "baseline_commits_per_s": baseline, "ratio_to_baseline": round(pipeline["into_tracker_per_s"] / baseline, 2)}
+
+
+def drop_schemas(prefix: str) -> None:
+    import subprocess
+
+    for name in ("intake", "tracker", "escalation", "notifier", "baseline"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc", f'DROP SCHEMA IF EXISTS "{prefix}_{name}" CASCADE'],
+                       check=False, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--updates", type=int, default=20_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+        print(json.dumps(run(db, args.updates), ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

