@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(PY) -m services.devrun
 
 test: $(STAMP)
+	$(PY) -m ruff check --no-cache services shared bench tests
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

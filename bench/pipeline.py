@@ -16,7 +16,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -41,7 +41,7 @@ def make_updates(n: int, run: str) -> list[tuple[str, dict]]:
         item = {"project_code": f"2511-{county}-04-01-{project:06d}", "name": f"基准项目{project}", "stage": "started",
                 "investment_ytd_fen": 1_000_000 * (i + 1), "leader": "陈立新", "lead_department": "发改局",
                 "source_system": "bench", "source_record_id": f"{run}-{i}",
-                "source_record_time": (datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=i)).isoformat()}
+                "source_record_time": (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i)).isoformat()}
         if project % 10 == 0 and i % 4 == 0:
             item["land_parcel"] = {"parcel_id": f"B-{project}", "agreed_start_date": "2024-01-10"}
         items.append((county, item))

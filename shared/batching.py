@@ -45,7 +45,7 @@ class BatchCommitter(Generic[Item]):
             return "retried"
         except Exception as error:
             if len(items) > 1:
-                for item, message in zip(items, messages):
+                for item, message in zip(items, messages, strict=False):
                     await self.handle([item], [message])
                 return "isolated"
             try:

@@ -21,7 +21,8 @@ from typing import Any
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, TimeoutError as NatsTimeoutError
+from nats.errors import ConnectionClosedError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import ServiceUnavailableError
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -75,10 +76,14 @@ class BatchConsumer:
         while self._running:
             try:
                 messages = await subscription.fetch(PULL_BATCH, timeout=FETCH_WAIT_SECONDS)
-            except (NatsTimeoutError, asyncio.TimeoutError):
+            except (TimeoutError, NatsTimeoutError):
                 continue
             except (ConnectionClosedError, ServiceUnavailableError) as error:
                 log.warning("%s: NATS unavailable (%s); retrying", self.durable, error)
+                await asyncio.sleep(1)
+                continue
+            except Exception:  # an unexpected reply must not end consumption for good
+                log.exception("%s: fetch failed; retrying", self.durable)
                 await asyncio.sleep(1)
                 continue
             started = time.monotonic()

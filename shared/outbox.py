@@ -85,7 +85,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             results = await publish_all(self._js, [(row.subject, row.payload, dict(row.headers)) for row in rows])
-            published = [row.seq for row, error in zip(rows, results) if error is None]
+            published = [row.seq for row, error in zip(rows, results, strict=False) if error is None]
             if published:
                 await session.execute(delete(table).where(table.c.seq.in_(published)))
             failed = len(rows) - len(published)

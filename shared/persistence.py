@@ -1,7 +1,7 @@
 """Tables every consuming service keeps in its own database: outbox, processed events, dead letters."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, insert, select
@@ -79,4 +79,4 @@ async def mark_processed(session: AsyncSession, table: Table, event_ids: list[st
 
 def utcnow() -> datetime:
     """Bookkeeping time (not business time, which comes from the injected clock)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -13,14 +13,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvicorn
 from fastapi import FastAPI, Response
+from faststream import FastStream
+from faststream.nats import NatsBroker
+from faststream.specification import AsyncAPI
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, make_asgi_app
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from shared.db import make_engine, migrate, session_factory
-from shared.messaging import connect, ensure_streams
+from shared.messaging import connect, ensure_streams, spec_broker
 from shared.outbox import OutboxRelay
 
 Hook = Callable[[], Awaitable[None]]
@@ -80,6 +84,18 @@ class Runtime:
         except Exception:
             return False
         return True
+
+
+def asyncapi_app(service: str, describe: Callable[[NatsBroker], None]) -> FastStream:
+    """The FastStream app `faststream docs gen services.<service>.app:app` reads: channels and payloads."""
+    broker = spec_broker(service)
+    describe(broker)
+    return FastStream(broker, specification=AsyncAPI(title=f"tuijin {service}", version="0.1.0"))
+
+
+def serve(app: FastAPI, host: str, port: int) -> None:
+    tune_gc()
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 def http_app(runtime: Runtime, on_start: Hook | None = None, on_stop: Hook | None = None, title: str = "") -> FastAPI:

@@ -6,10 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
-from faststream import FastStream
-from faststream.specification import AsyncAPI
 
 from services.escalation.domain.policy import Policy
 from services.escalation.handlers import build_consumer, describe
@@ -24,8 +21,7 @@ from shared.clock import beijing_today, clock_from_setting
 from shared.consumer import ConsumerMetrics
 from shared.contracts import ProjectStateChanged
 from shared.dead_letters import DeadLetters
-from shared.messaging import spec_broker
-from shared.runtime import Runtime, http_app, tune_gc
+from shared.runtime import Runtime, asyncapi_app, http_app, serve
 
 
 def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
@@ -73,16 +69,9 @@ def build(settings: Settings) -> FastAPI:
     return http
 
 
-def asyncapi() -> FastStream:
-    broker = spec_broker("escalation")
-    describe(broker)
-    return FastStream(broker, specification=AsyncAPI(title="tuijin escalation", version="0.1.0"))
-
-
-app = asyncapi()
+app = asyncapi_app("escalation", describe)
 
 
 def main() -> None:
     settings = Settings()
-    tune_gc()
-    uvicorn.run(build(settings), host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    serve(build(settings), settings.host, settings.port)

@@ -26,9 +26,16 @@ class EscalationMetrics:
         self._last_refresh = 0.0
 
     async def refresh_open(self, sessions: async_sessionmaker, force: bool = False) -> None:
+        """Recount open escalations, at most every 5 s; a failure here never fails the work that called it."""
         if not force and time.monotonic() - self._last_refresh < 5:
             return
         self._last_refresh = time.monotonic()
+        try:
+            await self._recount(sessions)
+        except Exception:
+            log.exception("could not refresh the open-escalations gauge")
+
+    async def _recount(self, sessions: async_sessionmaker) -> None:
         async with sessions() as session:
             rows = (await session.execute(
                 select(escalations.c.county_code, escalations.c.rule_id, escalations.c.level, func.count())

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from services.intake import quarantine
 from services.intake.domain import MAX_BATCH, Accepted, FieldError, Rejected, triage
 from services.intake.frontdoor import Upstream, build_router
-from services.intake.publishing import NatsLink, PublishFailed, Publisher
+from services.intake.publishing import NatsLink, Publisher, PublishFailed
 from services.intake.settings import Settings
 from services.intake.tokens import authenticate
 from shared.clock import Clock, SystemClock, clock_from_setting

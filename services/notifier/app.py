@@ -6,10 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
-from faststream import FastStream
-from faststream.specification import AsyncAPI
 from prometheus_client import Counter
 
 from services.notifier.adapters.channels import build_channels
@@ -25,9 +22,8 @@ from services.notifier.tables import dead_letters, outbox
 from shared.batching import BatchCommitter
 from shared.consumer import ConsumerMetrics
 from shared.dead_letters import DeadLetters
-from shared.messaging import spec_broker
 from shared.persistence import utcnow
-from shared.runtime import Runtime, http_app, tune_gc
+from shared.runtime import Runtime, asyncapi_app, http_app, serve
 
 
 def routings(directory: Path):  # noqa: ANN201 - a cached RoutingFor
@@ -49,7 +45,7 @@ def build(settings: Settings) -> FastAPI:
 
     async def process(events: Sequence[EscalationEvent]) -> None:
         planned = await plan(runtime.sessions, events, routing_for, utcnow())
-        for event, result in zip(events, planned):
+        for event, result in zip(events, planned, strict=False):
             if result.routing_gaps:
                 gaps.labels(event.county_code).inc(result.routing_gaps)
         worker.wake()
@@ -71,16 +67,9 @@ def build(settings: Settings) -> FastAPI:
     return http
 
 
-def asyncapi() -> FastStream:
-    broker = spec_broker("notifier")
-    describe(broker)
-    return FastStream(broker, specification=AsyncAPI(title="tuijin notifier", version="0.1.0"))
-
-
-app = asyncapi()
+app = asyncapi_app("notifier", describe)
 
 
 def main() -> None:
     settings = Settings()
-    tune_gc()
-    uvicorn.run(build(settings), host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    serve(build(settings), settings.host, settings.port)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.adapters.channels import Channel, PermanentDeliveryError, TransientDeliveryError
 from services.notifier.domain import Endpoint, Routing
-from services.notifier.messages import EscalationEvent, Message, render_digest, render_event
+from services.notifier.messages import EscalationEvent, render_digest, render_event
 from services.notifier.rate_limit import TokenBucket
 from services.notifier.tables import deliveries, outbox
 from shared import subjects
@@ -143,7 +143,7 @@ class DeliveryWorker:
                         .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=attempt.digest_id, last_error=None)
                     )
                     published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
-                                  for row, event in zip(attempt.group, attempt.events)]
+                                  for row, event in zip(attempt.group, attempt.events, strict=False)]
                 else:
                     tries = attempt.group[0]["attempts"] + 1
                     await session.execute(update(deliveries).where(deliveries.c.delivery_key.in_(keys)).values(

@@ -4,10 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
-from faststream import FastStream
-from faststream.specification import AsyncAPI
 from prometheus_client import Counter
 
 from services.tracker.handlers import build_consumer, describe
@@ -20,8 +17,7 @@ from shared.clock import clock_from_setting
 from shared.consumer import ConsumerMetrics
 from shared.contracts import ProjectUpdated
 from shared.dead_letters import DeadLetters
-from shared.messaging import spec_broker
-from shared.runtime import Runtime, http_app, tune_gc
+from shared.runtime import Runtime, asyncapi_app, http_app, serve
 
 
 def build(settings: Settings) -> FastAPI:
@@ -32,7 +28,7 @@ def build(settings: Settings) -> FastAPI:
     async def process(events: Sequence[ProjectUpdated]) -> None:
         outcomes = await apply_updates(runtime.sessions, events, clock.now())
         runtime.wake_relay()
-        for event, outcome in zip(events, outcomes):
+        for event, outcome in zip(events, outcomes, strict=False):
             applied.labels(event.county_code, outcome.value).inc()
 
     poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "tracker")
@@ -47,16 +43,9 @@ def build(settings: Settings) -> FastAPI:
     return http
 
 
-def asyncapi() -> FastStream:
-    broker = spec_broker("tracker")
-    describe(broker)
-    return FastStream(broker, specification=AsyncAPI(title="tuijin tracker", version="0.1.0"))
-
-
-app = asyncapi()
+app = asyncapi_app("tracker", describe)
 
 
 def main() -> None:
     settings = Settings()
-    tune_gc()
-    uvicorn.run(build(settings), host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    serve(build(settings), settings.host, settings.port)

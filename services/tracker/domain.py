@@ -8,7 +8,7 @@ fields at different times, and an older record never overwrites what a newer one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.contracts import ProjectUpdate
@@ -25,7 +25,7 @@ class Stamp:
 
     @classmethod
     def of(cls, record_time: datetime, event_id: str) -> Stamp:
-        return cls(record_time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), event_id)
+        return cls(record_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), event_id)
 
     def newer_than(self, other: Stamp | None) -> bool:
         return other is None or (self.record_time, self.event_id) > (other.record_time, other.event_id)

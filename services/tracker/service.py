@@ -70,7 +70,7 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     stages: list[dict[str, Any]] = []
     published: list[tuple[ProjectStateChanged, str]] = []
     unchanged: set[str] = set()
-    for event, where in zip(fresh, resolved):
+    for event, where in zip(fresh, resolved, strict=False):
         project = loaded.setdefault(where.project_id, _Project(None, event.county_code, None, {}, 0))
         project.code = project.code or event.update.project_code
         merged, changes = domain.merge(project.state, event.update, str(event.event_id))
@@ -89,7 +89,7 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
         await session.execute(insert(stage_history), stages)
     await add_to_outbox(session, outbox, published, now)
     await mark_processed(session, processed_events, [str(e.event_id) for e in fresh], now)
-    return [Outcome.unchanged if o is Outcome.changed and str(e.event_id) in unchanged else o for o, e in zip(outcomes, events)]
+    return [Outcome.unchanged if o is Outcome.changed and str(e.event_id) in unchanged else o for o, e in zip(outcomes, events, strict=False)]
 
 
 async def _load(session: AsyncSession, project_ids: set[str]) -> dict[str, _Project]:

@@ -5,16 +5,16 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from services.intake.tokens import issue_token
+from services.launcher import ServiceProcesses as Pipeline
 from shared.db import make_engine, session_factory
 from tests.conftest import drop_schema
-from services.launcher import ServiceProcesses as Pipeline
 
 pytestmark = pytest.mark.e2e
 COUNTY = "330106"
@@ -29,7 +29,7 @@ def idle_parcel(n: int, record: str = "a") -> dict:
         "leader": "陈立新", "lead_department": "发改局", "responsible_unit": "住建局",
         "land_parcel": {"parcel_id": f"XH-{n}", "agreed_start_date": "2025-03-01", "land_price_fen": 5_000_000_00},
         "source_system": "自然资源局土地供应台账", "source_record_id": f"{n}-{record}",
-        "source_record_time": (datetime(2026, 2, 1, tzinfo=timezone.utc) + timedelta(minutes=n)).isoformat(),
+        "source_record_time": (datetime(2026, 2, 1, tzinfo=UTC) + timedelta(minutes=n)).isoformat(),
     }
 
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import json
 from contextlib import AsyncExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nats
-import pytest
 
 from services.escalation.app import build as build_escalation
 from services.escalation.settings import Settings as EscalationSettings
@@ -26,7 +25,7 @@ IDLE_DAY = "fixed:2026-03-02T09:00:00+08:00"
 
 def idle_parcel_update(record_id: str = "land-1"):
     return update(
-        datetime(2026, 2, 1, tzinfo=timezone.utc), record_id,
+        datetime(2026, 2, 1, tzinfo=UTC), record_id,
         name="城西智能制造产业园", stage="signed", leader="陈立新", lead_department="发改局", responsible_unit="住建局",
         land_parcel={"parcel_id": "XH2025-017", "agreed_start_date": "2025-03-01", "land_price_fen": 86_000_000_00},
     )
@@ -34,7 +33,7 @@ def idle_parcel_update(record_id: str = "land-1"):
 
 def overrun_update(record_id: str = "budget-1"):
     return update(
-        datetime(2026, 2, 2, tzinfo=timezone.utc), record_id, project_code="2403-330106-04-01-654321",
+        datetime(2026, 2, 2, tzinfo=UTC), record_id, project_code="2403-330106-04-01-654321",
         name="留下街道安置房", government_funded=True, leader="陈立新", lead_department="住建局",
         budget_fen=100_000_000_00, committed_cost_fen=125_000_000_00, spent_cost_fen=90_000_000_00,
     )

@@ -1,283 +1,386 @@
-"""The three subscribers in memory (TestNatsBroker): decode, hand to the committer, retry or terminate.
+"""Each service's consumer as it runs (build_consumer → BatchConsumer → BatchCommitter), without a NATS server.
 
-What a user relies on: a valid event reaches the group commit decoded; a body that cannot be an
-event never reaches it and is terminated (REJECT_ON_ERROR, so the dead-letter middleware keeps
-it); a database outage is a retry later (a NAK with a delay), never a termination.
+What a user relies on: the valid events of a fetched batch reach `process` decoded, in one call,
+and are acked only after it returned; a body that cannot be an event is kept (with its reason) and
+terminated without holding up its neighbours; a database outage is a delayed retry of the whole
+batch, never a termination; an item that fails on its own is kept and terminated while the rest
+of its batch commits; and a poison message that cannot be kept is left for redelivery, not lost.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-from unittest.mock import AsyncMock, patch
 
 import pytest
-from faststream.nats import NatsBroker, NatsRouter, TestNatsBroker
-from faststream.nats.testing import PatchedMessage
 from prometheus_client import CollectorRegistry
-from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from services.escalation.handlers import RETRY_DELAY_SECONDS as ESCALATION_RETRY
-from services.escalation.handlers import build_router as escalation_router
-from services.notifier.handlers import RETRY_DELAY_SECONDS as NOTIFIER_RETRY
-from services.notifier.handlers import build_router as notifier_router
-from services.tracker.handlers import RETRY_DELAY_SECONDS as TRACKER_RETRY
-from services.tracker.handlers import build_router as tracker_router
+from services.escalation import tables as escalation_tables
+from services.escalation.handlers import build_consumer as escalation_consumer
+from services.notifier import tables as notifier_tables
+from services.notifier.handlers import build_consumer as notifier_consumer
+from services.tracker import tables as tracker_tables
+from services.tracker.handlers import build_consumer as tracker_consumer
 from services.tracker.service import ConcurrentUpdate
-from services.tracker.tables import dead_letters
 from shared import subjects
-from shared.contracts import Event, ProjectSnapshot, ProjectStateChanged
+from shared.batching import TRANSIENT, BatchCommitter
+from shared.consumer import BatchConsumer, ConsumerMetrics
+from shared.contracts import (
+    EscalationEscalated,
+    EscalationRaised,
+    EscalationResolved,
+    Event,
+    ProjectSnapshot,
+    ProjectStateChanged,
+    ProjectUpdated,
+)
+from shared.db import make_engine, migrate, session_factory
 from shared.dead_letters import DeadLetters
 from shared.messaging import headers_for
 from tests.support.factories import CODE, COUNTY, update, updated
 from tests.unit.notifier.notifier_events import escalated, raised, resolved
 
 pytestmark = pytest.mark.asyncio
-DROP = object()
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 
 
-class FakeCommitter:
-    """Stands in for GroupCommitter: records what it was given, or fails like the database would."""
+# --- fakes -------------------------------------------------------------------------------------------
 
-    def __init__(self, error: BaseException | None = None) -> None:
-        self.items: list[Any] = []
-        self.error = error
+class FakeMsg:
+    """A JetStream message as the consumer sees it; records how it was settled."""
 
-    async def submit(self, item: Any) -> str:
-        if self.error is not None:
-            raise self.error
-        self.items.append(item)
-        return "done"
+    def __init__(self, data: bytes, subject: str, headers: dict[str, str] | None = None, num_delivered: int = 1) -> None:
+        self.data, self.subject, self.headers = data, subject, headers
+        self.metadata = SimpleNamespace(num_delivered=num_delivered)
+        self.acks: list[Any] = []  # ("ack",) / ("nak", delay) / ("term",), in order
+
+    async def ack(self) -> None:
+        self.acks.append(("ack",))
+
+    async def nak(self, delay: float | None = None) -> None:
+        self.acks.append(("nak", delay))
+
+    async def term(self) -> None:
+        self.acks.append(("term",))
+
+    @property
+    def settled(self) -> list[str]:
+        return [call[0] for call in self.acks]
+
+
+def message_for(event: Event, subject: str, num_delivered: int = 1) -> FakeMsg:
+    return FakeMsg(event.model_dump_json().encode(), subject, headers_for(event), num_delivered)
+
+
+class Process:
+    """The service's transaction: records every call, commits what it was given unless told to fail."""
+
+    def __init__(self, fail: Callable[[Sequence[Any]], BaseException | None] = lambda items: None) -> None:
+        self.calls: list[list[Any]] = []
+        self.committed: list[Any] = []
+        self._fail = fail
+
+    async def __call__(self, items: Sequence[Any]) -> None:
+        self.calls.append(list(items))
+        error = self._fail(items)
+        if error is not None:
+            raise error
+        self.committed.extend(items)
 
 
 def db_outage() -> OperationalError:
     return OperationalError("x", {}, Exception())
 
 
-def state_changed(county: str = COUNTY) -> ProjectStateChanged:
-    cause = updated(update(name="城西科创产业园", stage="started"), county=county)
+# --- the three services --------------------------------------------------------------------------------
+
+def state_changed(i: int = 0, county: str = COUNTY) -> ProjectStateChanged:
+    cause = updated(update(name="城西科创产业园", stage="started", record_id=f"r-{i}"), county=county)
     project_id = uuid.UUID("33333333-3333-4333-8333-333333333333")
     return ProjectStateChanged(
-        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"changed|{cause.event_id}"), occurred_at=datetime(2026, 3, 2, tzinfo=timezone.utc),
-        county_code=county, correlation_id=cause.correlation_id, project_id=project_id, version=1,
+        event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"changed|{cause.event_id}"), occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
+        county_code=county, correlation_id=cause.correlation_id, project_id=project_id, version=i + 1,
         changed_fields=("name", "stage"), snapshot=ProjectSnapshot(project_id=project_id, project_code=CODE, name="城西科创产业园", stage="started"),
         caused_by=cause.event_id, source_system=cause.update.source_system,
     )
 
 
-# One row per subscriber: how to build its router, where its events go, a valid event, its retry delay.
-SERVICES = [
-    pytest.param(tracker_router, lambda e: subjects.project_updated(e.county_code), lambda: updated(update(name="城西科创产业园")), TRACKER_RETRY,
-                 id="tracker-on_project_updated"),
-    pytest.param(escalation_router, lambda e: subjects.project_changed(e.county_code), state_changed, ESCALATION_RETRY,
-                 id="escalation-on_project_changed"),
-    pytest.param(notifier_router, lambda e: subjects.escalation(e.county_code, e.kind), raised, NOTIFIER_RETRY,
-                 id="notifier-on_escalation_event"),
-]
+def escalation_event(i: int) -> Event:
+    make = (raised, escalated, resolved)[i % 3]
+    return make(event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"escalation|{i}"))
 
 
-class Acks:
-    """What the subscriber told JetStream about the message: nak (retry) or term (poison)."""
+@dataclass(frozen=True)
+class Svc:
+    name: str
+    build_consumer: Callable[..., BatchConsumer]
+    dead_letters: Table
+    transient: tuple[type[BaseException], ...]
+    make_event: Callable[[int], Event]
+    subject_of: Callable[[Event], str]
+    types: tuple[type, ...]
 
-    def __init__(self) -> None:
-        self.ack, self.nak, self.term = AsyncMock(), AsyncMock(), AsyncMock()
+    @property
+    def migrations(self) -> Path:
+        return SERVICES_DIR / self.name / "migrations"
+
+    def committer(self, process: Process, dead_letters: DeadLetters) -> BatchCommitter:
+        """Built as services/<name>/app.py builds it."""
+        return BatchCommitter(process, dead_letters, transient=self.transient)
+
+    def events(self, n: int) -> list[Event]:
+        return [self.make_event(i) for i in range(n)]
+
+    def message(self, event: Event, num_delivered: int = 1) -> FakeMsg:
+        return message_for(event, self.subject_of(event), num_delivered)
+
+
+TRACKER = Svc("tracker", tracker_consumer, tracker_tables.dead_letters, (*TRANSIENT, ConcurrentUpdate),
+              lambda i: updated(update(name=f"项目{i}", record_id=f"r-{i}")), lambda e: subjects.project_updated(e.county_code), (ProjectUpdated,))
+ESCALATION = Svc("escalation", escalation_consumer, escalation_tables.dead_letters, TRANSIENT,
+                 state_changed, lambda e: subjects.project_changed(e.county_code), (ProjectStateChanged,))
+NOTIFIER = Svc("notifier", notifier_consumer, notifier_tables.dead_letters, TRANSIENT,
+               escalation_event, lambda e: subjects.escalation(e.county_code, e.kind), (EscalationRaised, EscalationEscalated, EscalationResolved))
+SERVICES = [pytest.param(TRACKER, id="tracker"), pytest.param(ESCALATION, id="escalation"), pytest.param(NOTIFIER, id="notifier")]
+
+
+@dataclass
+class Harness:
+    svc: Svc
+    consumer: BatchConsumer
+    process: Process
+    sessions: async_sessionmaker
+    registry: CollectorRegistry
+
+    async def kept(self) -> list[dict[str, Any]]:
+        async with self.sessions() as session:
+            table = self.svc.dead_letters
+            return [dict(row) for row in (await session.execute(select(table).order_by(table.c.id))).mappings()]
+
+    def consumed(self, outcome: str) -> float:
+        return self.registry.get_sample_value(f"{self.svc.name}_consumed_messages_total",
+                                              {"consumer": self.consumer.durable, "outcome": outcome}) or 0.0
+
+    def dead_lettered(self, subject_kind: str) -> float:
+        return self.registry.get_sample_value(f"{self.svc.name}_dead_letters_total", {"subject_kind": subject_kind}) or 0.0
 
 
 @pytest.fixture
-def acks() -> Iterator[Acks]:
-    spy = Acks()
-    with patch.object(PatchedMessage, "ack", spy.ack), patch.object(PatchedMessage, "nak", spy.nak), patch.object(PatchedMessage, "term", spy.term):
-        yield spy
+async def make(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """make(svc, process) → a Harness: the service's consumer, its real DeadLetters on a migrated SQLite file."""
+    engines = []
 
+    async def _make(svc: Svc, process: Process, sessions: async_sessionmaker | None = None) -> Harness:
+        url = f"sqlite+aiosqlite:///{tmp_path / f'{svc.name}.db'}"
+        await migrate(svc.migrations, url)
+        engine = make_engine(url)
+        engines.append(engine)
+        own = session_factory(engine)
+        registry = CollectorRegistry()
+        dead_letters = DeadLetters(sessions or own, svc.dead_letters, registry, svc.name)
+        consumer = svc.build_consumer(svc.committer(process, dead_letters), dead_letters, ConsumerMetrics(registry, svc.name))
+        return Harness(svc, consumer, process, own, registry)
 
-def broker_with(router: NatsRouter) -> NatsBroker:
-    broker = NatsBroker()
-    broker.include_router(router)
-    return broker
+    yield _make
+    for engine in engines:
+        await engine.dispose()
 
-
-async def publish(test_broker: Any, body: bytes, subject: str, headers: dict[str, str] | None = None) -> None:
-    await test_broker.publish(body, subject, headers=headers or {})
-
-
-@pytest.mark.parametrize(("build_router", "subject_of", "make_event", "retry_delay"), SERVICES)
-async def test_a_valid_event_reaches_the_committer_decoded_and_is_acked(build_router, subject_of, make_event, retry_delay, acks: Acks) -> None:
-    committer = FakeCommitter()
-    event: Event = make_event()
-    async with TestNatsBroker(broker_with(build_router(committer, workers=4))) as broker:
-        await publish(broker, event.model_dump_json().encode(), subject_of(event), headers_for(event))
-    assert committer.items == [event]
-    assert type(committer.items[0]) is type(event)
-    acks.ack.assert_awaited_once()
-    acks.nak.assert_not_awaited()
-    acks.term.assert_not_awaited()
-
-
-def invalid_bodies(event: Event) -> list[tuple[str, bytes]]:
-    data = event.model_dump(mode="json")
-
-    def body(**changes: Any) -> bytes:
-        fields = {**data, **changes}
-        return json.dumps({k: v for k, v in fields.items() if v is not DROP}, ensure_ascii=False).encode()
-
-    return [
-        ("not-json", b"\xff{not json"),
-        ("json-but-not-an-object", b"[1, 2, 3]"),
-        ("bad-county-code", body(county_code="33A106")),
-        ("unknown-field", body(surprise=1)),
-        ("missing-event-id", body(event_id=DROP)),
-    ]
-
-
-@pytest.mark.parametrize(("build_router", "subject_of", "make_event", "retry_delay"), SERVICES)
-async def test_an_invalid_body_never_reaches_the_committer_and_is_terminated(build_router, subject_of, make_event, retry_delay, acks: Acks) -> None:
-    committer = FakeCommitter()
-    event: Event = make_event()
-    bodies = invalid_bodies(event)
-    async with TestNatsBroker(broker_with(build_router(committer, workers=4))) as broker:
-        for name, body in bodies:
-            # TestNatsBroker re-raises what escaped the handler; on a real server the middleware sees it the same way.
-            with pytest.raises(ValidationError):
-                await publish(broker, body, subject_of(event), {"Nats-Msg-Id": f"bad-{name}"})
-    assert committer.items == []
-    assert acks.term.await_count == len(bodies)  # terminated: JetStream will not redeliver a poison message
-    acks.nak.assert_not_awaited()
-    acks.ack.assert_not_awaited()
-
-
-@pytest.mark.parametrize(("build_router", "subject_of", "make_event", "retry_delay"), SERVICES)
-async def test_a_database_outage_is_a_delayed_retry_not_a_crash(build_router, subject_of, make_event, retry_delay, acks: Acks) -> None:
-    committer = FakeCommitter(error=db_outage())
-    event: Event = make_event()
-    async with TestNatsBroker(broker_with(build_router(committer, workers=4))) as broker:
-        # NackMessage is handled by FastStream: nothing is raised to the publisher...
-        await publish(broker, event.model_dump_json().encode(), subject_of(event), headers_for(event))
-    # ...and JetStream is told to redeliver later, not to drop the message.
-    acks.nak.assert_awaited_once_with(delay=retry_delay)
-    acks.term.assert_not_awaited()
-    acks.ack.assert_not_awaited()
-    assert retry_delay > 0
-
-
-@pytest.mark.parametrize("error", [pytest.param(ConcurrentUpdate("p-1"), id="concurrent-update"), pytest.param(ConnectionResetError(), id="os-error")])
-async def test_tracker_retries_a_concurrent_update_and_a_lost_connection(error: BaseException, acks: Acks) -> None:
-    committer = FakeCommitter(error=error)
-    event = updated(update(name="城西科创产业园"))
-    async with TestNatsBroker(broker_with(tracker_router(committer, workers=4))) as broker:
-        await publish(broker, event.model_dump_json().encode(), subjects.project_updated(COUNTY), headers_for(event))
-    acks.nak.assert_awaited_once_with(delay=TRACKER_RETRY)
-    acks.term.assert_not_awaited()
-
-
-async def test_a_bug_in_processing_is_terminated_as_poison_not_retried_forever(acks: Acks) -> None:
-    committer = FakeCommitter(error=KeyError("bug"))
-    event = updated(update(name="城西科创产业园"))
-    async with TestNatsBroker(broker_with(tracker_router(committer, workers=4))) as broker:
-        with pytest.raises(KeyError):
-            await publish(broker, event.model_dump_json().encode(), subjects.project_updated(COUNTY), headers_for(event))
-    acks.term.assert_awaited_once()
-    acks.nak.assert_not_awaited()
-
-
-async def test_notifier_decodes_each_escalation_kind_to_its_own_type(acks: Acks) -> None:
-    committer = FakeCommitter()
-    events = [raised(), escalated(event_id=uuid.uuid4()), resolved(event_id=uuid.uuid4())]
-    async with TestNatsBroker(broker_with(notifier_router(committer, workers=4))) as broker:
-        for event in events:
-            await publish(broker, event.model_dump_json().encode(), subjects.escalation(event.county_code, event.kind), headers_for(event))
-    assert committer.items == events
-    assert [type(item) for item in committer.items] == [type(event) for event in events]
-
-
-async def test_notifier_rejects_an_unknown_escalation_kind(acks: Acks) -> None:
-    committer = FakeCommitter()
-    body = raised().model_dump_json().encode().replace(b'"kind":"raised"', b'"kind":"closed"')
-    assert b'"closed"' in body
-    async with TestNatsBroker(broker_with(notifier_router(committer, workers=4))) as broker:
-        with pytest.raises(ValidationError):
-            await publish(broker, body, subjects.escalation(COUNTY, "closed"))
-    assert committer.items == []
-    acks.term.assert_awaited_once()
-
-
-async def test_each_subscriber_listens_to_every_county_but_only_its_own_events(acks: Acks) -> None:
-    tracker, escalation, notifier = FakeCommitter(), FakeCommitter(), FakeCommitter()
-    broker = NatsBroker()
-    broker.include_router(tracker_router(tracker, workers=1))
-    broker.include_router(escalation_router(escalation, workers=1))
-    broker.include_router(notifier_router(notifier, workers=1))
-    other_county = updated(update(name="义乌项目"), county="330782")
-    changed, alarm = state_changed(), raised()
-    async with TestNatsBroker(broker) as test_broker:
-        await publish(test_broker, other_county.model_dump_json().encode(), subjects.project_updated("330782"))
-        await publish(test_broker, changed.model_dump_json().encode(), subjects.project_changed(COUNTY))
-        await publish(test_broker, alarm.model_dump_json().encode(), subjects.escalation(COUNTY, "raised"))
-    assert tracker.items == [other_county]
-    assert escalation.items == [changed]
-    assert notifier.items == [alarm]
-
-
-# --- the dead-letter middleware in front of a subscriber ---------------------------------------------
 
 @pytest.fixture
-async def dead_letter_db(tmp_path) -> AsyncIterator[async_sessionmaker]:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'tracker.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(dead_letters.metadata.create_all)
+async def unreachable(tmp_path: Path) -> AsyncIterator[async_sessionmaker]:
+    """Sessions on a SQLite file whose directory does not exist: every transaction fails to open."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'dead.db'}")
     yield async_sessionmaker(engine, expire_on_commit=False)
     await engine.dispose()
 
 
-def tracker_with_dead_letters(committer: FakeCommitter, sessions: async_sessionmaker) -> NatsBroker:
-    broker = NatsBroker()
-    broker.add_middleware(DeadLetters(sessions, dead_letters, CollectorRegistry(), "tracker").middleware())
-    broker.include_router(tracker_router(committer, workers=4))
-    return broker
+def undecodable(event: Event) -> list[tuple[str, bytes]]:
+    data = event.model_dump(mode="json")
+
+    def body(**changes: Any) -> bytes:
+        return json.dumps({**data, **changes}, ensure_ascii=False).encode()
+
+    return [
+        ("not-json", b"\xff{not json"),
+        ("unknown-field", body(surprise=1)),
+        ("bad-county-code", body(county_code="33A106")),
+    ]
 
 
-async def kept_message_ids(sessions: async_sessionmaker) -> list[str | None]:
-    async with sessions() as session:
-        return list((await session.execute(select(dead_letters.c.message_id).order_by(dead_letters.c.id))).scalars())
+# --- every service ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("svc", SERVICES)
+async def test_valid_events_are_decoded_processed_once_as_one_batch_and_all_acked(svc: Svc, make) -> None:
+    process = Process()
+    h = await make(svc, process)
+    events = svc.events(4)
+    messages = [svc.message(e) for e in events]
+
+    await h.consumer.handle(messages)
+
+    assert process.calls == [events]  # one call, the whole batch, in order
+    assert all(isinstance(item, svc.types) for item in process.calls[0])
+    assert [type(item) for item in process.calls[0]] == [type(e) for e in events]
+    assert [m.settled for m in messages] == [["ack"]] * 4
+    assert await h.kept() == []
+    assert h.consumed("committed") == 4
 
 
-async def test_a_poison_message_is_kept_with_its_reason_then_terminated(dead_letter_db: async_sessionmaker, acks: Acks) -> None:
-    committer = FakeCommitter()
-    async with TestNatsBroker(tracker_with_dead_letters(committer, dead_letter_db)) as broker:
-        with pytest.raises(ValidationError):
-            await publish(broker, b"{not json", subjects.project_updated(COUNTY), {"Nats-Msg-Id": "poison-1"})
-    assert await kept_message_ids(dead_letter_db) == ["poison-1"]
-    async with dead_letter_db() as session:
-        row = (await session.execute(select(dead_letters))).mappings().one()
-    assert row["payload"] == b"{not json"
-    assert row["reason"].startswith("ValidationError")
-    acks.term.assert_awaited_once()
+@pytest.mark.parametrize("svc", SERVICES)
+async def test_undecodable_bodies_are_kept_and_terminated_while_their_neighbours_are_processed(svc: Svc, make) -> None:
+    process = Process()
+    h = await make(svc, process)
+    good = svc.events(3)
+    bad = undecodable(good[0])
+    subject = svc.subject_of(good[0])
+    bad_messages = [FakeMsg(body, subject, {"Nats-Msg-Id": f"bad-{name}"}) for name, body in bad]
+    good_messages = [svc.message(e) for e in good]
+    batch = [good_messages[0], bad_messages[0], good_messages[1], bad_messages[1], bad_messages[2], good_messages[2]]
+
+    await h.consumer.handle(batch)
+
+    assert process.calls == [good]  # the valid ones, still one batch
+    assert [m.settled for m in good_messages] == [["ack"]] * 3
+    assert [m.settled for m in bad_messages] == [["term"]] * 3  # kept first, then terminated: never redelivered
+
+    rows = {row["message_id"]: row for row in await h.kept()}
+    assert set(rows) == {f"bad-{name}" for name, _ in bad}
+    for name, body in bad:
+        row = rows[f"bad-{name}"]
+        assert bytes(row["payload"]) == body
+        assert row["subject"] == subject
+        assert row["headers"] == {"Nats-Msg-Id": f"bad-{name}"}
+        assert row["reason"].startswith("ValidationError: "), row["reason"]
+    assert "surprise" in rows["bad-unknown-field"]["reason"]
+    assert "county_code" in rows["bad-bad-county-code"]["reason"]
+    assert h.consumed("committed") == 3 and h.consumed("dead_letter") == 3
+    assert h.dead_lettered(".".join(subject.split(".")[2:])) == 3
 
 
-async def test_a_retry_the_handler_asked_for_is_not_a_dead_letter(dead_letter_db: async_sessionmaker, acks: Acks) -> None:
-    committer = FakeCommitter(error=db_outage())
-    event = updated(update(name="城西科创产业园"))
-    async with TestNatsBroker(tracker_with_dead_letters(committer, dead_letter_db)) as broker:
-        await publish(broker, event.model_dump_json().encode(), subjects.project_updated(COUNTY), headers_for(event))
-    assert await kept_message_ids(dead_letter_db) == []
-    acks.nak.assert_awaited_once_with(delay=TRACKER_RETRY)
-    acks.term.assert_not_awaited()
+@pytest.mark.parametrize(("num_delivered", "delay"), [(1, 2.0), (2, 4.0), (4, 16.0), (6, 60.0), (40, 60.0)])
+@pytest.mark.parametrize("svc", SERVICES)
+async def test_a_transient_error_naks_the_whole_batch_with_a_growing_capped_delay(svc: Svc, make, num_delivered: int, delay: float) -> None:
+    process = Process(fail=lambda items: db_outage())
+    h = await make(svc, process)
+    events = svc.events(3)
+    messages = [svc.message(e, num_delivered) for e in events]
+
+    await h.consumer.handle(messages)
+
+    assert process.calls == [events]  # not split item by item: the database is away for all of them
+    assert [m.acks for m in messages] == [[("nak", delay)]] * 3
+    assert await h.kept() == []
+    assert h.consumed("retried") == 3
 
 
-async def test_a_poison_message_that_cannot_be_kept_is_not_terminated(tmp_path, acks: Acks) -> None:
-    """The database that keeps dead letters is away: terminating now would lose the message for good
-    (it is neither processed nor kept). It must be left for redelivery instead."""
-    unreachable = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'tracker.db'}")
-    try:
-        async with TestNatsBroker(tracker_with_dead_letters(FakeCommitter(), async_sessionmaker(unreachable))) as broker:
-            with contextlib.suppress(Exception):
-                await publish(broker, b"{not json", subjects.project_updated(COUNTY), {"Nats-Msg-Id": "poison-2"})
-    finally:
-        await unreachable.dispose()
-    acks.term.assert_not_awaited()
-    acks.nak.assert_awaited_once()
+@pytest.mark.parametrize("svc", SERVICES)
+async def test_a_non_transient_error_from_one_item_is_isolated_and_the_rest_commit(svc: Svc, make) -> None:
+    events = svc.events(5)
+    culprit = events[2].event_id
+    process = Process(fail=lambda items: KeyError("bug") if any(item.event_id == culprit for item in items) else None)
+    h = await make(svc, process)
+    messages = [svc.message(e) for e in events]
+
+    await h.consumer.handle(messages)
+
+    assert process.calls[0] == events and [call for call in process.calls[1:]] == [[e] for e in events]
+    assert process.committed == [e for e in events if e.event_id != culprit]  # each good item exactly once
+    assert [m.settled for m in messages] == [["ack"], ["ack"], ["term"], ["ack"], ["ack"]]
+    rows = await h.kept()
+    assert len(rows) == 1
+    assert rows[0]["message_id"] == str(culprit)
+    assert bytes(rows[0]["payload"]) == messages[2].data
+    assert rows[0]["reason"] == "KeyError: 'bug'"
+    assert h.consumed("isolated") == 5
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+async def test_an_undecodable_body_that_cannot_be_kept_is_nakd_not_terminated(svc: Svc, make, unreachable) -> None:
+    process = Process()
+    h = await make(svc, process, sessions=unreachable)
+    good = svc.events(1)[0]
+    poison = FakeMsg(b"\xff{not json", svc.subject_of(good), {"Nats-Msg-Id": "poison"}, num_delivered=2)
+    neighbour = svc.message(good)
+
+    await h.consumer.handle([poison, neighbour])
+
+    assert poison.acks == [("nak", 4.0)]  # terminating now would lose it: neither processed nor kept
+    assert neighbour.settled == ["ack"]
+    assert process.calls == [[good]]
+    assert h.consumed("dead_letter") == 0
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+async def test_an_item_failing_alone_that_cannot_be_kept_is_nakd_not_terminated(svc: Svc, make, unreachable) -> None:
+    events = svc.events(3)
+    culprit = events[1].event_id
+    process = Process(fail=lambda items: ValueError("bad") if any(item.event_id == culprit for item in items) else None)
+    h = await make(svc, process, sessions=unreachable)
+    messages = [svc.message(e) for e in events]
+
+    await h.consumer.handle(messages)
+
+    assert [m.acks for m in messages] == [[("ack",)], [("nak", 2.0)], [("ack",)]]
+    assert process.committed == [events[0], events[2]]
+
+
+# --- service by service ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("error", [pytest.param(ConcurrentUpdate("p-1"), id="concurrent-update"), pytest.param(ConnectionResetError(), id="os-error")])
+async def test_tracker_retries_a_concurrent_update_and_a_lost_connection_for_the_whole_batch(error: BaseException, make) -> None:
+    process = Process(fail=lambda items: error)
+    h = await make(TRACKER, process)
+    events = TRACKER.events(3)
+    messages = [TRACKER.message(e) for e in events]
+
+    await h.consumer.handle(messages)
+
+    assert len(process.calls) == 1  # another replica won the race: redo the batch later, do not split it
+    assert [m.acks for m in messages] == [[("nak", 2.0)]] * 3
+    assert await h.kept() == []
+
+
+async def test_notifier_decodes_each_escalation_kind_to_its_own_type(make) -> None:
+    process = Process()
+    h = await make(NOTIFIER, process)
+    events = [raised(), escalated(event_id=uuid.uuid4()), resolved(event_id=uuid.uuid4())]
+
+    await h.consumer.handle([NOTIFIER.message(e) for e in events])
+
+    assert process.calls == [events]
+    assert [type(item) for item in process.calls[0]] == [EscalationRaised, EscalationEscalated, EscalationResolved]
+
+
+async def test_notifier_keeps_an_unknown_escalation_kind(make) -> None:
+    process = Process()
+    h = await make(NOTIFIER, process)
+    body = raised().model_dump_json().encode().replace(b'"kind":"raised"', b'"kind":"closed"')
+    assert b'"closed"' in body
+    message = FakeMsg(body, subjects.escalation(COUNTY, "closed"), {"Nats-Msg-Id": "closed-1"})
+
+    await h.consumer.handle([message])
+
+    assert process.calls == []
+    assert message.settled == ["term"]
+    assert [row["message_id"] for row in await h.kept()] == ["closed-1"]
+
+
+async def test_each_consumer_listens_to_every_county_on_its_own_durable() -> None:
+    consumers = {svc.name: svc.build_consumer(BatchCommitter(Process(), None), None, ConsumerMetrics(CollectorRegistry(), svc.name))  # type: ignore[arg-type]
+                 for svc in (TRACKER, ESCALATION, NOTIFIER)}
+    assert {name: (c.stream, c.subject, c.durable) for name, c in consumers.items()} == {
+        "tracker": (subjects.UPDATES.name, "county.*.project.updated", subjects.TRACKER_ON_PROJECT_UPDATED),
+        "escalation": (subjects.PROJECTS.name, "county.*.project.changed", subjects.ESCALATION_ON_PROJECT_CHANGED),
+        "notifier": (subjects.ESCALATIONS.name, "county.*.escalation.*", subjects.NOTIFIER_ON_ESCALATION),
+    }
+    for consumer in consumers.values():
+        config = consumer.config()
+        assert config.durable_name == consumer.durable and config.filter_subject == consumer.subject

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ from services.intake.app import create_app
 from services.intake.settings import Settings
 from shared.clock import FixedClock
 
-NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 _used_counties: set[str] = set()
 
 

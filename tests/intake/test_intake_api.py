@@ -5,13 +5,13 @@ import asyncio
 
 import nats
 import pytest
+from intake_support import NOW, bearer, fresh_county, running, update
 
 from services.intake import tokens
 from services.intake.settings import Settings
 from shared import subjects
 from shared.contracts import ProjectUpdated
 from shared.subjects import UPDATES
-from intake_support import NOW, bearer, fresh_county, running, update
 
 
 async def stored(nats_url: str, county: str) -> list:  # type: ignore[type-arg]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
@@ -65,7 +65,7 @@ def test_bad_input_is_an_error_not_a_traceback(database_env: tuple[str, str | No
 
 
 def test_rejected_prints_the_items_with_their_errors(database_env: tuple[str, str | None]) -> None:
-    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, tzinfo=UTC)
     bad = {"local_id": "L-9", "source_system": "s", "source_record_id": "r", "source_record_time": "2026-03-01T00:00:00Z", "stage": "flying"}
     runner.invoke(app, ["tokens-list"])  # creates the tables
 

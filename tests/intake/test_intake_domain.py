@@ -1,7 +1,7 @@
 """Pure rules: deterministic event ids, field names of errors, triage of a batch."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from services.intake.domain import Accepted, FieldError, Rejected, event_id_for, triage
 from shared.contracts import ProjectUpdate
 
-NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def item(**fields: object) -> dict[str, object]:

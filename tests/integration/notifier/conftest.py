@@ -10,7 +10,6 @@ import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
-
 from notifier_receiver import HttpReceiver, SmtpCapture, build_receiver
 
 

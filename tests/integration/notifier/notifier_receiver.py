@@ -46,7 +46,7 @@ class SmtpCapture:
 
 def _dingtalk_expected_sign(timestamp: str) -> str:
     # Independent of the channel: the recipe from DingTalk's documentation, step by step.
-    string_to_sign = f"{timestamp}\n{DINGTALK_SECRET}".encode("utf-8")
+    string_to_sign = f"{timestamp}\n{DINGTALK_SECRET}".encode()
     return base64.b64encode(hmac.new(DINGTALK_SECRET.encode("utf-8"), string_to_sign, digestmod=hashlib.sha256).digest()).decode()
 
 

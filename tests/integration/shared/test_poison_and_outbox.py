@@ -13,8 +13,11 @@ from pathlib import Path
 
 import nats
 import pytest
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig
 from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 import services.tracker
 from services.tracker.app import build
@@ -22,8 +25,10 @@ from services.tracker.settings import Settings
 from services.tracker.tables import dead_letters, outbox
 from shared import subjects
 from shared.batching import BatchCommitter
+from shared.contracts import ProjectUpdated
 from shared.db import make_engine, migrate, session_factory
-from shared.messaging import connect, ensure_streams, headers_for
+from shared.dead_letters import DeadLetters
+from shared.messaging import ACK_WAIT_SECONDS, MAX_DELIVER, connect, ensure_streams, headers_for
 from shared.outbox import OutboxRelay
 from shared.persistence import add_to_outbox, utcnow
 from tests.conftest import NatsServer
@@ -184,4 +189,66 @@ async def test_outbox_keeps_its_rows_while_nats_is_down_and_publishes_them_once_
     finally:
         await nc.close()
         server.stop()
+        await engine.dispose()
+
+
+# --- c. batch commit on real JetStream messages ----------------------------------------------------
+
+async def test_a_batch_of_real_messages_is_retried_after_its_delay_then_isolates_its_bad_item(nats_server, tmp_path) -> None:
+    """What tests/handlers checks on fakes, against nats-server: the nak delay is honoured (nothing
+    comes back before it, everything after), and a terminated item is never redelivered."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'batch.db'}"
+    await migrate(TRACKER_MIGRATIONS, url)
+    engine = make_engine(url)
+    registry = CollectorRegistry()
+    poison = DeadLetters(session_factory(engine), dead_letters, registry, "tracker")
+    events = [updated(update(name=f"项目{i}", record_id=f"r-{i}")) for i in range(5)]
+    culprit = events[2].event_id
+    calls: list[list[str]] = []
+    committed: list[str] = []
+
+    async def process(items: Sequence[ProjectUpdated]) -> None:
+        calls.append([str(item.event_id) for item in items])
+        if len(calls) == 1:
+            raise OperationalError("x", {}, Exception())  # the database is away for the first attempt
+        if any(item.event_id == culprit for item in items):
+            raise ValueError("bad item")
+        committed.extend(str(item.event_id) for item in items)
+
+    committer = BatchCommitter(process, poison)
+    nc = await connect(nats_server.url, "test-batch")
+    js = nc.jetstream()
+    try:
+        await ensure_streams(js)
+        for event in events:
+            await js.publish(subjects.project_updated(COUNTY), event.model_dump_json().encode(), headers=headers_for(event))
+        sub = await js.pull_subscribe(subjects.project_updated(), durable="test-batch", stream=subjects.UPDATES.name,
+                                      config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=ACK_WAIT_SECONDS, max_deliver=MAX_DELIVER))
+
+        async def round_() -> tuple[str, list]:
+            messages = await sub.fetch(10, timeout=2)
+            return await committer.handle([ProjectUpdated.model_validate_json(m.data) for m in messages], messages), messages
+
+        outcome, first = await round_()
+        nakked_at = asyncio.get_running_loop().time()
+        assert (outcome, len(first)) == ("retried", 5)
+        with pytest.raises(NatsTimeoutError):  # the 2 s delay holds them back
+            await sub.fetch(10, timeout=1)
+
+        outcome, second = await round_()
+        assert asyncio.get_running_loop().time() - nakked_at >= 1.5
+        assert (outcome, len(second)) == ("isolated", 5)
+        assert [m.metadata.num_delivered for m in second] == [2] * 5
+        assert sorted(committed) == sorted(str(e.event_id) for e in events if e.event_id != culprit)
+
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(dead_letters))).mappings().all()
+        assert [(row["message_id"], row["reason"]) for row in rows] == [(str(culprit), "ValueError: bad item")]
+
+        with pytest.raises(NatsTimeoutError):  # acked and terminated: nothing comes back
+            await sub.fetch(10, timeout=1)
+        info = await js.consumer_info(subjects.UPDATES.name, "test-batch")
+        assert (info.num_pending, info.num_ack_pending) == (0, 0)
+    finally:
+        await nc.close()
         await engine.dispose()

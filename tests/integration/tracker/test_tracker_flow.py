@@ -1,8 +1,7 @@
 """tracker on a real nats-server and a real database: merge, idempotency, outbox, reads."""
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import nats
 import pytest
@@ -41,8 +40,8 @@ async def test_updates_merge_by_field_and_redelivery_changes_nothing(nats_server
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js)
-    t1 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
-    t2 = datetime(2026, 2, 5, 8, 0, tzinfo=timezone.utc)
+    t1 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    t2 = datetime(2026, 2, 5, 8, 0, tzinfo=UTC)
     newer = updated(update(t2, "r-2", name="城西科创产业园", stage="started", local_id="XH-001"))
     older = updated(update(t1, "r-1", name="旧名称", stage="signed", total_investment_fen=150_000_000_000))
     async with running(http) as client:

@@ -10,7 +10,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ OVERRUN = "R2.budget_overrun"
 
 def at(day: date) -> datetime:
     """Business time of a run 'as of' a Beijing day: 09:00 that day, in UTC like the service's clock."""
-    return datetime.combine(day, time(9, 0), BEIJING).astimezone(timezone.utc)
+    return datetime.combine(day, time(9, 0), BEIJING).astimezone(UTC)
 
 
 def snapshot(project_id: uuid.UUID = PROJECT, parcel: dict[str, Any] | None = None, **changes: Any) -> ProjectSnapshot:
@@ -61,7 +61,7 @@ def changed(version: int, snap: ProjectSnapshot, fields: Sequence[str] = ("land_
     """tracker's event for one version of a project; the ids are stable like tracker's own."""
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"state|{snap.project_id}|{version}")
     return ProjectStateChanged(
-        event_id=event_id, occurred_at=datetime(2025, 6, 1, tzinfo=timezone.utc), county_code=COUNTY,
+        event_id=event_id, occurred_at=datetime(2025, 6, 1, tzinfo=UTC), county_code=COUNTY,
         correlation_id=f"{COUNTY}:{snap.project_id}", project_id=snap.project_id, version=version,
         changed_fields=tuple(fields), snapshot=snap, caused_by=uuid.uuid5(uuid.NAMESPACE_URL, f"update|{event_id}"),
         source_system="发改局项目库",

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[3]
 MIGRATIONS = ROOT / "services" / "notifier" / "migrations"
 COUNTY = "330106"
 SECRET = "whsec_" + base64.b64encode(b"tuijin-service-test-webhook-secret-32").decode()
-T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- a local receiver with scripted answers
@@ -176,7 +176,7 @@ async def sent_events(sessions: async_sessionmaker) -> list[dict[str, Any]]:
 
 def utc(value: datetime) -> datetime:
     """SQLite hands back naive UTC, PostgreSQL aware datetimes: compare them as aware UTC."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def hook(receiver: Receiver, statuses: list[int]) -> tuple[str, dict[str, Any]]:

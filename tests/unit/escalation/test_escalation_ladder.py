@@ -7,7 +7,15 @@ import pytest
 
 from services.escalation.domain.findings import Audience, Finding
 from services.escalation.domain.ladder import (
-    Decision, Escalate, Nothing, Open, Raise, Resolve, decide, escalation_id, escalation_key,
+    Decision,
+    Escalate,
+    Nothing,
+    Open,
+    Raise,
+    Resolve,
+    decide,
+    escalation_id,
+    escalation_key,
 )
 
 KEY = "p-1|R1.idle_land|parcel:P-017"

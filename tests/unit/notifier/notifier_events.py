@@ -1,7 +1,7 @@
 """Escalation events for the notifier unit tests (a plain module: conftest is not importable by name)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +11,7 @@ from shared.contracts.escalation import EscalationEscalated, EscalationRaised, E
 def raised(**overrides: Any) -> EscalationRaised:
     fields: dict[str, Any] = dict(
         event_id=UUID("11111111-1111-4111-8111-111111111111"),
-        occurred_at=datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc),
+        occurred_at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
         county_code="330106",
         correlation_id="330106:P-01",
         escalation_id=UUID("22222222-2222-4222-8222-222222222222"),

@@ -20,7 +20,7 @@ TRANSIENT_ERRCODES = frozenset({130101, -1})
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     """base64(HMAC-SHA256(secret, f"{timestamp}\\n{secret}")); the caller URL-encodes it once."""
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
