@@ -10,10 +10,12 @@ import typer
 
 from services.escalation.cli import app as escalation_app
 from services.intake.cli import app as intake_app
+from services.simulator.cli import app as simulator_app
 
 app = typer.Typer(help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
 app.add_typer(intake_app, name="intake")
 app.add_typer(escalation_app, name="escalation")
+app.add_typer(simulator_app, name="simulator")
 
 Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door)")]
 Token = Annotated[str, typer.Option(envvar="TUIJIN_TOKEN", help="the county's bearer token")]
@@ -64,3 +66,7 @@ def rejected(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "")
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -38,8 +38,9 @@ def headers_for(event: Event) -> dict[str, str]:
     }
 
 
-async def connect(url: str, name: str) -> NatsClient:
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+async def connect(url: str, name: str, nkeys_seed: str | None = None) -> NatsClient:
+    """nkeys_seed: a seed file, where the server runs with accounts (deploy/nats/accounts.conf)."""
+    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, nkeys_seed=nkeys_seed)
 
 
 async def ensure_streams(js: JetStreamContext, specs: Sequence[StreamSpec] = STREAMS) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from shared.db import make_engine, migrate, session_factory
 from shared.messaging import connect, ensure_streams, spec_broker
 from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -45,11 +46,17 @@ class Runtime:
     database_schema: str | None
     migrations_dir: Path
     outbox: Table | None
+    nkeys_seed: str | None = None
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     engine: AsyncEngine = field(init=False)
     sessions: async_sessionmaker = field(init=False)
     nc: NatsClient | None = None
     relay: OutboxRelay | None = None
+
+    @classmethod
+    def of(cls, service: str, settings: ServiceSettings, migrations_dir: Path, outbox: Table | None) -> Runtime:
+        return cls(service, settings.nats_url, settings.database_url, settings.database_schema, migrations_dir, outbox,
+                   nkeys_seed=settings.nats_nkey_seed_file)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url, self.database_schema)
@@ -57,7 +64,7 @@ class Runtime:
 
     async def start(self) -> None:
         await migrate(self.migrations_dir, self.database_url, self.database_schema)
-        self.nc = await connect(self.nats_url, f"{self.service}-relay")
+        self.nc = await connect(self.nats_url, self.service, self.nkeys_seed)
         await ensure_streams(self.nc.jetstream())
         if self.outbox is not None:
             self.relay = OutboxRelay(self.sessions, self.outbox, self.nc.jetstream(), self.registry, self.service)

@@ -13,3 +13,5 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     clock: str = "real"  # real | fixed:<iso time> | offset:<±N[dhms]>
+    # The services' nkey seed file, where nats-server runs with deploy/nats/accounts.conf.
+    nats_nkey_seed_file: str | None = None

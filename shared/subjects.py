@@ -39,6 +39,20 @@ def notification_sent(county_code: str = ANY_COUNTY) -> str:
     return subject(county_code, "notification", "sent")
 
 
+# What a county system on the bus requests, in its own account; the server's import maps it to
+# `intake.submit.<county>` in the services' account, so the county comes from the account, never the body.
+COUNTY_SUBMIT = "intake.submit"
+
+
+def submit_subject(county_code: str = ANY_COUNTY) -> str:
+    return f"{COUNTY_SUBMIT}.{_county_token(county_code)}"
+
+
+def county_of(subject: str) -> str | None:
+    prefix, _, county = subject.rpartition(".")
+    return county if prefix == COUNTY_SUBMIT and is_county_code(county) else None
+
+
 @dataclass(frozen=True)
 class StreamSpec:
     name: str

@@ -33,7 +33,7 @@ def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
 
 
 def build(settings: Settings) -> FastAPI:
-    runtime = Runtime("escalation", settings.nats_url, settings.database_url, settings.database_schema, Path(__file__).parent / "migrations", outbox)
+    runtime = Runtime.of("escalation", settings, Path(__file__).parent / "migrations", outbox)
     clock = clock_from_setting(settings.clock)
     policy_for = policies(settings.policy_dir)
     metrics = EscalationMetrics(runtime.registry)

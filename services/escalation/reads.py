@@ -5,9 +5,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.escalation.tables import escalation_history, escalations
+from services.escalation.tables import escalation_history, escalations, project_facts
 
 
 def build_reads(sessions: async_sessionmaker) -> APIRouter:
@@ -27,8 +27,9 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
             query = query.where(escalations.c.project_id == project_id)
         query = query.order_by(escalations.c.updated_at.desc(), escalations.c.escalation_id).limit(limit).offset(offset)
         async with sessions() as session:
-            rows = (await session.execute(query)).mappings().all()
-        return {"escalations": [dict(r) for r in rows], "limit": limit, "offset": offset}
+            rows = [dict(r) for r in (await session.execute(query)).mappings().all()]
+            await with_project_names(session, rows)
+        return {"escalations": rows, "limit": limit, "offset": offset}
 
     @router.get("/escalations/{escalation_id}")
     async def get_escalation(county_code: str, escalation_id: str) -> dict[str, Any]:
@@ -38,9 +39,23 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
             )).mappings().first()
             if row is None:
                 raise HTTPException(404, f"no escalation {escalation_id} in county {county_code}")
+            row = dict(row)
+            await with_project_names(session, [row])
             history = (await session.execute(
                 select(escalation_history).where(escalation_history.c.escalation_id == escalation_id).order_by(escalation_history.c.id)
             )).mappings().all()
-        return {**dict(row), "history": [dict(h) for h in history]}
+        return {**row, "history": [dict(h) for h in history]}
 
     return router
+
+
+async def with_project_names(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add each project's 项目代码 and name, as escalation's projection knows them, for people reading the list."""
+    ids = {row["project_id"] for row in rows}
+    if not ids:
+        return
+    found = await session.execute(select(project_facts.c.project_id, project_facts.c.snapshot).where(project_facts.c.project_id.in_(ids)))
+    known = {project_id: snapshot for project_id, snapshot in found}
+    for row in rows:
+        snapshot = known.get(row["project_id"], {})
+        row["project_code"], row["project_name"] = snapshot.get("project_code"), snapshot.get("name")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -17,17 +17,22 @@ from fastapi import Path as PathParam
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, Counter, Histogram, make_asgi_app
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from services.intake import quarantine
-from services.intake.domain import MAX_BATCH, Accepted, FieldError, Rejected, triage
+from services.intake.bus import BusFeed, start_bus_feed, stop_bus_feed
+from services.intake.domain import MAX_BATCH, FieldError
 from services.intake.frontdoor import Upstream, build_router
+from services.intake.ingest import RETRY_AFTER_SECONDS, BatchRefused, BatchResult, Ingest, check_batch
 from services.intake.publishing import NatsLink, Publisher, PublishFailed
+from services.intake.pull import PullScheduler, load_sources
 from services.intake.settings import Settings
 from services.intake.tokens import authenticate
+from services.intake.uploads import build_uploads_router, start_upload_worker, stop_upload_worker
 from shared.clock import Clock, SystemClock, clock_from_setting
 from shared.contracts import ProjectUpdate
 from shared.contracts.types import COUNTY_CODE_PATTERN
@@ -35,14 +40,6 @@ from shared.db import make_engine, migrate, session_factory
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
-RETRY_AFTER_SECONDS = 5
-
-
-class BatchResult(BaseModel):
-    batch_id: UUID
-    accepted: int = Field(description="items published to JetStream and acknowledged")
-    rejected: int = Field(description="items that failed validation; quarantined")
-    results: list[Accepted | Rejected] = Field(description="one per posted item, in order")
 
 
 class QuarantinedItemOut(BaseModel):
@@ -78,6 +75,7 @@ class Runtime:
     link: NatsLink
     publisher: Publisher
     http: httpx.AsyncClient
+    ingest: Ingest
 
 
 def runtime(request: Request) -> Runtime:
@@ -124,13 +122,10 @@ async def _read_batch(request: Request) -> list[Any]:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise HTTPException(422, f"the body is not JSON: {error}") from error
-    if not isinstance(body, list):
-        raise HTTPException(422, "the body must be a JSON list of updates")
-    if not body:
-        raise HTTPException(422, "the batch is empty")
-    if len(body) > MAX_BATCH:
-        raise HTTPException(413, f"a batch holds at most {MAX_BATCH} updates; this one has {len(body)}")
-    return body
+    try:
+        return check_batch(body)
+    except BatchRefused as refused:
+        raise HTTPException(refused.status, refused.detail) from refused
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
@@ -143,14 +138,28 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(MIGRATIONS, settings.database_url, settings.database_schema)
         engine = make_engine(settings.database_url, settings.database_schema)
-        link = NatsLink(settings.nats_url)
+        sessions = session_factory(engine)
+        feeds: list[BusFeed] = []
+
+        async def serve_bus(nc: NatsClient) -> None:  # counties on the bus, once NATS is there
+            feeds.append(await start_bus_feed(nc, ingest))
+
+        link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus)
+        publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
+        ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)
         http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
-        publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
-        app.state.runtime = Runtime(engine, session_factory(engine), link, publisher, http)
+        app.state.runtime = Runtime(engine, sessions, link, publisher, http, ingest)
+        pull = PullScheduler(load_sources(settings.pull_config), sessions, publisher.publish, clock)
+        await pull.start()
+        await start_upload_worker(app, app.state.runtime, clock)
         try:
             yield
         finally:
+            for feed in feeds:  # answers what it received before the link closes
+                await stop_bus_feed(feed)
+            await stop_upload_worker(app)
+            await pull.stop()  # before the link closes: a page in flight is cancelled and its cursor stays
             await http.aclose()
             await link.close()
             await engine.dispose()
@@ -184,23 +193,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     )
     async def post_updates(county_code: AuthorizedCounty, request: Request) -> Any:
         items = await _read_batch(request)
-        deps = runtime(request)
-        now, batch_id = clock.now(), uuid4()
-        split = triage(county_code, items, now)
         try:
-            await deps.publisher.publish([event for _, event in split.events])
+            result = await runtime(request).ingest(county_code, items)
         except PublishFailed as error:
-            log.warning("batch %s of county %s not published: %s", batch_id, county_code, error)
+            log.warning("a batch of county %s not published: %s", county_code, error)
             return JSONResponse(
                 {"detail": "JetStream did not acknowledge the batch; nothing was accepted, post it again"},
                 status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-        # After the publish: a batch answered 503 is posted again, and would be quarantined twice.
-        await quarantine.keep(deps.sessions, county_code, batch_id, now, split.rejected)
-        updates_total.labels(county_code, "accepted").inc(len(split.events))
-        updates_total.labels(county_code, "rejected").inc(len(split.rejected))
-        result = BatchResult(batch_id=batch_id, accepted=len(split.events), rejected=len(split.rejected), results=split.results())
-        if not split.events:
+        if not result.accepted:
             return JSONResponse(result.model_dump(mode="json"), status_code=422)
         return result
 
@@ -215,7 +216,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         county_code: AuthorizedCounty,
         request: Request,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     ) -> RejectedPage:
         sessions = runtime(request).sessions
         items = await quarantine.newest(sessions, county_code, limit, offset)
@@ -241,6 +242,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         Upstream("deliveries", "notifier", settings.notifier_url, "Notification deliveries / 通知记录"),
     ]
     app.include_router(build_router(upstreams, authorized_county, lambda request: runtime(request).http))
+    app.include_router(build_uploads_router(authorized_county))
     metrics = make_asgi_app(registry)
     app.add_route("/metrics", _AsgiEndpoint(metrics), include_in_schema=False)  # no 307 to /metrics/
     app.mount("/metrics", metrics)

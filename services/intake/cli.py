@@ -11,13 +11,15 @@ import typer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake import quarantine, tokens
+from services.intake.cli_uploads import app as uploads_app
 from services.intake.settings import Settings
 from shared.db import make_engine, migrate, session_factory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 
-app = typer.Typer(name="intake", help="Intake: county tokens and rejected items.", no_args_is_help=True)
+app = typer.Typer(name="intake", help="Intake: county tokens, rejected items and spreadsheet uploads.", no_args_is_help=True)
+app.add_typer(uploads_app, name="uploads")
 
 
 def _run(work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:

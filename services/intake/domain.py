@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -75,6 +76,9 @@ def build_event(county_code: str, update: ProjectUpdate, now: datetime) -> Proje
 
 def triage(county_code: str, items: Sequence[Any], now: datetime) -> Triage:
     """Validate every item on its own: an invalid item never blocks a valid one."""
+    from services.intake.validation import check  # here, not on top: validation imports FieldError from us
+
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()  # rules use Beijing dates
     events: list[tuple[int, ProjectUpdated]] = []
     rejected: list[tuple[int, Any, Rejected]] = []
     for index, item in enumerate(items):
@@ -82,6 +86,9 @@ def triage(county_code: str, items: Sequence[Any], now: datetime) -> Triage:
             update = ProjectUpdate.model_validate(item)
         except ValidationError as error:
             rejected.append((index, item, Rejected(index, field_errors(error))))
+            continue
+        if semantic := check(county_code, update, today):
+            rejected.append((index, item, Rejected(index, semantic)))
             continue
         events.append((index, build_event(county_code, update, now)))
     return Triage(tuple(events), tuple(rejected))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -25,8 +25,9 @@ class PublishFailed(Exception):
 
 
 class NatsLink:
-    def __init__(self, url: str, name: str = "intake") -> None:
-        self._url, self._name = url, name
+    def __init__(self, url: str, name: str = "intake", nkeys_seed: str | None = None,
+                 on_ready: Callable[[NatsClient], Awaitable[None]] | None = None) -> None:
+        self._url, self._name, self._nkeys_seed, self._on_ready = url, name, nkeys_seed, on_ready
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
@@ -38,7 +39,7 @@ class NatsLink:
             await asyncio.wait({self._task}, timeout=wait)
 
     async def _connect(self) -> None:
-        nc = await connect(self._url, self._name)  # retries until NATS answers
+        nc = await connect(self._url, self._name, self._nkeys_seed)  # retries until NATS answers
         self._nc = nc
         while True:
             try:
@@ -48,6 +49,8 @@ class NatsLink:
                 log.exception("could not create the streams; retrying")
                 await asyncio.sleep(1.0)
         self._js = nc.jetstream()
+        if self._on_ready:
+            await self._on_ready(nc)
 
     @property
     def ready(self) -> bool:

@@ -40,7 +40,8 @@ async def keep(
             "received_at": received_at,
             "batch_id": str(batch_id),
             "item_index": index,
-            "raw_item": json.dumps(item, ensure_ascii=False),
+            # ASCII escapes: a lone surrogate in a bad item must be kept, and no database stores it raw.
+            "raw_item": json.dumps(item, ensure_ascii=True),
             "errors": [asdict(error) for error in result.errors],
         }
         for index, item, result in rejected

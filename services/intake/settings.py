@@ -21,3 +21,6 @@ class Settings(ServiceSettings):
     publish_timeout_seconds: float = 10.0
     # Timeout of a forwarded read to tracker, escalation or notifier.
     upstream_timeout_seconds: float = 10.0
+    # A TOML file, or a directory of them, of pull adapters (config/pull/README.md); unset: none.
+    # Run them in one intake replica only: two would pull the same pages (harmless, twice the load).
+    pull_config: str | None = None

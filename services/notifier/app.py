@@ -35,7 +35,7 @@ def routings(directory: Path):  # noqa: ANN201 - a cached RoutingFor
 
 
 def build(settings: Settings) -> FastAPI:
-    runtime = Runtime("notifier", settings.nats_url, settings.database_url, settings.database_schema, Path(__file__).parent / "migrations", outbox)
+    runtime = Runtime.of("notifier", settings, Path(__file__).parent / "migrations", outbox)
     routing_for = routings(settings.routing_dir)
     gaps = Counter("notifier_routing_gaps_total", "Recipients with nobody routed, sent to the project office instead", ["county"], registry=runtime.registry)
     client = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))

@@ -21,7 +21,7 @@ from shared.runtime import Runtime, asyncapi_app, http_app, serve
 
 
 def build(settings: Settings) -> FastAPI:
-    runtime = Runtime("tracker", settings.nats_url, settings.database_url, settings.database_schema, Path(__file__).parent / "migrations", outbox)
+    runtime = Runtime.of("tracker", settings, Path(__file__).parent / "migrations", outbox)
     clock = clock_from_setting(settings.clock)
     applied = Counter("tracker_updates_total", "Updates applied, by county and outcome", ["county", "outcome"], registry=runtime.registry)
 

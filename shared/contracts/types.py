@@ -29,7 +29,10 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a time zone")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:  # e.g. 9999-12-31T23:59-23:59: a validation error, not a crash
+        raise ValueError("out of the representable range") from error
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]

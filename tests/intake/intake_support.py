@@ -19,9 +19,12 @@ _used_counties: set[str] = set()
 
 
 def fresh_county() -> str:
-    """A county no other test used: the session's JetStream is shared, so tests count per county."""
+    """A county no other test used: the session's JetStream is shared, so tests count per county.
+
+    Always in Zhejiang (33xxxx), so that `update`'s province-level 项目代码 (region 330000) belongs to it.
+    """
     while True:
-        county = str(random.randint(100000, 999999))
+        county = str(random.randint(330000, 339999))
         if county not in _used_counties:
             _used_counties.add(county)
             return county
@@ -29,7 +32,7 @@ def fresh_county() -> str:
 
 def update(record: str, **fields: Any) -> dict[str, Any]:
     return {
-        "project_code": "2403-330106-04-01-123456",
+        "project_code": "2403-330000-04-01-123456",
         "source_system": "ledger",
         "source_record_id": record,
         "source_record_time": "2026-03-01T09:00:00+08:00",

@@ -1,0 +1,1 @@
+"""Spreadsheet ledgers (CSV, XLSX): readers, cell normalisation, profile-driven mapping, error reports, jobs."""

@@ -1,0 +1,98 @@
+"""Mapping profiles: one versioned TOML file per source system says which column is which field, in which unit."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KINDS = {"text", "code", "money", "area", "date", "month", "enum", "bool", "int", "percent"}
+DEFAULT_UNITS = {"money": "万元", "area": "m2"}
+PROFILES_DIR = Path(os.environ.get("INTAKE_PROFILES_DIR", Path(__file__).resolve().parents[4] / "config" / "profiles"))
+AS_OF = "as_of"  # in `record.time`: the upload's as_of form field
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used (unknown kind, no columns, …): a deployment error, not a county's."""
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str  # path in the ProjectUpdate: `name`, `land_parcel.land_price_fen`, `milestones.开工.planned`, `meta.x`
+    headers: tuple[str, ...]  # accepted header texts, compared after NFKC and without spaces
+    kind: str = "text"
+    unit: str | None = None  # money: 万元 | 元; area: m2 | 亩 | 公顷 (a unit in the header or the cell wins)
+    required: bool = False  # the file must have this column
+    month_day: str = "last"  # a bare month in a date column: its "first" or "last" day
+    values: dict[str, Any] = field(default_factory=dict)  # enum: cell text → contract value
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    version: int
+    title: str
+    source_system: str
+    header_contains: str  # the header is the first row containing this text
+    header_rows: int  # merged group headers above the column names make it 2 or more
+    record_id: tuple[str, ...]  # fields joined with "|" into source_record_id
+    record_time: tuple[str, ...]  # first non-empty of these fields (or `as_of`) gives source_record_time
+    title_month: str | None  # a field filled from "2024年3月" in the title rows above the header
+    skip_markers: tuple[str, ...]  # rows whose first cells say 合计/小计 are totals, not records
+    constants: dict[str, Any]
+    columns: tuple[Column, ...]
+
+    def column_for(self, path: str) -> Column | None:
+        return next((column for column in self.columns if column.field == path), None)
+
+
+def _column(raw: dict[str, Any], where: str) -> Column:
+    kind = raw.get("kind", "text")
+    if kind not in KINDS:
+        raise ProfileError(f"{where}: unknown kind {kind!r} (one of {sorted(KINDS)})")
+    headers = raw.get("headers") or ([raw["header"]] if "header" in raw else [])
+    if "field" not in raw or not headers:
+        raise ProfileError(f"{where}: every column needs `field` and `headers`")
+    return Column(
+        field=raw["field"], headers=tuple(headers), kind=kind, unit=raw.get("unit", DEFAULT_UNITS.get(kind)),
+        required=bool(raw.get("required", False)), month_day=raw.get("month_day", "last"), values=dict(raw.get("values", {})),
+    )
+
+
+def parse_profile(data: dict[str, Any], where: str = "profile") -> Profile:
+    try:
+        header, record = data.get("header", {}), data["record"]
+        columns = tuple(_column(raw, f"{where} column {i + 1}") for i, raw in enumerate(data["columns"]))
+        profile = Profile(
+            name=data["name"], version=int(data["version"]), title=data.get("title", data["name"]),
+            source_system=data["source_system"], header_contains=header["contains"], header_rows=int(header.get("rows", 1)),
+            record_id=tuple(record["id"]), record_time=tuple(record["time"]), title_month=header.get("title_month"),
+            skip_markers=tuple(record.get("skip_markers", ("合计", "小计", "总计"))), constants=dict(data.get("constants", {})),
+            columns=columns,
+        )
+    except (KeyError, TypeError) as error:
+        raise ProfileError(f"{where}: missing or malformed {error}") from error
+    known = {column.field for column in columns} | {profile.title_month}
+    for needed in (*profile.record_id, *profile.record_time):
+        if needed != AS_OF and needed not in known:
+            raise ProfileError(f"{where}: record field {needed!r} is no column's field")
+    return profile
+
+
+def load_profile(path: Path) -> Profile:
+    with path.open("rb") as stream:
+        return parse_profile(tomllib.load(stream), str(path))
+
+
+def available(directory: Path = PROFILES_DIR) -> dict[str, Profile]:
+    """Every profile in the directory by name (a new source system is a new file here, no code)."""
+    profiles = [load_profile(path) for path in sorted(directory.glob("*.toml"))]
+    return {profile.name: profile for profile in profiles}
+
+
+def find_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
+    path = directory / f"{name}.toml"
+    if not path.is_file() or "/" in name or name.startswith("."):
+        raise LookupError(f"no profile {name!r}; known: {', '.join(sorted(available(directory))) or 'none'}")
+    return load_profile(path)
