@@ -47,6 +47,7 @@ def dead_letters_table(metadata: MetaData) -> Table:
         Column("headers", JSON, nullable=False),
         Column("reason", Text, nullable=False),
         Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("replayed_at", DateTime(timezone=True), nullable=True),  # set when an operator sent it back
     )
 
 

@@ -57,6 +57,15 @@ escalation_history = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Work only one replica may do at a time (the sweep): held until `until`, renewed while working.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("holder", String(100), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
+)
+
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
 dead_letters = dead_letters_table(metadata)

@@ -27,6 +27,9 @@ deliveries = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("last_error", Text, nullable=True),
     Column("digest_id", String(64), nullable=True),
+    # A replica claims due rows for a while before sending, so two replicas never send the same row.
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
