@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from services.deadletters_cli import app as dead_letters_app
 from services.escalation.cli import app as escalation_app
 from services.intake.cli import app as intake_app
 from services.simulator.cli import app as simulator_app
@@ -16,6 +17,7 @@ app = typer.Typer(help="推进 Tuijin: key-project supervision.", no_args_is_hel
 app.add_typer(intake_app, name="intake")
 app.add_typer(escalation_app, name="escalation")
 app.add_typer(simulator_app, name="simulator")
+app.add_typer(dead_letters_app, name="dead-letters")
 
 Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door)")]
 Token = Annotated[str, typer.Option(envvar="TUIJIN_TOKEN", help="the county's bearer token")]

@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from shared.batching import BatchCommitter
 from shared.dead_letters import DeadLetters
+from shared.max_deliveries import MaxDeliveriesWatcher
 from shared.messaging import ACK_WAIT_SECONDS, MAX_ACK_PENDING, MAX_DELIVER, PULL_BATCH, retry_delay
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ class BatchConsumer:
         self._decode, self._committer, self._dead_letters, self._metrics = decode, committer, dead_letters, metrics
         self._running = False
         self._task: asyncio.Task[None] | None = None
+        # What JetStream gives up on (max deliveries) is kept as a dead letter too.
+        self._max_deliveries = MaxDeliveriesWatcher(dead_letters, stream, durable)
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -64,6 +67,7 @@ class BatchConsumer:
         self._running = True
         self._subscription = subscription
         self._task = asyncio.create_task(self._run(subscription), name=f"consume-{self.durable}")
+        await self._max_deliveries.start(nc)
 
     async def stop(self) -> None:
         """Graceful: the batch in hand is committed and acked; nothing more is fetched."""
@@ -71,6 +75,7 @@ class BatchConsumer:
         if self._task:
             await self._task
             await self._subscription.unsubscribe()  # the durable stays; only this client's interest goes
+            await self._max_deliveries.stop()
 
     async def _run(self, subscription: Any) -> None:
         while self._running:

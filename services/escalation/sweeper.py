@@ -1,16 +1,32 @@
-"""The clock-driven side of escalation: sweep on an interval, and keep the open-escalation gauge."""
+"""The clock-driven side of escalation: sweep on an interval, and keep the open-escalation gauge.
+
+With several replicas only one sweeps at a time: the sweep runs under the lease row
+`leases(name='sweep')`, taken with one atomic statement (INSERT … ON CONFLICT DO NOTHING, else
+UPDATE … WHERE until < now OR holder = me), renewed before every chunk and released after. A replica
+that cannot take it skips that tick; a replica that dies holding it blocks sweeps for `ttl` at most.
+Lease times are bookkeeping (wall clock of the replicas, which NTP keeps within far less than the
+ttl), never the business clock (`ESCALATION_CLOCK`).
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.tables import escalations
+from services.escalation.tables import escalations, leases
+from shared.persistence import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +39,7 @@ class EscalationMetrics:
         self.swept = Counter("escalation_sweep_projects_total", "Projects evaluated by sweeps", registry=registry)
         self.last_sweep = Gauge("escalation_last_sweep_timestamp_seconds", "When the last sweep finished", registry=registry)
         self.events = Counter("escalation_events_total", "Escalation events committed", ["county"], registry=registry)
+        self.registry = registry
         self._last_refresh = 0.0
 
     async def refresh_open(self, sessions: async_sessionmaker, force: bool = False) -> None:
@@ -46,10 +63,98 @@ class EscalationMetrics:
             self.open.labels(county, rule, str(level)).set(count)
 
 
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)  # `until` of a released lease: expired for every replica's clock
+
+
+class LeaseLost(Exception):
+    """Another replica took the lease (ours expired mid-sweep): stop before the next chunk."""
+
+
+class Lease:
+    """A named lease row: at most one holder until `until`; see the module docstring."""
+
+    def __init__(self, sessions: async_sessionmaker, name: str, ttl_seconds: float = 120.0, holder: str | None = None,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        self._sessions, self.name, self._ttl, self._now = sessions, name, timedelta(seconds=ttl_seconds), now
+        self.holder = holder or f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:100]
+
+    async def acquire(self) -> bool:
+        """Take the lease if nobody holds it (or it expired, or it is ours already); True when held."""
+        now = self._now()
+        values = {"name": self.name, "holder": self.holder, "until": now + self._ttl}
+        async with self._sessions() as session, session.begin():
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            inserted = await session.execute(dialect.insert(leases).values(values).on_conflict_do_nothing(index_elements=["name"]))
+            if inserted.rowcount == 1:
+                return True
+            taken = await session.execute(
+                update(leases).where(leases.c.name == self.name, or_(leases.c.until < now, leases.c.holder == self.holder))
+                .values(holder=self.holder, until=values["until"])
+            )
+            return taken.rowcount == 1
+
+    async def renew(self) -> None:
+        """Push our lease out by another ttl; LeaseLost when it is no longer ours."""
+        async with self._sessions() as session, session.begin():
+            renewed = await session.execute(
+                update(leases).where(leases.c.name == self.name, leases.c.holder == self.holder).values(until=self._now() + self._ttl)
+            )
+        if renewed.rowcount != 1:
+            raise LeaseLost(self.name)
+
+    async def release(self) -> None:
+        """Let the next tick of any replica take it at once (whatever its clock says)."""
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(leases).where(leases.c.name == self.name, leases.c.holder == self.holder).values(until=RELEASED))
+
+    def renewing(self, lock: asyncio.Lock) -> AbstractAsyncContextManager[None]:
+        """What `service.sweep(lock=…)` enters per chunk: renew the lease, then take the process's writing lock."""
+        return _RenewThenLock(self, lock)
+
+
+class _RenewThenLock:
+    def __init__(self, lease: Lease, lock: asyncio.Lock) -> None:
+        self._lease, self._lock = lease, lock
+
+    async def __aenter__(self) -> None:
+        await self._lease.renew()
+        await self._lock.acquire()
+
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self._lock.release()
+
+
 class Sweeper:
-    def __init__(self, run_sweep: Callable[[], Awaitable[int]], interval_seconds: float, metrics: EscalationMetrics) -> None:
-        self._run_sweep, self._interval, self._metrics = run_sweep, interval_seconds, metrics
+    def __init__(self, run_sweep: Callable[[], Awaitable[int]], interval_seconds: float, metrics: EscalationMetrics,
+                 lease: Lease | None = None) -> None:
+        self._run_sweep, self._interval, self._metrics, self._lease = run_sweep, interval_seconds, metrics, lease
         self._task: asyncio.Task[None] | None = None
+        self.skipped = Counter("escalation_sweeps_skipped_total", "Sweep ticks skipped because another replica held the lease",
+                               registry=metrics.registry)
+
+    @asynccontextmanager
+    async def _held(self) -> AsyncIterator[bool]:
+        if self._lease is None:
+            yield True
+            return
+        if not await self._lease.acquire():
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            try:
+                await self._lease.release()
+            except Exception:  # it expires on its own
+                log.exception("could not release the sweep lease")
+
+    async def tick(self) -> int | None:
+        """One sweep under the lease: the number of projects swept, or None when another replica holds it."""
+        async with self._held() as held:
+            if not held:
+                self.skipped.inc()
+                return None
+            return await self._run_sweep()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="escalation-sweeper")
@@ -63,10 +168,13 @@ class Sweeper:
         while True:
             started = time.monotonic()
             try:
-                projects = await self._run_sweep()
-                self._metrics.swept.inc(projects)
-                self._metrics.last_sweep.set_to_current_time()
-            except Exception:  # a failed sweep is retried at the next tick; the alert watches last_sweep
+                projects = await self.tick()
+                if projects is not None:
+                    self._metrics.swept.inc(projects)
+                    self._metrics.last_sweep.set_to_current_time()
+                    self._metrics.sweep_seconds.observe(time.monotonic() - started)
+            except LeaseLost:
+                log.warning("sweep stopped: the sweep lease passed to another replica")
+            except Exception:  # a failed sweep is retried at the next tick; the alert watches max(last_sweep) over replicas
                 log.exception("sweep failed")
-            self._metrics.sweep_seconds.observe(time.monotonic() - started)
             await asyncio.sleep(self._interval)

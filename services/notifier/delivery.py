@@ -1,14 +1,22 @@
 """The delivery worker: sends what is due, records it once, retries with capped exponential backoff.
 
-Sending happens outside any transaction; the row is marked sent (and NotificationSent goes to the
-outbox) right after. Only a crash between those two steps can repeat a send, and the repeat
-carries the same delivery key (webhook-id, Message-ID) so the receiver can drop it. Robots with a
-rate limit get a digest when more than one message waits for the same robot.
+Replicas share the delivery log. Before sending, a replica CLAIMS a bounded set of due rows in one
+statement (UPDATE … SET claimed_by, claimed_until WHERE delivery_key IN (the due, unclaimed keys)
+… RETURNING): on PostgreSQL the candidate keys are selected FOR UPDATE SKIP LOCKED, so two
+replicas claiming at once take disjoint sets; on SQLite the statement holds the single write lock.
+Only what it claimed is sent. Sending happens outside any transaction; the row is marked sent (and
+NotificationSent goes to the outbox) right after, which clears the claim. Only a crash between those
+two steps can repeat a send (the crashed replica's claims expire after `claim_seconds`, then another
+replica sends again), and the repeat carries the same delivery key (webhook-id, Message-ID) so the
+receiver can drop it. Robots with a rate limit get a digest when more than one message waits for
+the same robot; the robot's bucket is per replica (see README "Operations").
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 import uuid
 from collections import defaultdict
@@ -20,7 +28,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import TypeAdapter
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.adapters.channels import Channel, PermanentDeliveryError, TransientDeliveryError
@@ -37,6 +45,14 @@ EVENTS: TypeAdapter[EscalationEvent] = TypeAdapter(EscalationEvent)
 RATE_LIMITED = {"dingtalk", "wecom"}
 SENT_NAMESPACE = uuid.UUID("0e7d52a4-3b8c-4d4f-a1f2-6c9b0e3d7a15")
 MAX_BACKOFF_SECONDS = 300
+# A claim outlives the slowest round it covers: 200 rows, 20 sends at a time, each bounded by the
+# channel's own timeout (10 s HTTP, SMTP likewise). A crashed replica's rows wait this long at most.
+CLAIM_SECONDS = 120.0
+
+
+def replica_name() -> str:
+    """Who holds a claim: the pod (host) name, the process and a random part, so a restart is someone new."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
 
 
 @dataclass(frozen=True)
@@ -54,10 +70,15 @@ def backoff(attempts: int) -> timedelta:
 
 class DeliveryWorker:
     def __init__(self, sessions: async_sessionmaker, channels: dict[str, Channel], routing_for: Callable[[str], Routing],
-                 now: Callable[[], datetime], registry: CollectorRegistry, file_root: Path, robot_per_minute: int = 20) -> None:
+                 now: Callable[[], datetime], registry: CollectorRegistry, file_root: Path, robot_per_minute: int = 20,
+                 monotonic: Callable[[], float] = time.monotonic, replica_id: str | None = None,
+                 claim_seconds: float = CLAIM_SECONDS) -> None:
         self._sessions, self._channels, self._routing_for, self._now = sessions, channels, routing_for, now
         self._file_root = file_root
         self._buckets = TokenBucket.strict(robot_per_minute, 60.0)
+        self._monotonic = monotonic  # the robots' rate-limit clock
+        self.replica_id = replica_id or replica_name()
+        self._claim = timedelta(seconds=claim_seconds)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.outcomes = Counter("notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"], registry=registry)
@@ -89,29 +110,50 @@ class DeliveryWorker:
                 self._wakeup.clear()
 
     async def deliver_due(self, limit: int = 200) -> bool:
-        """One round: returns whether anything was attempted."""
-        async with self._sessions() as session:
-            rows = (await session.execute(
-                select(deliveries).where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= self._now())
-                .order_by(deliveries.c.created_at).limit(limit)
-            )).mappings().all()
+        """One round: claim what is due, send it, record it; returns whether anything was attempted."""
+        rows = await self.claim_due(limit)
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
-            groups[(row["channel"], row["address"])].append(dict(row))
-        sends = []
+            groups[(row["channel"], row["address"])].append(row)
+        sends, held_back = [], []
         for (channel, address), group in groups.items():
             if channel in RATE_LIMITED:
-                if not self._buckets.take(f"{channel}:{address}", time.monotonic()):
+                if not self._buckets.take(f"{channel}:{address}", self._monotonic()):
+                    held_back += [row["delivery_key"] for row in group]
                     continue  # the robot is at its limit: these wait and go out later as one digest
                 sends.append(self._send(group))
             else:
                 sends += [self._send([row]) for row in group]
+        if held_back:
+            await self._release(held_back)  # not ours to sit on: any replica may send them when the robot has room
         attempts: list[Attempt] = []
         for start in range(0, len(sends), 20):  # bounded concurrency towards mail servers and webhooks
             attempts += await asyncio.gather(*sends[start:start + 20])
         if attempts:
             await self._record(attempts)
         return bool(attempts)
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        return and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
+                    or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
+
+    async def claim_due(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Claim up to `limit` due rows for this replica, oldest first, and return them (claimed by nobody else)."""
+        now = self._now()
+        candidates = select(deliveries.c.delivery_key).where(self._due(now)).order_by(deliveries.c.created_at).limit(limit)
+        async with self._sessions() as session, session.begin():
+            if session.bind.dialect.name == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)  # replicas claiming at once take disjoint rows
+            claimed = (await session.execute(
+                update(deliveries).where(deliveries.c.delivery_key.in_(candidates.scalar_subquery()), self._due(now))
+                .values(claimed_by=self.replica_id, claimed_until=now + self._claim).returning(*deliveries.c)
+            )).mappings().all()
+        return sorted((dict(row) for row in claimed), key=lambda row: (row["created_at"], row["delivery_key"]))
+
+    async def _release(self, keys: list[str]) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.execute(update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.claimed_by == self.replica_id)
+                                  .values(claimed_by=None, claimed_until=None))
 
     async def _send(self, group: list[dict[str, Any]]) -> Attempt:
         """Send one message (or one digest); never raises: the outcome is recorded with the others."""
@@ -138,17 +180,23 @@ class DeliveryWorker:
             for attempt in attempts:
                 keys = [row["delivery_key"] for row in attempt.group]
                 if attempt.error is None:
-                    await session.execute(
+                    # Marked once: a row another replica already recorded (after our claim expired) stays as it is,
+                    # and only the rows this statement turned to sent get their NotificationSent.
+                    marked = set((await session.execute(
                         update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
-                        .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=attempt.digest_id, last_error=None)
-                    )
+                        .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=attempt.digest_id, last_error=None,
+                                claimed_by=None, claimed_until=None)
+                        .returning(deliveries.c.delivery_key)
+                    )).scalars())
                     published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
-                                  for row, event in zip(attempt.group, attempt.events, strict=False)]
+                                  for row, event in zip(attempt.group, attempt.events, strict=False) if row["delivery_key"] in marked]
                 else:
                     tries = attempt.group[0]["attempts"] + 1
-                    await session.execute(update(deliveries).where(deliveries.c.delivery_key.in_(keys)).values(
+                    await session.execute(update(deliveries).where(
+                        deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending", deliveries.c.claimed_by == self.replica_id,
+                    ).values(
                         status="failed" if attempt.permanent else "pending", attempts=deliveries.c.attempts + 1,
-                        next_attempt_at=now + backoff(tries), last_error=attempt.error[:2000],
+                        next_attempt_at=now + backoff(tries), last_error=attempt.error[:2000], claimed_by=None, claimed_until=None,
                     ))
             await add_to_outbox(session, outbox, published, now)
         for attempt in attempts:

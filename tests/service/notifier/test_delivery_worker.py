@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -321,10 +320,12 @@ class FakeMonotonic:
 
 @pytest.fixture
 def bucket_time(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> Iterator[FakeMonotonic]:
-    """The worker's token bucket reads `time.monotonic()` directly (no clock is injectable); swap the
-    module's `time` only, so asyncio and httpx keep the real one."""
+    """Every worker the test builds gets this rate-limit clock (DeliveryWorker's `monotonic` parameter);
+    asyncio and httpx keep the real one."""
+    from functools import partialmethod
+
     fake = FakeMonotonic()
-    monkeypatch.setattr(delivery_module, "time", SimpleNamespace(monotonic=fake))
+    monkeypatch.setattr(delivery_module.DeliveryWorker, "__init__", partialmethod(delivery_module.DeliveryWorker.__init__, monotonic=fake))
     receiver.clock = fake
     yield fake
     receiver.clock = time.monotonic

@@ -1,0 +1,76 @@
+"""Consumer backlog gauges read from a real JetStream, and a service that survives NATS going away."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
+from prometheus_client import CollectorRegistry
+
+from shared.backlog import ConsumerBacklog
+
+STREAM, SUBJECT, DURABLE = "OPS_TEST", "county.330106.project.updated", "tracker-project-updated"
+
+
+@dataclass
+class Durable:
+    stream: str = STREAM
+    durable: str = DURABLE
+
+
+def gauge(registry: CollectorRegistry, name: str) -> float | None:
+    return registry.get_sample_value(f"tracker_consumer_{name}_messages", {"consumer": DURABLE})
+
+
+async def test_pending_ack_pending_and_redelivered_come_from_jetstream(nats_server) -> None:
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await js.add_stream(name=STREAM, subjects=[SUBJECT])
+    await js.add_consumer(STREAM, ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT, ack_wait=30))
+    for number in range(5):
+        await js.publish(SUBJECT, f"update {number}".encode())
+    registry = CollectorRegistry()
+    backlog = ConsumerBacklog(registry, "tracker", [Durable()])
+    try:
+        assert await backlog.read_once(nc)
+        assert (gauge(registry, "pending"), gauge(registry, "ack_pending"), gauge(registry, "redelivered")) == (5, 0, 0)
+
+        subscription = await js.pull_subscribe_bind(DURABLE, STREAM)
+        first, second = await subscription.fetch(2, timeout=2)
+        await first.ack()
+        await second.nak()  # delivered again at the next fetch: a redelivery, still unacked
+        (again,) = await subscription.fetch(1, timeout=2)
+        assert again.metadata.num_delivered == 2
+        assert await backlog.read_once(nc)
+        assert (gauge(registry, "pending"), gauge(registry, "ack_pending"), gauge(registry, "redelivered")) == (3, 1, 1)
+    finally:
+        await nc.close()
+
+
+async def test_nats_away_never_fails_and_keeps_the_last_values(nats_server) -> None:
+    nc = await nats.connect(nats_server.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = nc.jetstream()
+    await js.add_stream(name=STREAM, subjects=[SUBJECT])
+    await js.add_consumer(STREAM, ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT))
+    await js.publish(SUBJECT, b"one")
+    registry = CollectorRegistry()
+    backlog = ConsumerBacklog(registry, "tracker", [Durable(), Durable(durable="not-created-yet")],
+                              interval_seconds=0.05, timeout_seconds=0.5)
+    try:
+        assert not await backlog.read_once(nc)  # one durable missing: the other is still read
+        assert gauge(registry, "pending") == 1
+        backlog.start(nc)
+        nats_server.stop()
+        await asyncio.sleep(1.5)  # several rounds against a server that is gone
+        assert backlog._task is not None and not backlog._task.done()
+        assert not await backlog.read_once(nc)
+        assert gauge(registry, "pending") == 1
+        await backlog.stop()
+        assert backlog._task is None
+    finally:
+        await nc.close()
+
+
+async def test_stop_without_start_is_harmless() -> None:
+    await ConsumerBacklog(CollectorRegistry(), "notifier", []).stop()
