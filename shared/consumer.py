@@ -27,6 +27,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import ServiceUnavailableError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from shared.backlog import ConsumerBacklog
 from shared.batching import BatchCommitter
 from shared.dead_letters import DeadLetters
 from shared.max_deliveries import MaxDeliveriesWatcher
@@ -38,6 +39,7 @@ FETCH_WAIT_SECONDS = 1.0
 
 class ConsumerMetrics:
     def __init__(self, registry: CollectorRegistry, service: str) -> None:
+        self.registry, self.service = registry, service
         self.messages = Counter(f"{service}_consumed_messages_total", "Messages settled, by consumer and outcome",
                                 ["consumer", "outcome"], registry=registry)
         self.batch_seconds = Histogram(f"{service}_batch_duration_seconds", "Time to decode, commit and ack one batch",
@@ -55,6 +57,8 @@ class BatchConsumer:
         self._task: asyncio.Task[None] | None = None
         # What JetStream gives up on (max deliveries) is kept as a dead letter too.
         self._max_deliveries = MaxDeliveriesWatcher(dead_letters, stream, durable)
+        # Ops read the durable's pending and ack-pending counts as gauges.
+        self._backlog = ConsumerBacklog(metrics.registry, metrics.service, [self])
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -68,6 +72,7 @@ class BatchConsumer:
         self._subscription = subscription
         self._task = asyncio.create_task(self._run(subscription), name=f"consume-{self.durable}")
         await self._max_deliveries.start(nc)
+        self._backlog.start(nc)
 
     async def stop(self) -> None:
         """Graceful: the batch in hand is committed and acked; nothing more is fetched."""
@@ -76,6 +81,7 @@ class BatchConsumer:
             await self._task
             await self._subscription.unsubscribe()  # the durable stays; only this client's interest goes
             await self._max_deliveries.stop()
+            await self._backlog.stop()
 
     async def _run(self, subscription: Any) -> None:
         while self._running:

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
 def is_sqlite(url: str) -> bool:
@@ -62,3 +62,14 @@ async def migrate(migrations_dir: Path, url: str, schema: str | None = None) -> 
     await create_schema(url, schema)
     config = _alembic_config(migrations_dir, url, schema)
     await asyncio.to_thread(command.upgrade, config, "head")
+
+
+async def lock_for_writing(session: AsyncSession) -> None:
+    """First statement of a transaction that reads, decides and writes, where another process may write too.
+
+    SQLite: take the database's write lock now (BEGIN IMMEDIATE, waiting up to busy_timeout), because
+    pysqlite runs every SELECT before the first write outside the transaction, so what was read could be
+    stale by the time it is written. PostgreSQL: nothing; the rows are locked where they are read.
+    """
+    if session.bind.dialect.name == "sqlite":
+        await session.execute(text("BEGIN IMMEDIATE"))

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -28,11 +29,23 @@ class HttpRequestMetrics:
                                   ["method", "route"], registry=registry, buckets=BUCKETS)
 
 
-def route_template(scope: Scope) -> str:
-    """The matched route's path template; Starlette's router puts the route into the (shared) scope."""
-    route: Any = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) and path else UNMATCHED
+def route_template(scope: Scope, request: Scope) -> str:
+    """The matched route's path template.
+
+    FastAPI puts its own routes into the (shared) scope as `route`; plain Starlette routes and mounts
+    (`/metrics`) are not put there, so those are found again among the app's routes, matching the
+    request as it arrived (`request`, before routing rewrote path_params and root_path).
+    """
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str) and path:
+        return path
+    app: Any = request.get("app")
+    for route in getattr(app, "routes", ()):
+        match, _ = route.matches(request)
+        path = getattr(route, "path", None)
+        if match is not Match.NONE and isinstance(path, str) and path:
+            return path
+    return UNMATCHED
 
 
 class HttpMetricsMiddleware:
@@ -44,6 +57,7 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        request = dict(scope)  # routing updates the scope in place; the fallback match needs it as it came
         status = 500  # an exception before the response started is answered 500 by Starlette
 
         async def send_and_note(message: Message) -> None:
@@ -56,6 +70,6 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             method = scope["method"] if scope["method"] in METHODS else "other"
-            route = route_template(scope)
+            route = route_template(scope, request)
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.duration.labels(method, route).observe(time.perf_counter() - started)

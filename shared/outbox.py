@@ -78,16 +78,18 @@ class OutboxRelay:
         """Publish one batch in commit order; return how many were published."""
         table = self._table
         async with self._sessions() as session, session.begin():
-            query = select(table.c.seq, table.c.subject, table.c.payload, table.c.headers).order_by(table.c.seq).limit(self._batch_size)
+            query = select(table.c.seq, table.c.event_id, table.c.subject, table.c.payload, table.c.headers).order_by(table.c.seq).limit(self._batch_size)
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.execute(query)).all()
             if not rows:
                 return 0
             results = await publish_all(self._js, [(row.subject, row.payload, dict(row.headers)) for row in rows])
-            published = [row.seq for row, error in zip(rows, results, strict=False) if error is None]
+            # By event id, not seq: SQLite reuses the seq (rowid) of deleted rows, so with several relays a seq read
+            # here may already name another, unpublished event by the time this deletes.
+            published = [row.event_id for row, error in zip(rows, results, strict=False) if error is None]
             if published:
-                await session.execute(delete(table).where(table.c.seq.in_(published)))
+                await session.execute(delete(table).where(table.c.event_id.in_(published)))
             failed = len(rows) - len(published)
             if failed:
                 log.warning("outbox: %d of %d events not acknowledged, kept for the next round", failed, len(rows))

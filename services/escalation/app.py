@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from services.escalation.domain.policy import Policy
 from services.escalation.handlers import build_consumer, describe
@@ -14,9 +15,9 @@ from services.escalation.policy_file import load_policy
 from services.escalation.reads import build_reads
 from services.escalation.service import apply_changes, sweep
 from services.escalation.settings import Settings
-from services.escalation.sweeper import EscalationMetrics, Sweeper
+from services.escalation.sweeper import EscalationMetrics, Lease, Sweeper
 from services.escalation.tables import dead_letters, outbox
-from shared.batching import BatchCommitter
+from shared.batching import TRANSIENT, BatchCommitter
 from shared.clock import beijing_today, clock_from_setting
 from shared.consumer import ConsumerMetrics
 from shared.contracts import ProjectStateChanged
@@ -39,6 +40,7 @@ def build(settings: Settings) -> FastAPI:
     metrics = EscalationMetrics(runtime.registry)
 
     writing = asyncio.Lock()  # the change handler and the sweep take turns on escalation rows
+    lease = Lease(runtime.sessions, "sweep")  # one replica sweeps at a time
 
     async def process(events: Sequence[ProjectStateChanged]) -> None:
         async with writing:
@@ -47,14 +49,16 @@ def build(settings: Settings) -> FastAPI:
         await metrics.refresh_open(runtime.sessions)
 
     async def run_sweep() -> int:
-        report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=writing)
+        report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=lease.renewing(writing))
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions, force=True)
         return report.projects
 
     poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "escalation")
-    consumer = build_consumer(BatchCommitter(process, poison), poison, ConsumerMetrics(runtime.registry, "escalation"))
-    sweeper = Sweeper(run_sweep, settings.sweep_interval_seconds, metrics)
+    # IntegrityError: another replica inserted the same projection row or escalation in between; redelivered, it finds it.
+    consumer = build_consumer(BatchCommitter(process, poison, transient=(*TRANSIENT, IntegrityError)), poison,
+                              ConsumerMetrics(runtime.registry, "escalation"))
+    sweeper = Sweeper(run_sweep, settings.sweep_interval_seconds, metrics, lease)
 
     async def on_start() -> None:
         await consumer.start(runtime.nc)

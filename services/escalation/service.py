@@ -19,12 +19,13 @@ from services.escalation.reconcile import reconcile
 from services.escalation.records import Recorder, open_records
 from services.escalation.tables import outbox, processed_events, project_facts
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
+from shared.db import lock_for_writing
 from shared.persistence import add_to_outbox, already_processed, mark_processed
 
 PolicyFor = Callable[[str], Policy]
 # One statement for the whole batch (executemany): building a statement per row cost more than the row.
 UPDATE_FACTS = (
-    update(project_facts).where(project_facts.c.project_id == bindparam("pid"))
+    update(project_facts).where(project_facts.c.project_id == bindparam("pid"), project_facts.c.version < bindparam("version"))
     .values(version=bindparam("version"), snapshot=bindparam("snapshot"), updated_at=bindparam("updated_at"))
 )
 RULE_IDS = tuple(rule.rule_id for rule in RULES)
@@ -64,6 +65,7 @@ async def _evaluate_and_record(session: AsyncSession, rows: Sequence[dict[str, A
 async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], policy_for: PolicyFor, as_of: date, now: datetime) -> list[bool]:
     """Project tracker's changes (newest version wins) and evaluate the projects they touched."""
     async with sessions() as session, session.begin():
+        await lock_for_writing(session)
         seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
         fresh = {str(e.event_id): e for e in events if str(e.event_id) not in seen}
         newest: dict[str, ProjectStateChanged] = {}
@@ -73,8 +75,11 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             changed.setdefault(key, set()).update(event.changed_fields)
             if key not in newest or event.version > newest[key].version:
                 newest[key] = event
+        # Locked (PostgreSQL; SQLite has one writer anyway) in a fixed order: another replica's batch or the sweep
+        # touching the same projects waits, then sees this version, so the projection never steps back.
         stored = dict((await session.execute(
             select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(list(newest)))
+            .order_by(project_facts.c.project_id).with_for_update()
         )).all())
         rows, updates, inserts = [], [], []
         for project_id, event in newest.items():
@@ -89,6 +94,11 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             await session.execute(UPDATE_FACTS, [{"pid": v["project_id"], **v} for v in updates])
         if inserts:
             await session.execute(insert(project_facts), inserts)
+        if updates:  # evaluate only what this transaction moved: another replica may hold a newer version already
+            now_stored = dict((await session.execute(
+                select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_([v["project_id"] for v in updates]))
+            )).all())
+            rows = [row for row in rows if now_stored.get(row["project_id"]) == row["version"]]
         await _evaluate_and_record(session, rows, policy_for, as_of, now)
         await mark_processed(session, processed_events, list(fresh), now)
     return [str(e.event_id) in fresh for e in events]
@@ -115,9 +125,13 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
     after = ""
     while True:
         async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
+            if not dry_run:
+                await lock_for_writing(session)
             query = select(project_facts).where(project_facts.c.project_id > after).order_by(project_facts.c.project_id).limit(chunk)
             if county_code:
                 query = query.where(project_facts.c.county_code == county_code)
+            if not dry_run:
+                query = query.with_for_update()  # the change handlers of other replicas wait for this chunk
             rows = [dict(r) for r in (await session.execute(query)).mappings()]
             if not rows:
                 return report

@@ -37,6 +37,7 @@ from shared.clock import Clock, SystemClock, clock_from_setting
 from shared.contracts import ProjectUpdate
 from shared.contracts.types import COUNTY_CODE_PATTERN
 from shared.db import make_engine, migrate, session_factory
+from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -246,6 +247,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     metrics = make_asgi_app(registry)
     app.add_route("/metrics", _AsgiEndpoint(metrics), include_in_schema=False)  # no 307 to /metrics/
     app.mount("/metrics", metrics)
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpRequestMetrics(registry, "intake"))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

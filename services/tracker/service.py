@@ -1,6 +1,8 @@
 """Use-case: apply a batch of ProjectUpdated events in one transaction, with their outbox events."""
 from __future__ import annotations
 
+import asyncio
+import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.tracker import domain
@@ -19,6 +22,7 @@ from shared.contracts import ProjectSnapshot, ProjectStateChanged, ProjectUpdate
 from shared.persistence import add_to_outbox, already_processed, mark_processed
 
 STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
+CONFLICT_ATTEMPTS = 5
 
 
 # Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
@@ -47,9 +51,20 @@ class _Project:
     version: int
 
 
-async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
-    async with sessions() as session, session.begin():
-        return await _apply(session, events, now)
+async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUpdated], now: datetime,
+                        attempts: int = CONFLICT_ATTEMPTS) -> list[Outcome]:
+    """One transaction for the batch. A replica that changed one of its projects in between made the
+    version guard fail: the batch is merged again at once on the newer state (the other replica has
+    committed by then), and only after `attempts` such conflicts left to JetStream's delayed redelivery."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with sessions() as session, session.begin():
+                return await _apply(session, events, now)
+        except ConcurrentUpdate:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+    raise AssertionError("unreachable")
 
 
 async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
@@ -76,7 +91,10 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
         merged, changes = domain.merge(project.state, event.update, str(event.event_id))
         if not changes and not where.is_new:
             unchanged.add(str(event.event_id))
-            continue
+            if merged == project.state:
+                continue
+            # Same values, newer stamps: kept (or an older record arriving later would win), as a version of its
+            # own, so the version guard covers this write like any other.
         project.state, project.version = merged, project.version + 1
         logs += _log_rows(where, event, changes, project.version, now)
         stages += _stage_rows(where.project_id, event, changes, now)
@@ -104,7 +122,7 @@ async def _load(session: AsyncSession, project_ids: set[str]) -> dict[str, _Proj
 
 async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetime) -> None:
     new_rows = []
-    for project_id, project in loaded.items():
+    for project_id, project in sorted(loaded.items()):  # rows locked in one order: replicas wait, never deadlock
         facts = domain.unflatten(project.state)
         values = {"name": facts.get("name"), "stage": facts.get("stage"), "version": project.version,
                   "state": domain.encode_state(project.state), "updated_at": now}
@@ -115,7 +133,10 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
             if result.rowcount != 1:
                 raise ConcurrentUpdate(project_id)
     if new_rows:
-        await session.execute(insert(projects), new_rows)
+        try:
+            await session.execute(insert(projects), new_rows)
+        except IntegrityError as error:  # another replica created the same project (项目代码) in between
+            raise ConcurrentUpdate(str(error.orig)) from error
 
 
 def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
 from ops_support import (
     DATASOURCES,
     PROMETHEUS_MADE,
