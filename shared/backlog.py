@@ -36,6 +36,8 @@ class ConsumerBacklog:
         self._consumers = [(consumer.stream, consumer.durable) for consumer in consumers]
         self._interval, self._timeout = interval_seconds, timeout_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._wake = asyncio.Event()
         self._failing = False
         self.pending = Gauge(f"{service}_consumer_pending_messages", "Messages in the stream not yet delivered to the durable",
                              ["consumer"], registry=registry)
@@ -45,9 +47,21 @@ class ConsumerBacklog:
                                  ["consumer"], registry=registry)
 
     def start(self, nc: NatsClient) -> None:
+        self._stopping = False
+        self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._loop(nc), name="consumer-backlog")
 
+    async def _pause(self) -> None:
+        """The interval, cut short by stop()."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._interval)
+        except TimeoutError:
+            pass
+
     async def stop(self) -> None:
+        # The flag as well as the cancel: a library may turn the cancellation into a timeout the loop survives.
+        self._stopping = True
+        self._wake.set()
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -75,9 +89,9 @@ class ConsumerBacklog:
         return answered == len(self._consumers)
 
     async def _loop(self, nc: NatsClient) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.read_once(nc)
             except Exception:  # whatever happens here, the service keeps working
                 log.exception("consumer backlog round failed")
-            await asyncio.sleep(self._interval)
+            await self._pause()

@@ -44,12 +44,13 @@ def build(settings: Settings) -> FastAPI:
 
     async def process(events: Sequence[ProjectStateChanged]) -> None:
         async with writing:
-            await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now())
+            await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now(), metrics.count_events)
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions)
 
     async def run_sweep() -> int:
-        report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=lease.renewing(writing))
+        report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=lease.renewing(writing),
+                             on_recorded=metrics.count_events)
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions, force=True)
         return report.projects

@@ -19,10 +19,12 @@ from services.escalation.reconcile import reconcile
 from services.escalation.records import Recorder, open_records
 from services.escalation.tables import outbox, processed_events, project_facts
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
+from shared.contracts.base import Event
 from shared.db import lock_for_writing
 from shared.persistence import add_to_outbox, already_processed, mark_processed
 
 PolicyFor = Callable[[str], Policy]
+Recorded = Callable[[list[Event]], None]  # told of the escalation events a committed transaction recorded
 # One statement for the whole batch (executemany): building a statement per row cost more than the row.
 UPDATE_FACTS = (
     update(project_facts).where(project_facts.c.project_id == bindparam("pid"), project_facts.c.version < bindparam("version"))
@@ -52,17 +54,19 @@ def evaluate(rows: Sequence[dict[str, Any]], open_by_project: dict[str, list], p
     return evaluated
 
 
-async def _evaluate_and_record(session: AsyncSession, rows: Sequence[dict[str, Any]], policy_for: PolicyFor, as_of: date, now: datetime) -> int:
+async def _evaluate_and_record(session: AsyncSession, rows: Sequence[dict[str, Any]], policy_for: PolicyFor, as_of: date,
+                               now: datetime) -> list[Event]:
     open_by_project = await open_records(session, [r["project_id"] for r in rows])
     recorder = Recorder(session, now, as_of)
     for item in evaluate(rows, open_by_project, policy_for, as_of):
         for decision in item.decisions:
             await recorder.apply(item.project, item.policy, decision)
     await add_to_outbox(session, outbox, recorder.events, now)
-    return len(recorder.events)
+    return [event for event, _ in recorder.events]
 
 
-async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], policy_for: PolicyFor, as_of: date, now: datetime) -> list[bool]:
+async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], policy_for: PolicyFor, as_of: date,
+                        now: datetime, on_recorded: Recorded | None = None) -> list[bool]:
     """Project tracker's changes (newest version wins) and evaluate the projects they touched."""
     async with sessions() as session, session.begin():
         await lock_for_writing(session)
@@ -99,8 +103,10 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
                 select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_([v["project_id"] for v in updates]))
             )).all())
             rows = [row for row in rows if now_stored.get(row["project_id"]) == row["version"]]
-        await _evaluate_and_record(session, rows, policy_for, as_of, now)
+        recorded = await _evaluate_and_record(session, rows, policy_for, as_of, now)
         await mark_processed(session, processed_events, list(fresh), now)
+    if on_recorded:
+        on_recorded(recorded)  # after the commit: what the outbox will publish
     return [str(e.event_id) in fresh for e in events]
 
 
@@ -114,7 +120,7 @@ class SweepReport:
 
 async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date, now: datetime,
                 county_code: str | None = None, dry_run: bool = False, chunk: int = 1000,
-                lock: asyncio.Lock | None = None) -> SweepReport:
+                lock: asyncio.Lock | None = None, on_recorded: Recorded | None = None) -> SweepReport:
     """Evaluate every project as of a date: land becomes idle with no event at all.
 
     A dry run (the CLI's what-if) reports what would be raised, escalated or resolved and writes nothing.
@@ -124,6 +130,7 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
     report = SweepReport(as_of)
     after = ""
     while True:
+        recorded: list[Event] = []
         async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
             if not dry_run:
                 await lock_for_writing(session)
@@ -141,4 +148,7 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
                 open_by_project = await open_records(session, [r["project_id"] for r in rows])
                 report.planned += [(e.project, d) for e in evaluate(rows, open_by_project, policy_for, as_of) for d in e.decisions]
             else:
-                report.events += await _evaluate_and_record(session, rows, policy_for, as_of, now)
+                recorded = await _evaluate_and_record(session, rows, policy_for, as_of, now)
+                report.events += len(recorded)
+        if on_recorded and recorded:
+            on_recorded(recorded)

@@ -15,7 +15,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.tables import escalations, leases
+from shared.contracts.base import Event
 from shared.persistence import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ class EscalationMetrics:
         self.events = Counter("escalation_events_total", "Escalation events committed", ["county"], registry=registry)
         self.registry = registry
         self._last_refresh = 0.0
+
+    def count_events(self, events: Sequence[Event]) -> None:
+        for event in events:
+            self.events.labels(event.county_code).inc()
 
     async def refresh_open(self, sessions: async_sessionmaker, force: bool = False) -> None:
         """Recount open escalations, at most every 5 s; a failure here never fails the work that called it."""
@@ -129,6 +134,8 @@ class Sweeper:
                  lease: Lease | None = None) -> None:
         self._run_sweep, self._interval, self._metrics, self._lease = run_sweep, interval_seconds, metrics, lease
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._wake = asyncio.Event()
         self.skipped = Counter("escalation_sweeps_skipped_total", "Sweep ticks skipped because another replica held the lease",
                                registry=metrics.registry)
 
@@ -157,15 +164,27 @@ class Sweeper:
             return await self._run_sweep()
 
     def start(self) -> None:
+        self._stopping = False
+        self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._loop(), name="escalation-sweeper")
 
+    async def _pause(self) -> None:
+        """The interval, cut short by stop()."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), self._interval)
+        except TimeoutError:
+            pass
+
     async def stop(self) -> None:
+        # The flag as well as the cancel: a library may turn the cancellation into a timeout the loop survives.
+        self._stopping = True
+        self._wake.set()
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             started = time.monotonic()
             try:
                 projects = await self.tick()
@@ -177,4 +196,4 @@ class Sweeper:
                 log.warning("sweep stopped: the sweep lease passed to another replica")
             except Exception:  # a failed sweep is retried at the next tick; the alert watches max(last_sweep) over replicas
                 log.exception("sweep failed")
-            await asyncio.sleep(self._interval)
+            await self._pause()

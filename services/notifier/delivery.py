@@ -81,6 +81,7 @@ class DeliveryWorker:
         self._claim = timedelta(seconds=claim_seconds)
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.outcomes = Counter("notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"], registry=registry)
         self.on_sent: Callable[[], None] = lambda: None
 
@@ -88,15 +89,18 @@ class DeliveryWorker:
         self._wakeup.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._loop(), name="delivery-worker")
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: a library may turn the cancellation into a timeout the loop survives.
+        self._stopping = True
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 busy = await self.deliver_due()
             except Exception:
