@@ -10,13 +10,14 @@ last value, so a stall alert keeps firing through an outage instead of going qui
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Protocol
 
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CollectorRegistry, Gauge
+
+from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 READ_INTERVAL_SECONDS = 15.0
@@ -35,9 +36,7 @@ class ConsumerBacklog:
                  interval_seconds: float = READ_INTERVAL_SECONDS, timeout_seconds: float = INFO_TIMEOUT_SECONDS) -> None:
         self._consumers = [(consumer.stream, consumer.durable) for consumer in consumers]
         self._interval, self._timeout = interval_seconds, timeout_seconds
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._wake = asyncio.Event()
+        self._periodic: Periodic | None = None
         self._failing = False
         self.pending = Gauge(f"{service}_consumer_pending_messages", "Messages in the stream not yet delivered to the durable",
                              ["consumer"], registry=registry)
@@ -47,25 +46,16 @@ class ConsumerBacklog:
                                  ["consumer"], registry=registry)
 
     def start(self, nc: NatsClient) -> None:
-        self._stopping = False
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._loop(nc), name="consumer-backlog")
+        self._periodic = Periodic("consumer-backlog", self._interval, lambda: self.read_once(nc))
+        self._periodic.start()
 
-    async def _pause(self) -> None:
-        """The interval, cut short by stop()."""
-        try:
-            await asyncio.wait_for(self._wake.wait(), self._interval)
-        except TimeoutError:
-            pass
+    @property
+    def running(self) -> bool:
+        return self._periodic is not None and self._periodic.running
 
     async def stop(self) -> None:
-        # The flag as well as the cancel: a library may turn the cancellation into a timeout the loop survives.
-        self._stopping = True
-        self._wake.set()
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        if self._periodic:
+            await self._periodic.stop()
 
     async def read_once(self, nc: NatsClient) -> bool:
         """One round over every durable; True when all of them answered."""
@@ -87,11 +77,3 @@ class ConsumerBacklog:
         if answered == len(self._consumers):
             self._failing = False
         return answered == len(self._consumers)
-
-    async def _loop(self, nc: NatsClient) -> None:
-        while not self._stopping:
-            try:
-                await self.read_once(nc)
-            except Exception:  # whatever happens here, the service keeps working
-                log.exception("consumer backlog round failed")
-            await self._pause()

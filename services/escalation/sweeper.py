@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.tables import escalations, leases
 from shared.contracts.base import Event
+from shared.periodic import Periodic
 from shared.persistence import utcnow
 
 log = logging.getLogger(__name__)
@@ -132,10 +133,8 @@ class _RenewThenLock:
 class Sweeper:
     def __init__(self, run_sweep: Callable[[], Awaitable[int]], interval_seconds: float, metrics: EscalationMetrics,
                  lease: Lease | None = None) -> None:
-        self._run_sweep, self._interval, self._metrics, self._lease = run_sweep, interval_seconds, metrics, lease
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self._wake = asyncio.Event()
+        self._run_sweep, self._metrics, self._lease = run_sweep, metrics, lease
+        self._periodic = Periodic("escalation-sweeper", interval_seconds, self._round)
         self.skipped = Counter("escalation_sweeps_skipped_total", "Sweep ticks skipped because another replica held the lease",
                                registry=metrics.registry)
 
@@ -164,36 +163,20 @@ class Sweeper:
             return await self._run_sweep()
 
     def start(self) -> None:
-        self._stopping = False
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._loop(), name="escalation-sweeper")
-
-    async def _pause(self) -> None:
-        """The interval, cut short by stop()."""
-        try:
-            await asyncio.wait_for(self._wake.wait(), self._interval)
-        except TimeoutError:
-            pass
+        self._periodic.start()
 
     async def stop(self) -> None:
-        # The flag as well as the cancel: a library may turn the cancellation into a timeout the loop survives.
-        self._stopping = True
-        self._wake.set()
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._periodic.stop()
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            started = time.monotonic()
-            try:
-                projects = await self.tick()
-                if projects is not None:
-                    self._metrics.swept.inc(projects)
-                    self._metrics.last_sweep.set_to_current_time()
-                    self._metrics.sweep_seconds.observe(time.monotonic() - started)
-            except LeaseLost:
-                log.warning("sweep stopped: the sweep lease passed to another replica")
-            except Exception:  # a failed sweep is retried at the next tick; the alert watches max(last_sweep) over replicas
-                log.exception("sweep failed")
-            await self._pause()
+    async def _round(self) -> None:
+        """One tick; a failed sweep is retried at the next one (the alert watches max(last_sweep) over replicas)."""
+        started = time.monotonic()
+        try:
+            projects = await self.tick()
+        except LeaseLost:
+            log.warning("sweep stopped: the sweep lease passed to another replica")
+            return
+        if projects is not None:
+            self._metrics.swept.inc(projects)
+            self._metrics.last_sweep.set_to_current_time()
+            self._metrics.sweep_seconds.observe(time.monotonic() - started)

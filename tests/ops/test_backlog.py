@@ -66,11 +66,11 @@ async def test_nats_away_never_fails_and_keeps_the_last_values(nats_server) -> N
         backlog.start(nc)
         nats_server.stop()
         await asyncio.sleep(1.5)  # several rounds against a server that is gone
-        assert backlog._task is not None and not backlog._task.done()
+        assert backlog.running
         assert not await backlog.read_once(nc)
         assert gauge(registry, "pending") == 1
         await backlog.stop()
-        assert backlog._task is None
+        assert not backlog.running
     finally:
         with contextlib.suppress(ConnectionResetError):  # nats-py's close flushes to a server that is gone
             await nc.close()
