@@ -35,6 +35,15 @@ def escalation(county_code: str = ANY_COUNTY, fact: str = "*") -> str:
     return f"county.{_county_token(county_code)}.escalation.{fact}"
 
 
+def case(county_code: str = ANY_COUNTY, action: str = "*") -> str:
+    """action: a CaseAction value (opened, acknowledged, climbed, ...), or * for all of them."""
+    return subject(county_code, "case", action)
+
+
+def bulletin_published(county_code: str = ANY_COUNTY) -> str:
+    return subject(county_code, "bulletin", "published")
+
+
 def notification_sent(county_code: str = ANY_COUNTY) -> str:
     return subject(county_code, "notification", "sent")
 
@@ -63,7 +72,9 @@ UPDATES = StreamSpec("UPDATES", (project_updated(),))
 PROJECTS = StreamSpec("PROJECTS", (project_changed(),))
 ESCALATIONS = StreamSpec("ESCALATIONS", (escalation(),))
 NOTIFICATIONS = StreamSpec("NOTIFICATIONS", (notification_sent(),))
-STREAMS = (UPDATES, PROJECTS, ESCALATIONS, NOTIFICATIONS)
+CASES = StreamSpec("CASES", (case(),))
+BULLETINS = StreamSpec("BULLETINS", (bulletin_published(),))
+STREAMS = (UPDATES, PROJECTS, ESCALATIONS, NOTIFICATIONS, CASES, BULLETINS)
 
 
 def durable(service: str, entity: str, fact: str) -> str:
@@ -74,3 +85,5 @@ def durable(service: str, entity: str, fact: str) -> str:
 TRACKER_ON_PROJECT_UPDATED = durable("tracker", "project", "updated")
 ESCALATION_ON_PROJECT_CHANGED = durable("escalation", "project", "changed")
 NOTIFIER_ON_ESCALATION = durable("notifier", "escalation", "all")
+NOTIFIER_ON_CASE = durable("notifier", "case", "all")
+NOTIFIER_ON_BULLETIN = durable("notifier", "bulletin", "published")

@@ -17,7 +17,7 @@ from services.escalation.domain.rules import RULES, evaluate_all, reads_any
 from services.escalation.projection import facts_of
 from services.escalation.reconcile import reconcile
 from services.escalation.records import Recorder, open_records
-from services.escalation.tables import outbox, processed_events, project_facts
+from services.escalation.tables import outbox, processed_events, project_facts, project_facts_history
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
 from shared.contracts.base import Event
 from shared.db import lock_for_writing
@@ -94,6 +94,9 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             (updates if project_id in stored else inserts).append(values)
             if project_id not in stored or reads_any(changed[project_id]):
                 rows.append({"correlation_id": event.correlation_id, "model": event.snapshot, **values})
+        history = [_history_row(e, now) for e in fresh.values() if e.version > stored.get(str(e.project_id), 0)]
+        if history:
+            await session.execute(insert(project_facts_history), history)
         if updates:
             await session.execute(UPDATE_FACTS, [{"pid": v["project_id"], **v} for v in updates])
         if inserts:
@@ -108,6 +111,13 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
     if on_recorded:
         on_recorded(recorded)  # after the commit: what the outbox will publish
     return [str(e.event_id) in fresh for e in events]
+
+
+def _history_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
+    """Every version is kept (not only a batch's newest), so an as-of evaluation sees what was known then."""
+    return {"project_id": str(event.project_id), "county_code": event.county_code, "version": event.version,
+            "snapshot": event.snapshot.model_dump(mode="json"), "known_from": event.snapshot.last_source_record_time,
+            "recorded_at": now}
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """escalation's own tables: its projection of project facts, the escalations, and the plumbing."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint
 
 from shared.persistence import SequenceId, dead_letters_table, outbox_table, processed_events_table
 
@@ -64,6 +64,114 @@ leases = Table(
     Column("name", String(50), primary_key=True),
     Column("holder", String(100), nullable=False),
     Column("until", DateTime(timezone=True), nullable=False),
+)
+
+# Every projected version, kept for as-of evaluation and policy backtests over stored history.
+project_facts_history = Table(
+    "project_facts_history",
+    metadata,
+    Column("id", SequenceId, primary_key=True, autoincrement=True),
+    Column("project_id", String(36), nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("snapshot", JSON, nullable=False),
+    Column("known_from", DateTime(timezone=True), nullable=True),  # the snapshot's newest source record time
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "version", name="uq_facts_history_version"),
+    Index("ix_facts_history_county_known", "county_code", "known_from"),
+)
+
+# The policies that raised escalations: a changed policy file is a new version, old ones stay readable.
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("county_code", String(6), primary_key=True),
+    Column("policy_version", Integer, primary_key=True),
+    Column("content", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+# People the county issues: they act on cases under their own identity and role.
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("county_code", String(6), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),  # office | leader | department | readonly
+    Column("department", String(100), nullable=True),  # a department handler's department; a leader's name in the facts
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# A case (督办单): one per escalation, worked by people until it closes.
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("escalation_id", String(36), nullable=False, unique=True),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("county_code", String(6), nullable=False),
+    Column("rule_id", String(50), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("ladder_level", Integer, nullable=False),
+    Column("target_kind", String(20), nullable=False),  # department | leader | office: who must act now
+    Column("target_name", String(100), nullable=False),
+    Column("due_on", Date, nullable=True),
+    Column("due_provisional", Boolean, nullable=False),
+    Column("step_started_on", Date, nullable=False),
+    Column("paused_since", Date, nullable=True),
+    Column("paused_days", Integer, nullable=False),
+    Column("exception", JSON, nullable=True),
+    Column("letter", JSON, nullable=True),  # 交办函: number, handler, deadline
+    Column("red_since", Date, nullable=True),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("policy_version", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_cases_county_state", "county_code", "state"),
+    Index("ix_cases_county_target", "county_code", "target_name"),
+)
+
+# The audit log: every action on a case, by whom (a person, or None for the system's clock) and when.
+case_actions = Table(
+    "case_actions",
+    metadata,
+    Column("id", SequenceId, primary_key=True, autoincrement=True),
+    Column("case_id", String(36), nullable=False, index=True),
+    Column("county_code", String(6), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("from_state", String(20), nullable=True),
+    Column("to_state", String(20), nullable=False),
+    Column("ladder_level", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("acted_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+)
+
+# Monthly bulletins (每月通报), one row per county, month and revision (an on-demand rerun is a new revision).
+bulletins = Table(
+    "bulletins",
+    metadata,
+    Column("bulletin_id", String(36), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("figures", JSON, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("xlsx", LargeBinary, nullable=False),
+    Column("docx", LargeBinary, nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("county_code", "month", "revision", name="uq_bulletins_revision"),
 )
 
 outbox = outbox_table(metadata)

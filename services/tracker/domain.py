@@ -15,6 +15,14 @@ from shared.contracts import ProjectUpdate
 
 PARCELS = "land_parcels"
 MILESTONES = "milestones"
+# Lists merged item by item (each item's fields newest-wins), keyed by the field that names an item.
+KEYED: dict[str, str] = {
+    PARCELS: "parcel_id",
+    MILESTONES: "name",
+    "central_funds": "batch_id",
+    "sme_payments": "payment_id",
+    "ledger": "month",
+}
 IDENTITY_FIELDS = {"project_code", "local_id", "source_system", "source_record_id", "source_record_time"}
 
 
@@ -48,16 +56,17 @@ State = dict[str, FieldValue]
 
 
 def flatten(update: ProjectUpdate) -> dict[str, Any]:
-    """The update's known facts as paths; parcels by id and milestones by name."""
+    """The update's known facts as paths; list items by their key (parcels by id, milestones by name, …)."""
     data = update.model_dump(mode="json", exclude_none=True, exclude=IDENTITY_FIELDS)
-    parcel = data.pop("land_parcel", None)
-    milestones = data.pop("milestones", None) or []
-    flat = dict(data)
-    if parcel:
-        parcel_id = parcel["parcel_id"]
-        flat.update({f"{PARCELS}.{parcel_id}.{key}": value for key, value in parcel.items()})
-    for milestone in milestones:
-        flat.update({f"{MILESTONES}.{milestone['name']}.{key}": value for key, value in milestone.items()})
+    if "land_parcel" in data:
+        data[PARCELS] = [data.pop("land_parcel")]  # an update carries one parcel, a snapshot all of them
+    flat: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in KEYED:
+            flat[name] = value
+            continue
+        for item in value:
+            flat.update({f"{name}.{item[KEYED[name]]}.{key}": item_value for key, item_value in item.items()})
     return flat
 
 
@@ -79,20 +88,17 @@ def merge(state: State, update: ProjectUpdate, event_id: str) -> tuple[State, li
 def unflatten(state: State) -> dict[str, Any]:
     """The state as nested facts, ready for a ProjectSnapshot."""
     facts: dict[str, Any] = {}
-    parcels: dict[str, dict[str, Any]] = {}
-    milestones: dict[str, dict[str, Any]] = {}
+    items: dict[str, dict[str, dict[str, Any]]] = {}
     for path, field in sorted(state.items()):
-        if path.startswith(PARCELS + "."):
-            parcel_id, key = path[len(PARCELS) + 1 :].rsplit(".", 1)
-            parcels.setdefault(parcel_id, {})[key] = field.value
-        elif path.startswith(MILESTONES + "."):
-            name, key = path[len(MILESTONES) + 1 :].rsplit(".", 1)
-            milestones.setdefault(name, {})[key] = field.value
+        collection = path.split(".", 1)[0]
+        if collection in KEYED and "." in path:
+            item_key, key = path[len(collection) + 1 :].rsplit(".", 1)
+            items.setdefault(collection, {}).setdefault(item_key, {})[key] = field.value
         else:
             facts[path] = field.value
-    facts[PARCELS] = list(parcels.values())
-    if milestones:
-        facts[MILESTONES] = list(milestones.values())
+    for collection, by_key in items.items():
+        facts[collection] = list(by_key.values())
+    facts.setdefault(PARCELS, [])
     return facts
 
 

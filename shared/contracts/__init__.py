@@ -1,5 +1,6 @@
 """The contracts between services: event models and their committed JSON schemas."""
 from shared.contracts.base import Contract, Event
+from shared.contracts.case import BulletinPublished, CaseAction, CaseChanged, CaseState
 from shared.contracts.escalation import (
     EscalationEscalated,
     EscalationFacts,
@@ -10,17 +11,24 @@ from shared.contracts.escalation import (
 )
 from shared.contracts.notification import NotificationSent
 from shared.contracts.project import (
+    ApprovalKind,
+    BaselineReason,
+    CentralFund,
+    Colour,
     DelayCause,
     GovernmentDelay,
     LandParcel,
+    LedgerMonth,
     Milestone,
     Nature,
     OverrunApproval,
+    ProjectApproval,
     ProjectFacts,
     ProjectSnapshot,
     ProjectStateChanged,
     ProjectUpdate,
     ProjectUpdated,
+    SmePayment,
     Stage,
 )
 
@@ -31,10 +39,13 @@ EVENTS: tuple[type[Event], ...] = (
     EscalationEscalated,
     EscalationResolved,
     NotificationSent,
+    CaseChanged,
+    BulletinPublished,
 )
 
 __all__ = [
-    "EVENTS", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
+    "EVENTS", "ApprovalKind", "BaselineReason", "BulletinPublished", "CaseAction", "CaseChanged", "CaseState",
+    "CentralFund", "Colour", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
     "EscalationResolved", "Event", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
     "NotificationSent", "OverrunApproval", "ProjectFacts", "ProjectSnapshot", "ProjectStateChanged",
     "ProjectUpdate", "ProjectUpdated", "Recipient", "RecipientKind", "Stage",

@@ -77,10 +77,74 @@ class OverrunApproval(Contract):
     reference: str | None = Field(default=None, max_length=200)
 
 
+class BaselineReason(StrEnum):
+    """Why a milestone's planned date moved (倒排工期 changes must give one)."""
+
+    policy = "policy"
+    price = "price"
+    geology = "geology"
+    government_caused = "government_caused"
+    force_majeure = "force_majeure"
+
+
 class Milestone(Contract):
+    """A dated step; the stage steps are named 开工, 竣工 and 投产 (the 开工率/竣工率/投产率 read them)."""
+
     name: ShortText
     planned: date | None = None
     actual: date | None = None
+    baseline: date | None = Field(default=None, description="the first planned date, kept visible when the plan moved")
+    baseline_reason: BaselineReason | None = None
+    blocking_department: ShortText | None = Field(default=None, description="the department whose approval or clearing holds it up")
+
+
+class Colour(StrEnum):
+    green = "green"
+    yellow = "yellow"
+    red = "red"
+
+
+class ApprovalKind(StrEnum):
+    approved = "approved"  # 核准 (enterprise projects): lapses if not started within 2 years
+    filed = "filed"  # 备案
+    examined = "examined"  # 审批 (government investment)
+
+
+class ProjectApproval(Contract):
+    kind: ApprovalKind
+    approved_on: date
+    extended_until: date | None = Field(default=None, description="an approved extension (at most one, at most 1 year)")
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class CentralFund(Contract):
+    """A batch of 中央预算内 funds: issued in a year, to be started the same year."""
+
+    batch_id: ShortText
+    issued_on: date
+    amount_fen: Fen
+    paid_fen: Fen | None = Field(default=None, description="paid out so far")
+
+
+class SmePayment(Contract):
+    """Money owed to a small or medium supplier after acceptance (保障中小企业款项支付条例)."""
+
+    payment_id: ShortText
+    supplier: ShortText | None = None
+    accepted_on: date
+    amount_fen: Fen
+    agreed_days: int | None = Field(default=None, ge=1, le=60, description="agreed term; the law allows at most 60 days")
+    paid_on: date | None = None
+
+
+class LedgerMonth(Contract):
+    """One month of the ledger (台账): the plan and what was done."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    plan_fen: Fen | None = Field(default=None, description="investment planned for the month")
+    investment_fen: Fen | None = Field(default=None, description="investment completed in the month")
+    ytd_fen: Fen | None = Field(default=None, description="investment completed in the year up to the month's end")
+    progress: str | None = Field(default=None, max_length=1000, description="形象进度 in words")
 
 
 class ProjectFacts(Contract):
@@ -105,6 +169,14 @@ class ProjectFacts(Contract):
     overrun_approval: OverrunApproval | None = None
     land_parcel: LandParcel | None = None
     milestones: tuple[Milestone, ...] | None = None
+    township: ShortText | None = Field(default=None, description="乡镇/街道")
+    stats_start_date: date | None = Field(default=None, description="统计新开工 date: counts for the statistics, not for land law")
+    stats_enrolled_on: date | None = Field(default=None, description="入统 date")
+    approval: ProjectApproval | None = None
+    central_funds: tuple[CentralFund, ...] | None = None
+    sme_payments: tuple[SmePayment, ...] | None = None
+    ledger: tuple[LedgerMonth, ...] | None = Field(default=None, description="monthly ledger entries, merged by month")
+    self_reported_colour: Colour | None = Field(default=None, description="the unit's own colour: may lower a computed one, never raise it")
 
 
 class ProjectUpdate(ProjectFacts):
