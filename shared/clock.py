@@ -45,7 +45,11 @@ class OffsetClock:
 
 def beijing_today(clock: Clock) -> date:
     """The Chinese calendar day: rules count days as Beijing sees them."""
-    return clock.now().astimezone(BEIJING).date()
+    return beijing_date(clock.now())
+
+
+def beijing_date(moment: datetime) -> date:
+    return moment.astimezone(BEIJING).date()
 
 
 def clock_from_setting(setting: str) -> Clock:

@@ -1,7 +1,17 @@
 """From tracker's snapshot (the contract) to the facts the rules read (plain dataclasses)."""
 from __future__ import annotations
 
-from services.escalation.domain.facts import Delay, Parcel, ProjectFacts
+from services.escalation.domain.facts import (
+    ApprovalFact,
+    CentralFundBatch,
+    Delay,
+    LedgerEntry,
+    MilestoneFact,
+    Parcel,
+    ProjectFacts,
+    SmePaymentFact,
+)
+from shared.clock import beijing_date
 from shared.contracts import LandParcel, ProjectSnapshot
 
 
@@ -20,8 +30,23 @@ def _parcel(parcel: LandParcel) -> Parcel:
     )
 
 
+def _ledger(snapshot: ProjectSnapshot) -> tuple[LedgerEntry, ...]:
+    """Monthly entries by month; the flat "this month" figures fill that month's entry where it says nothing."""
+    months = {e.month: LedgerEntry(month=e.month, plan_fen=e.plan_fen, investment_fen=e.investment_fen, ytd_fen=e.ytd_fen)
+              for e in snapshot.ledger or ()}
+    if snapshot.ledger_month:
+        known = months.get(snapshot.ledger_month, LedgerEntry(month=snapshot.ledger_month))
+        months[snapshot.ledger_month] = LedgerEntry(
+            month=known.month, plan_fen=known.plan_fen,
+            investment_fen=known.investment_fen if known.investment_fen is not None else snapshot.investment_month_fen,
+            ytd_fen=known.ytd_fen if known.ytd_fen is not None else snapshot.investment_ytd_fen,
+        )
+    return tuple(months[m] for m in sorted(months))
+
+
 def facts_of(snapshot: ProjectSnapshot, county_code: str) -> ProjectFacts:
     approval = snapshot.overrun_approval
+    project_approval = snapshot.approval
     return ProjectFacts(
         project_id=str(snapshot.project_id),
         name=snapshot.name,
@@ -38,4 +63,22 @@ def facts_of(snapshot: ProjectSnapshot, county_code: str) -> ProjectFacts:
         spent_cost_fen=snapshot.spent_cost_fen,
         overrun_approved=bool(approval and approval.approved),
         parcels=tuple(_parcel(p) for p in snapshot.land_parcels),
+        stage=snapshot.stage.value if snapshot.stage else None,
+        nature=snapshot.nature.value if snapshot.nature else None,
+        township=snapshot.township,
+        annual_plan_fen=snapshot.annual_plan_fen,
+        ledger=_ledger(snapshot),
+        milestones=tuple(MilestoneFact(name=m.name, planned=m.planned, actual=m.actual, baseline=m.baseline,
+                                       blocking_department=m.blocking_department) for m in snapshot.milestones or ()),
+        central_funds=tuple(CentralFundBatch(batch_id=f.batch_id, issued_on=f.issued_on, amount_fen=f.amount_fen, paid_fen=f.paid_fen)
+                            for f in snapshot.central_funds or ()),
+        sme_payments=tuple(SmePaymentFact(payment_id=p.payment_id, accepted_on=p.accepted_on, amount_fen=p.amount_fen,
+                                          supplier=p.supplier, agreed_days=p.agreed_days, paid_on=p.paid_on)
+                           for p in snapshot.sme_payments or ()),
+        approval=ApprovalFact(kind=project_approval.kind.value, approved_on=project_approval.approved_on,
+                              extended_until=project_approval.extended_until) if project_approval else None,
+        stats_start_date=snapshot.stats_start_date,
+        stats_enrolled_on=snapshot.stats_enrolled_on,
+        self_reported_colour=snapshot.self_reported_colour.value if snapshot.self_reported_colour else None,
+        last_reported_on=beijing_date(snapshot.last_source_record_time) if snapshot.last_source_record_time else None,
     )

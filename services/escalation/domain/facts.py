@@ -32,6 +32,50 @@ class Parcel:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MilestoneFact:
+    """A dated step; the stage steps are named 开工, 竣工 and 投产."""
+
+    name: str
+    planned: date | None = None
+    actual: date | None = None
+    baseline: date | None = None
+    blocking_department: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerEntry:
+    month: str  # YYYY-MM
+    plan_fen: int | None = None
+    investment_fen: int | None = None
+    ytd_fen: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CentralFundBatch:
+    batch_id: str
+    issued_on: date
+    amount_fen: int
+    paid_fen: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmePaymentFact:
+    payment_id: str
+    accepted_on: date
+    amount_fen: int
+    supplier: str | None = None
+    agreed_days: int | None = None
+    paid_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalFact:
+    kind: str  # approved (核准) | filed (备案) | examined (审批)
+    approved_on: date
+    extended_until: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProjectFacts:
     """What is known about one project now; every figure may be missing."""
 
@@ -50,6 +94,22 @@ class ProjectFacts:
     spent_cost_fen: int | None = None
     overrun_approved: bool = False
     parcels: tuple[Parcel, ...] = ()
+    stage: str | None = None  # a shared.contracts.Stage value
+    nature: str | None = None
+    township: str | None = None
+    annual_plan_fen: int | None = None
+    ledger: tuple[LedgerEntry, ...] = ()  # sorted by month; the flat ledger_month figures are folded in
+    milestones: tuple[MilestoneFact, ...] = ()
+    central_funds: tuple[CentralFundBatch, ...] = ()
+    sme_payments: tuple[SmePaymentFact, ...] = ()
+    approval: ApprovalFact | None = None
+    stats_start_date: date | None = None  # 统计新开工
+    stats_enrolled_on: date | None = None  # 入统
+    self_reported_colour: str | None = None  # green | yellow | red
+    last_reported_on: date | None = None  # Beijing date of the newest source record
+
+    def milestone(self, name: str) -> MilestoneFact | None:
+        return next((m for m in self.milestones if m.name == name), None)
 
     @property
     def display_name(self) -> str:
