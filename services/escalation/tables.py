@@ -98,6 +98,7 @@ people = Table(
     metadata,
     Column("person_id", String(36), primary_key=True),
     Column("county_code", String(6), nullable=False, index=True),
+    Column("login", String(50), nullable=False, unique=True),
     Column("name", String(100), nullable=False),
     Column("role", String(20), nullable=False),  # office | leader | department | readonly
     Column("department", String(100), nullable=True),  # a department handler's department; a leader's name in the facts

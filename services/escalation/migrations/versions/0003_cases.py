@@ -86,6 +86,7 @@ def upgrade() -> None:
     op.create_table('people',
     sa.Column('person_id', sa.String(length=36), nullable=False),
     sa.Column('county_code', sa.String(length=6), nullable=False),
+    sa.Column('login', sa.String(length=50), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('department', sa.String(length=100), nullable=True),
@@ -93,6 +94,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('person_id'),
+    sa.UniqueConstraint('login'),
     sa.UniqueConstraint('token_hash')
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
