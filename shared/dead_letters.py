@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from shared.logs import bound_to
 from shared.messaging import publish_all
 from shared.persistence import utcnow
 
@@ -42,7 +43,8 @@ class DeadLetters:
                 headers=headers, reason=reason[:4000], received_at=utcnow(),
             ))
         self._counter.labels(subject_kind=".".join(subject.split(".")[2:])).inc()
-        log.error("dead letter on %s: %s", subject, reason)
+        with bound_to(payload):
+            log.error("dead letter on %s: %s", subject, reason)
 
 
 async def list_dead_letters(sessions: async_sessionmaker, table: Table, limit: int = 50, include_replayed: bool = False) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from shared.logs import bound_to
 from shared.messaging import publish_all
 from shared.persistence import utcnow
 
@@ -88,6 +89,10 @@ class OutboxRelay:
             # By event id, not seq: SQLite reuses the seq (rowid) of deleted rows, so with several relays a seq read
             # here may already name another, unpublished event by the time this deletes.
             published = [row.event_id for row, error in zip(rows, results, strict=False) if error is None]
+            if log.isEnabledFor(logging.DEBUG):  # one line per event: for tracing a record, too many for INFO
+                for row in rows[: len(published)]:
+                    with bound_to(row.payload):
+                        log.debug("published to %s", row.subject)
             if published:
                 await session.execute(delete(table).where(table.c.event_id.in_(published)))
             failed = len(rows) - len(published)

@@ -24,6 +24,7 @@ from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from shared.db import make_engine, migrate, session_factory
+from shared.logs import configure as configure_logging
 from shared.messaging import connect, ensure_streams, spec_broker
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
@@ -47,6 +48,7 @@ class Runtime:
     migrations_dir: Path
     outbox: Table | None
     nkeys_seed: str | None = None
+    stream_replicas: int = 1
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     engine: AsyncEngine = field(init=False)
     sessions: async_sessionmaker = field(init=False)
@@ -56,7 +58,7 @@ class Runtime:
     @classmethod
     def of(cls, service: str, settings: ServiceSettings, migrations_dir: Path, outbox: Table | None) -> Runtime:
         return cls(service, settings.nats_url, settings.database_url, settings.database_schema, migrations_dir, outbox,
-                   nkeys_seed=settings.nats_nkey_seed_file)
+                   nkeys_seed=settings.nats_nkey_seed_file, stream_replicas=settings.stream_replicas)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url, self.database_schema)
@@ -65,7 +67,7 @@ class Runtime:
     async def start(self) -> None:
         await migrate(self.migrations_dir, self.database_url, self.database_schema)
         self.nc = await connect(self.nats_url, self.service, self.nkeys_seed)
-        await ensure_streams(self.nc.jetstream())
+        await ensure_streams(self.nc.jetstream(), replicas=self.stream_replicas)
         if self.outbox is not None:
             self.relay = OutboxRelay(self.sessions, self.outbox, self.nc.jetstream(), self.registry, self.service)
             self.relay.start()
@@ -101,8 +103,10 @@ def asyncapi_app(service: str, describe: Callable[[NatsBroker], None]) -> FastSt
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:
+    configure_logging(app.title.removeprefix("tuijin ").strip() or "tuijin")
     tune_gc()
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    # log_config=None: uvicorn's lines go through our JSON handler instead of its own formatter.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", log_config=None)
 
 
 def http_app(runtime: Runtime, on_start: Hook | None = None, on_stop: Hook | None = None, title: str = "") -> FastAPI:

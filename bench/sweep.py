@@ -1,0 +1,113 @@
+"""Sweep benchmark (not a test): how long escalation's clock-driven sweep of N projects takes.
+
+    .venv/bin/python -m bench.sweep [--projects 100000] [--db sqlite|postgres|both]
+
+Fills escalation's projection with N synthetic projects (one in ten with idle land, one in eight
+over budget, ledgers, milestones and central funds for the other rules), then times two sweeps as
+of the same day: the first raises every escalation (and opens its case), the second finds nothing
+new (the steady state of a daily sweep). Prints seconds, projects/s, escalations written and the
+process's peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, text
+
+from services.escalation.app import policies
+from services.escalation.service import sweep
+from services.escalation.tables import escalations, project_facts
+from shared.db import make_engine, migrate, session_factory
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+MIGRATIONS = Path(__file__).parents[1] / "services" / "escalation" / "migrations"
+POLICIES = Path(__file__).parents[1] / "config" / "policies"
+COUNTIES = ("330106", "330782")
+AS_OF = date(2026, 11, 20)
+CHUNK = 5000
+
+
+def snapshot(i: int) -> dict:
+    """A project a county could really have: most are fine, some trip one rule or another."""
+    county = COUNTIES[i % 2]
+    facts: dict = {
+        "project_id": str(uuid.UUID(int=i + 1)), "project_code": f"2501-{county}-04-01-{i % 1_000_000:06d}",
+        "name": f"项目{i}", "stage": "started" if i % 3 else "signed", "nature": "new", "government_funded": i % 2 == 0,
+        "leader": f"领导{i % 40}", "lead_department": "发改局", "responsible_unit": f"单位{i % 200}", "township": f"街道{i % 12}",
+        "total_investment_fen": 50_000_000_00, "annual_plan_fen": 12_000_000_00, "ledger_month": "2026-10",
+        "investment_ytd_fen": (i % 10) * 1_000_000_00, "local_ids": [], "land_parcels": [],
+        "last_source_record_time": "2026-10-25T02:00:00Z",
+        "milestones": [{"name": "开工", "planned": "2026-05-01", **({"actual": "2026-05-10"} if i % 3 else {})},
+                       {"name": "竣工", "planned": "2027-12-31"}],
+    }
+    if i % 10 == 0:
+        facts["land_parcels"] = [{"parcel_id": f"P{i}", "agreed_start_date": "2025-03-01", "land_price_fen": 2_000_000_00}]
+    if i % 8 == 0:
+        facts.update(budget_fen=10_000_000_00, committed_cost_fen=12_500_000_00)
+    if i % 15 == 0:
+        facts["central_funds"] = [{"batch_id": f"C{i}", "issued_on": "2026-03-01", "amount_fen": 5_000_000_00, "paid_fen": 0}]
+    return facts
+
+
+async def fill(sessions, n: int) -> None:
+    now = datetime.now(UTC)
+    for start in range(0, n, CHUNK):
+        rows = [{"project_id": str(uuid.UUID(int=i + 1)), "county_code": COUNTIES[i % 2], "version": 1,
+                 "snapshot": snapshot(i), "updated_at": now} for i in range(start, min(n, start + CHUNK))]
+        async with sessions() as session, session.begin():
+            await session.execute(insert(project_facts), rows)
+
+
+async def run(url: str, schema: str | None, n: int) -> None:
+    await migrate(MIGRATIONS, url, schema)
+    engine = make_engine(url, schema)
+    sessions = session_factory(engine)
+    try:
+        started = time.perf_counter()
+        await fill(sessions, n)
+        print(f"  filled {n:,} projects in {time.perf_counter() - started:.1f} s")
+        policy_for = policies(POLICIES)
+        for label in ("first sweep (raises)", "second sweep (steady)"):
+            started = time.perf_counter()
+            report = await sweep(sessions, policy_for, AS_OF, datetime.now(UTC))
+            seconds = time.perf_counter() - started
+            print(f"  {label}: {report.projects:,} projects in {seconds:.1f} s = {report.projects / seconds:,.0f} projects/s, "
+                  f"{report.events:,} events")
+        async with sessions() as session:
+            open_count = await session.scalar(select(func.count()).select_from(escalations))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  escalations stored: {open_count:,}; peak RSS {rss_mb:.0f} MB")
+    finally:
+        await engine.dispose()
+
+
+async def main(n: int, db: str) -> None:
+    if db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"SQLite, {n:,} projects as of {AS_OF}:")
+            await run(f"sqlite+aiosqlite:///{tmp}/escalation.db", None, n)
+    if db in ("postgres", "both"):
+        schema = f"bench_sweep_{uuid.uuid4().hex[:8]}"
+        print(f"PostgreSQL (schema {schema}), {n:,} projects as of {AS_OF}:")
+        try:
+            await run(PG_URL, schema, n)
+        finally:
+            engine = make_engine(PG_URL, None)
+            async with engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    args = parser.parse_args()
+    asyncio.run(main(args.projects, args.db))
