@@ -31,19 +31,28 @@ class Durable(Protocol):
     durable: str
 
 
-class ConsumerBacklog:
-    def __init__(self, registry: CollectorRegistry, service: str, consumers: Sequence[Durable],
-                 interval_seconds: float = READ_INTERVAL_SECONDS, timeout_seconds: float = INFO_TIMEOUT_SECONDS) -> None:
-        self._consumers = [(consumer.stream, consumer.durable) for consumer in consumers]
-        self._interval, self._timeout = interval_seconds, timeout_seconds
-        self._periodic: Periodic | None = None
-        self._failing = False
+class BacklogGauges:
+    """One set per service registry (a registry takes a name once); every durable is a label value."""
+
+    def __init__(self, registry: CollectorRegistry, service: str) -> None:
         self.pending = Gauge(f"{service}_consumer_pending_messages", "Messages in the stream not yet delivered to the durable",
                              ["consumer"], registry=registry)
         self.ack_pending = Gauge(f"{service}_consumer_ack_pending_messages", "Messages delivered to the durable and not yet acked",
                                  ["consumer"], registry=registry)
         self.redelivered = Gauge(f"{service}_consumer_redelivered_messages", "Unacked messages that were delivered more than once",
                                  ["consumer"], registry=registry)
+
+
+class ConsumerBacklog:
+    def __init__(self, registry: CollectorRegistry, service: str, consumers: Sequence[Durable],
+                 interval_seconds: float = READ_INTERVAL_SECONDS, timeout_seconds: float = INFO_TIMEOUT_SECONDS,
+                 gauges: BacklogGauges | None = None) -> None:
+        self._consumers = [(consumer.stream, consumer.durable) for consumer in consumers]
+        self._interval, self._timeout = interval_seconds, timeout_seconds
+        self._periodic: Periodic | None = None
+        self._failing = False
+        gauges = gauges or BacklogGauges(registry, service)
+        self.pending, self.ack_pending, self.redelivered = gauges.pending, gauges.ack_pending, gauges.redelivered
 
     def start(self, nc: NatsClient) -> None:
         self._periodic = Periodic("consumer-backlog", self._interval, lambda: self.read_once(nc))

@@ -27,7 +27,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import ServiceUnavailableError
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from shared.backlog import ConsumerBacklog
+from shared.backlog import BacklogGauges, ConsumerBacklog
 from shared.batching import BatchCommitter
 from shared.dead_letters import DeadLetters
 from shared.max_deliveries import MaxDeliveriesWatcher
@@ -46,6 +46,7 @@ class ConsumerMetrics:
                                        ["consumer"], registry=registry, buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.batch_size = Histogram(f"{service}_batch_size_messages", "Messages per fetched batch", ["consumer"], registry=registry,
                                     buckets=(1, 5, 10, 25, 50, 100, 200, 300, 500))
+        self.backlog = BacklogGauges(registry, service)  # shared by all the service's consumers
 
 
 class BatchConsumer:
@@ -58,7 +59,7 @@ class BatchConsumer:
         # What JetStream gives up on (max deliveries) is kept as a dead letter too.
         self._max_deliveries = MaxDeliveriesWatcher(dead_letters, stream, durable)
         # Ops read the durable's pending and ack-pending counts as gauges.
-        self._backlog = ConsumerBacklog(metrics.registry, metrics.service, [self])
+        self._backlog = ConsumerBacklog(metrics.registry, metrics.service, [self], gauges=metrics.backlog)
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(

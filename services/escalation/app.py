@@ -9,9 +9,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
+from services.escalation.bulletin.api import build_bulletin_api
+from services.escalation.bulletin.schedule import BulletinSchedule
+from services.escalation.cases.api import build_case_api
+from services.escalation.cases.policy import case_policies
 from services.escalation.domain.policy import Policy
 from services.escalation.handlers import build_consumer, describe
 from services.escalation.policy_file import load_policy
+from services.escalation.policy_versions import PolicyVersionReused
 from services.escalation.reads import build_reads
 from services.escalation.service import apply_changes, sweep
 from services.escalation.settings import Settings
@@ -57,20 +62,26 @@ def build(settings: Settings) -> FastAPI:
 
     poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "escalation")
     # IntegrityError: another replica inserted the same projection row or escalation in between; redelivered, it finds it.
-    consumer = build_consumer(BatchCommitter(process, poison, transient=(*TRANSIENT, IntegrityError)), poison,
+    # PolicyVersionReused: a policy file edited without a new version; held (and alerting as a stalled consumer) until fixed.
+    consumer = build_consumer(BatchCommitter(process, poison, transient=(*TRANSIENT, IntegrityError, PolicyVersionReused)), poison,
                               ConsumerMetrics(runtime.registry, "escalation"))
     sweeper = Sweeper(run_sweep, settings.sweep_interval_seconds, metrics, lease)
+    bulletins = BulletinSchedule(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay)  # monthly, own lease
 
     async def on_start() -> None:
         await consumer.start(runtime.nc)
         sweeper.start()
+        bulletins.start()
 
     async def on_stop() -> None:
         await consumer.stop()
         await sweeper.stop()
+        await bulletins.stop()
 
     http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin escalation")
     http.include_router(build_reads(runtime.sessions))
+    http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir), runtime.wake_relay))
+    http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay))
     return http
 
 

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from services.escalation.app import policies
+from services.escalation.cli_bulletin import register
+from services.escalation.cli_cases import case_app, people_app
 from services.escalation.domain.ladder import Escalate, Raise, Resolve
 from services.escalation.service import sweep
 from services.escalation.settings import Settings
@@ -16,6 +18,9 @@ from shared.db import make_engine, migrate, session_factory
 from shared.persistence import utcnow
 
 app = typer.Typer(name="escalation", help="Escalation: what-if sweeps.", no_args_is_help=True)
+app.add_typer(people_app, name="people")
+app.add_typer(case_app, name="case")
+register(app)  # bulletin generate, whatif, backtest (cli_bulletin.py)
 
 
 @app.command("sweep")

@@ -6,7 +6,7 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from shared import subjects
 from shared.batching import BatchCommitter
 from shared.consumer import BatchConsumer, ConsumerMetrics
-from shared.contracts import EscalationEscalated, EscalationRaised, EscalationResolved, ProjectStateChanged
+from shared.contracts import BulletinPublished, CaseChanged, EscalationEscalated, EscalationRaised, EscalationResolved, ProjectStateChanged
 from shared.dead_letters import DeadLetters
 from shared.messaging import PULL_BATCH
 
@@ -26,3 +26,8 @@ def describe(broker: NatsBroker) -> None:
     for fact, schema in (("raised", EscalationRaised), ("escalated", EscalationEscalated), ("resolved", EscalationResolved)):
         broker.publisher(subjects.escalation(fact=fact), schema=schema, title=f"escalation:{fact}",
                          description="Published through the outbox after the escalation record commits.")
+    broker.publisher(subjects.case(), schema=CaseChanged, title="escalation:case_changed",
+                     description="Every step of a case (督办单): opened, acknowledged, replied, reviewed, closed, reopened, climbed, "
+                                 "exception claimed or decided; through the outbox, in the step's transaction.")
+    broker.publisher(subjects.bulletin_published(), schema=BulletinPublished, title="escalation:bulletin_published",
+                     description="The monthly bulletin (每月通报) of a county, through the outbox.")

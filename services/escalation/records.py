@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.escalation.cases import hooks as case_hooks
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import Decision, Escalate, Open, Raise, Resolve, escalation_id, escalation_key
 from services.escalation.domain.policy import Policy
@@ -45,9 +46,9 @@ class Recorder:
         if isinstance(decision, Raise):
             await self._raise(project, policy, decision.finding)
         elif isinstance(decision, Escalate):
-            await self._escalate(project, decision.finding, decision.previous_level)
+            await self._escalate(project, decision.finding, decision.previous_level, policy)
         elif isinstance(decision, Resolve):
-            await self._resolve(project, decision.current)
+            await self._resolve(project, decision.current, policy)
 
     async def _raise(self, project: dict[str, Any], policy: Policy, finding: Finding) -> None:
         key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
@@ -62,16 +63,19 @@ class Recorder:
             opened_at=self.now, cleared_at=None, **self._finding_columns(finding),
         ))
         await self._record(EscalationRaised, str(esc_id), project, finding, "raised")
+        # The case (督办单) opens in the same transaction; its CaseChanged goes to the outbox there too.
+        await case_hooks.open_for_escalation(self.session, str(esc_id), project, policy, finding, self.as_of, self.now)
 
-    async def _escalate(self, project: dict[str, Any], finding: Finding, previous_level: int) -> None:
+    async def _escalate(self, project: dict[str, Any], finding: Finding, previous_level: int, policy: Policy | None = None) -> None:
         key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
         esc_id = await self.session.scalar(
             update(escalations).where(escalations.c.escalation_key == key, escalations.c.status == "open")
             .values(**self._finding_columns(finding)).returning(escalations.c.escalation_id)
         )
         await self._record(EscalationEscalated, esc_id, project, finding, "escalated", previous_level=previous_level)
+        await case_hooks.follow_escalation(self.session, esc_id, policy or Policy(), finding, self.as_of, self.now)
 
-    async def _resolve(self, project: dict[str, Any], current: Open) -> None:
+    async def _resolve(self, project: dict[str, Any], current: Open, policy: Policy | None = None) -> None:
         row = (await self.session.execute(
             update(escalations).where(escalations.c.escalation_key == current.escalation_key, escalations.c.status == "open")
             .values(status="cleared", cleared_at=self.now, updated_at=self.now).returning(escalations)
@@ -81,6 +85,7 @@ class Recorder:
             level=row["level"], level_name=row["level_name"], audience=(), evidence=row["evidence"], summary=f"已消除：{row['summary']}",
         )
         await self._record(EscalationResolved, row["escalation_id"], project, finding, "resolved", recipients=row["recipients"])
+        await case_hooks.condition_cleared(self.session, row["escalation_id"], policy, self.as_of, self.now)  # people close cases
 
     def _finding_columns(self, finding: Finding) -> dict[str, Any]:
         return {"level": finding.level, "level_name": finding.level_name, "as_of": self.as_of, "evidence": dict(finding.evidence),

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.escalation import policy_versions
+from services.escalation.cases.advance import advance_all_cases
 from services.escalation.domain.ladder import Decision
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import RULES, evaluate_all, reads_any
@@ -58,7 +60,9 @@ async def _evaluate_and_record(session: AsyncSession, rows: Sequence[dict[str, A
                                now: datetime) -> list[Event]:
     open_by_project = await open_records(session, [r["project_id"] for r in rows])
     recorder = Recorder(session, now, as_of)
-    for item in evaluate(rows, open_by_project, policy_for, as_of):
+    evaluated = evaluate(rows, open_by_project, policy_for, as_of)
+    await policy_versions.remember(session, [item.policy for item in evaluated if item.decisions], now)
+    for item in evaluated:
         for decision in item.decisions:
             await recorder.apply(item.project, item.policy, decision)
     await add_to_outbox(session, outbox, recorder.events, now)
@@ -125,6 +129,7 @@ class SweepReport:
     as_of: date
     projects: int = 0
     events: int = 0
+    case_events: int = 0
     planned: list[tuple[dict[str, Any], Decision]] = field(default_factory=list)
 
 
@@ -151,7 +156,7 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
                 query = query.with_for_update()  # the change handlers of other replicas wait for this chunk
             rows = [dict(r) for r in (await session.execute(query)).mappings()]
             if not rows:
-                return report
+                break
             after = rows[-1]["project_id"]
             report.projects += len(rows)
             if dry_run:
@@ -162,3 +167,6 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
                 report.events += len(recorded)
         if on_recorded and recorded:
             on_recorded(recorded)
+    if not dry_run:  # the case clocks: missed deadlines climb the ladder (their own transactions, chunked)
+        report.case_events = len(await advance_all_cases(sessions, county_code, as_of, now, policy_for=policy_for, chunk=chunk, lock=lock))
+    return report

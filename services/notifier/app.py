@@ -12,9 +12,9 @@ from prometheus_client import Counter
 from services.notifier.adapters.channels import build_channels
 from services.notifier.delivery import DeliveryWorker
 from services.notifier.domain import Routing
-from services.notifier.handlers import build_consumer, describe
-from services.notifier.messages import EscalationEvent
+from services.notifier.handlers import build_consumers, describe
 from services.notifier.reads import build_reads
+from services.notifier.rendering import NotifiedEvent
 from services.notifier.routing_file import load_routing
 from services.notifier.service import plan
 from services.notifier.settings import Settings
@@ -40,10 +40,11 @@ def build(settings: Settings) -> FastAPI:
     gaps = Counter("notifier_routing_gaps_total", "Recipients with nobody routed, sent to the project office instead", ["county"], registry=runtime.registry)
     client = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))
     worker = DeliveryWorker(runtime.sessions, build_channels(settings.smtp_url, client, settings.mail_sender), routing_for,
-                            utcnow, runtime.registry, settings.file_root, settings.robot_messages_per_minute)
+                            utcnow, runtime.registry, settings.file_root, settings.robot_messages_per_minute,
+                            public_url=settings.escalation_public_url)
     worker.on_sent = runtime.wake_relay
 
-    async def process(events: Sequence[EscalationEvent]) -> None:
+    async def process(events: Sequence[NotifiedEvent]) -> None:
         planned = await plan(runtime.sessions, events, routing_for, utcnow())
         for event, result in zip(events, planned, strict=False):
             if result.routing_gaps:
@@ -51,14 +52,16 @@ def build(settings: Settings) -> FastAPI:
         worker.wake()
 
     poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "notifier")
-    consumer = build_consumer(BatchCommitter(process, poison), poison, ConsumerMetrics(runtime.registry, "notifier"))
+    consumers = build_consumers(BatchCommitter(process, poison), poison, ConsumerMetrics(runtime.registry, "notifier"))
 
     async def on_start() -> None:
-        await consumer.start(runtime.nc)
+        for consumer in consumers:
+            await consumer.start(runtime.nc)
         worker.start()
 
     async def on_stop() -> None:
-        await consumer.stop()
+        for consumer in consumers:
+            await consumer.stop()
         await worker.stop()
         await client.aclose()
 

@@ -27,21 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
-from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.adapters.channels import Channel, PermanentDeliveryError, TransientDeliveryError
 from services.notifier.domain import Endpoint, Routing
-from services.notifier.messages import EscalationEvent, render_digest, render_event
 from services.notifier.rate_limit import TokenBucket
+from services.notifier.rendering import NOTIFIED_EVENTS, NotifiedEvent, about_id, render, render_digest
 from services.notifier.tables import deliveries, outbox
 from shared import subjects
 from shared.contracts import NotificationSent, Recipient
+from shared.logs import bound_to
 from shared.persistence import add_to_outbox
 
 log = logging.getLogger(__name__)
-EVENTS: TypeAdapter[EscalationEvent] = TypeAdapter(EscalationEvent)
 RATE_LIMITED = {"dingtalk", "wecom"}
 SENT_NAMESPACE = uuid.UUID("0e7d52a4-3b8c-4d4f-a1f2-6c9b0e3d7a15")
 MAX_BACKOFF_SECONDS = 300
@@ -58,7 +57,7 @@ def replica_name() -> str:
 @dataclass(frozen=True)
 class Attempt:
     group: list[dict[str, Any]]
-    events: list[EscalationEvent]
+    events: list[NotifiedEvent]
     digest_id: str | None
     error: str | None  # None: sent
     permanent: bool
@@ -72,9 +71,10 @@ class DeliveryWorker:
     def __init__(self, sessions: async_sessionmaker, channels: dict[str, Channel], routing_for: Callable[[str], Routing],
                  now: Callable[[], datetime], registry: CollectorRegistry, file_root: Path, robot_per_minute: int = 20,
                  monotonic: Callable[[], float] = time.monotonic, replica_id: str | None = None,
-                 claim_seconds: float = CLAIM_SECONDS) -> None:
+                 claim_seconds: float = CLAIM_SECONDS, public_url: str = "") -> None:
         self._sessions, self._channels, self._routing_for, self._now = sessions, channels, routing_for, now
         self._file_root = file_root
+        self._public_url = public_url  # where bulletin links point (escalation's API as people reach it)
         self._buckets = TokenBucket.strict(robot_per_minute, 60.0)
         self._monotonic = monotonic  # the robots' rate-limit clock
         self.replica_id = replica_id or replica_name()
@@ -162,13 +162,13 @@ class DeliveryWorker:
     async def _send(self, group: list[dict[str, Any]]) -> Attempt:
         """Send one message (or one digest); never raises: the outcome is recorded with the others."""
         first = group[0]
-        events = [EVENTS.validate_python(row["event"]) for row in group]
+        events = [NOTIFIED_EVENTS.validate_python(row["event"]) for row in group]
         digest_id = f"digest-{first['delivery_key']}" if len(group) > 1 else None
         try:
             if digest_id:
                 message = render_digest(events, first["person"])
             else:
-                message = render_event(events[0], Recipient.model_validate(first["recipient"]))
+                message = render(events[0], Recipient.model_validate(first["recipient"]), self._public_url)
             await self._channels[first["channel"]].send(self._endpoint(first), message, digest_id or first["delivery_key"], person=first["person"])
         except TransientDeliveryError as error:
             return Attempt(group, events, digest_id, str(error), permanent=False)
@@ -206,17 +206,21 @@ class DeliveryWorker:
         for attempt in attempts:
             outcome = "sent" if attempt.error is None else "failed" if attempt.permanent else "retry"
             self.outcomes.labels(attempt.group[0]["channel"], outcome).inc(len(attempt.group))
-            if attempt.error:
-                log.warning("delivery to %s via %s %s: %s", attempt.group[0]["person"], attempt.group[0]["channel"], outcome, attempt.error)
+            for event in attempt.events:  # one line per event, carrying its ids, so ops can follow a record to its people
+                with bound_to(event, person=attempt.group[0]["person"], channel=attempt.group[0]["channel"]):
+                    if attempt.error:
+                        log.warning("delivery %s: %s", outcome, attempt.error)
+                    else:
+                        log.info("delivered")
         if published:
             self.on_sent()
 
     @staticmethod
-    def _notification(row: dict[str, Any], event: EscalationEvent, digest_size: int, now: datetime) -> NotificationSent:
+    def _notification(row: dict[str, Any], event: NotifiedEvent, digest_size: int, now: datetime) -> NotificationSent:
         return NotificationSent(
             event_id=uuid.uuid5(SENT_NAMESPACE, row["delivery_key"]), occurred_at=now, county_code=row["county_code"],
             correlation_id=event.correlation_id, delivery_key=row["delivery_key"], escalation_event_id=event.event_id,
-            escalation_id=event.escalation_id, recipient=Recipient.model_validate(row["recipient"]), person=row["person"],
+            escalation_id=uuid.UUID(about_id(event)), recipient=Recipient.model_validate(row["recipient"]), person=row["person"],
             channel=row["channel"], sent_at=now, digest_size=digest_size,
         )
 

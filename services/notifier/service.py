@@ -1,4 +1,7 @@
-"""Use-case: turn escalation events into planned deliveries, once per (event, recipient, channel)."""
+"""Use-case: turn escalation, case and bulletin events into planned deliveries, once per (event, recipient, channel).
+
+A case step with no recipients (e.g. a 签收 nobody needs to hear of) is recorded as processed and plans nothing.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -9,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.domain import Routing, delivery_key, plan_deliveries
-from services.notifier.messages import EscalationEvent
+from services.notifier.rendering import NotifiedEvent, about_id
 from services.notifier.tables import deliveries, processed_events
 from shared.persistence import already_processed, mark_processed
 
@@ -22,7 +25,7 @@ class Planned:
     routing_gaps: int
 
 
-async def plan(sessions: async_sessionmaker, events: Sequence[EscalationEvent], routing_for: RoutingFor, now: datetime) -> list[Planned]:
+async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], routing_for: RoutingFor, now: datetime) -> list[Planned]:
     async with sessions() as session, session.begin():
         seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
         rows, results, fresh = [], [], []
@@ -37,7 +40,7 @@ async def plan(sessions: async_sessionmaker, events: Sequence[EscalationEvent], 
                 rows.append({
                     "delivery_key": delivery_key(event.event_id, item.recipient, item.endpoint.channel, item.endpoint.address),
                     "county_code": event.county_code, "escalation_event_id": str(event.event_id),
-                    "escalation_id": str(event.escalation_id), "event": event.model_dump(mode="json"),
+                    "escalation_id": about_id(event), "event": event.model_dump(mode="json"),
                     "recipient": item.recipient.model_dump(mode="json"), "person": item.person.name,
                     "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,

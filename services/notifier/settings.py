@@ -18,3 +18,5 @@ class Settings(ServiceSettings):
     smtp_url: str = "smtp://127.0.0.1:1025"
     mail_sender: str = "tuijin@localhost"
     robot_messages_per_minute: int = 20  # DingTalk and WeCom robots allow 20 a minute
+    # escalation's HTTP API as recipients reach it: bulletin links (/internal/counties/…/bulletins/…) are joined to it
+    escalation_public_url: str = "http://127.0.0.1:8102"

@@ -8,6 +8,9 @@ from typing import Literal
 
 AudienceKind = Literal["department", "leader", "office"]
 AudienceRole = Literal["action", "informed"]
+# From mildest to worst. "green" marks a reminder (L0: a milestone due soon) that is no problem yet;
+# "grey" means the data is missing or stale: not known to be bad, never shown as green.
+COLOURS: tuple[str, ...] = ("green", "grey", "yellow", "red")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,7 @@ class Finding:
 
     `occurrence` tells one episode of the condition from the next (a new base date is a new
     case); `level` only climbs within an occurrence. `evidence` is a read-only str→str mapping.
+    `colour` is the traffic light the finding gives the project (see COLOURS).
     """
 
     rule_id: str
@@ -34,17 +38,21 @@ class Finding:
     audience: tuple[Audience, ...]
     evidence: Mapping[str, str] = field(default_factory=dict)
     summary: str = ""
+    colour: str = "red"
 
     def __post_init__(self) -> None:
         # Copy then wrap, so neither the caller nor a consumer can change recorded evidence.
         object.__setattr__(self, "evidence", MappingProxyType(dict(self.evidence)))
         if self.level < 1:
             raise ValueError("a finding has level 1 or higher")
+        if self.colour not in COLOURS:
+            raise ValueError(f"colour must be one of {COLOURS}: {self.colour!r}")
 
     def __hash__(self) -> int:
         # The generated hash would fail on the mapping proxy; hash its sorted items instead.
         return hash((self.rule_id, self.rule_version, self.subject, self.occurrence, self.level,
-                     self.level_name, self.audience, tuple(sorted(self.evidence.items())), self.summary))
+                     self.level_name, self.audience, tuple(sorted(self.evidence.items())), self.summary,
+                     self.colour))
 
     @property
     def action(self) -> tuple[Audience, ...]:

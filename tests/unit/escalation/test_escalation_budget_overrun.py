@@ -108,7 +108,10 @@ def test_level_1_report_and_hold_goes_to_lead_department_and_leader() -> None:
         "base_kind": "预算", "budget_fen": "1000000", "budget_adjustment_fen": "0", "base_fen": "1000000",
         "committed_cost_fen": "1100000", "spent_cost_fen": "1050000", "overrun_fen": "100000",
         "overrun_percent": "10.00", "threshold_percent": "20", "threshold_rule": "greater_than",
+        "threshold.overrun_base": "预算", "threshold.overrun_case_percent": "20", "threshold.overrun_strictly_greater": "True",
+        "colour": "yellow", "rule_source": "政府投资条例", "rule_article": "第十二、二十三、三十四条",
     }
+    assert f.colour == "yellow"
     assert f.summary == "城西快速路改造工程：政府投资项目成本超出批准预算1000.00元（10.00%）且未获调整批准，超概算未批(报告并暂停施工)"
 
 
@@ -121,6 +124,7 @@ def test_level_2_case_goes_to_discipline_commission_and_audit() -> None:
         Audience("leader", LEADER, "informed"),
     )
     assert f.evidence["committed_cost_fen"] == "1300000" and f.evidence["spent_cost_fen"] == ""
+    assert (f.colour, f.evidence["colour"]) == ("red", "red")
 
 
 def test_zero_base_overrun_is_a_case_without_a_percentage() -> None:

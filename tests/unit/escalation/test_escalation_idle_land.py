@@ -177,12 +177,14 @@ def test_idle_land_evidence_and_summary() -> None:
     f = only(evaluate_idle_land(facts(p), POLICY, D("2026-03-11")))
     assert (f.rule_id, f.rule_version, f.subject, f.occurrence) == ("R1.idle_land", 1, "parcel:P-017", "A:2025-03-01")
     assert f.level_name == "闲置土地(征收闲置费)"
-    assert dict(f.evidence) == {
+    assert f.colour == "red"
+    assert {k: v for k, v in f.evidence.items() if not k.startswith(("threshold.", "rule_", "colour"))} == {
         "type": "A", "base_date": "2025-03-01", "base_kind": "agreed_start", "level_months": "12",
         "period_end": "2026-03-01", "idle_period_end": "2026-03-01", "idle_since": "2026-03-02",
         "paused_days": "0", "days_elapsed": "375", "days_idle": "10",
         "land_price_fen": "123456789", "idle_fee_percent": "20", "idle_fee_fen": "24691358",
     }
+    assert (f.evidence["colour"], f.evidence["rule_article"], f.evidence["threshold.idle_warning_months"]) == ("red", "第二、八、十四、三十条", "9,11")
     assert f.summary == "西溪数字产业园 地块P-017：自约定动工开发日期2025-03-01起满12个月未动工开发，闲置土地(征收闲置费)"
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
+from services.escalation.domain import catalog
 from services.escalation.domain.facts import ProjectFacts
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.policy import Policy
 
 RULE_ID = "R2.budget_overrun"
-RULE_VERSION = 1
+RULE_VERSION = catalog.SPECS[RULE_ID].version
 SUBJECT = "budget"
 # The condition has no dated episode of its own; the ladder closes it when the overrun is cleared.
 OCCURRENCE = "1"
@@ -77,4 +78,5 @@ def evaluate_budget_overrun(facts: ProjectFacts, policy: Policy, as_of: date) ->
     share = f"（{percent}%）" if percent else ""
     summary = (f"{facts.display_name}：政府投资项目成本超出批准{policy.overrun_base}{_yuan(overrun)}元{share}"
                f"且未获调整批准，{level_name}")
-    return [Finding(RULE_ID, RULE_VERSION, SUBJECT, OCCURRENCE, level, level_name, members, evidence, summary)]
+    return [catalog.finding(RULE_ID, policy, subject=SUBJECT, occurrence=OCCURRENCE, level=level, level_name=level_name,
+                            colour="yellow" if level == 1 else "red", audience=members, evidence=evidence, summary=summary)]

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
+from services.escalation.domain import catalog
 from services.escalation.domain.facts import Delay, Parcel, ProjectFacts
 from services.escalation.domain.findings import Audience, AudienceKind, AudienceRole, Finding, audience
 from services.escalation.domain.periods import Pause, elapsed_days, has_elapsed, paused_days, paused_end, period_end
 from services.escalation.domain.policy import Policy
 
 RULE_ID = "R1.idle_land"
-RULE_VERSION = 1
+RULE_VERSION = catalog.SPECS[RULE_ID].version
 
 # Art. 8 causes as the contracts name them; the summary is read by people, in Chinese.
 DELAY_CAUSES: dict[str, str] = {
@@ -144,13 +145,14 @@ def _evaluate_parcel(facts: ProjectFacts, parcel: Parcel, policy: Policy, as_of:
         evidence["delay_cause"] = ",".join(d.cause for d in ongoing)
         evidence["blocking_department"] = ",".join(d.blocking_department for d in ongoing)
         evidence["delay_start"] = ",".join(d.start.isoformat() for d in ongoing)
-    return Finding(
-        rule_id=RULE_ID,
-        rule_version=RULE_VERSION,
+    return catalog.finding(
+        RULE_ID, policy,
         subject=f"parcel:{parcel.parcel_id}",
         occurrence=f"{clock.type}:{clock.base.isoformat()}",
         level=level,
         level_name=level_name,
+        # The warnings ask to push before the law bites; the fee and reclamation cases are the law biting.
+        colour="yellow" if level <= 2 else "red",
         audience=audience(members, Audience("office", policy.project_office, "action")),
         evidence=evidence,
         summary=_summary(facts, parcel, clock, months, level_name, ongoing),

@@ -1,0 +1,69 @@
+"""The bulletin's figures as one pure function of the county's records, its targets and the month.
+
+Definitions live next to each figure: rates.py (开工率, 竣工率, 投产率 and the forecast),
+investment.py (投资完成率, 欠进度), casework.py (idle land, cases, letters, red to green,
+assignments) and rankings.py (红黑榜).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from services.escalation.bulletin import casework, investment, rankings, rates
+from services.escalation.bulletin.model import BulletinFigures, Change, PreviousFigures
+from services.escalation.bulletin.settings import BulletinSettings
+from services.escalation.domain.facts import ProjectFacts
+
+Row = Mapping[str, Any]
+CHANGE_LABELS = {
+    "start_rate_percent": "开工率（%）",
+    "start_forecast_percent": "年底开工率预测（%）",
+    "completion_rate_percent": "竣工率（%）",
+    "production_rate_percent": "投产率（%）",
+    "investment_completion_percent": "投资完成率（%）",
+    "behind_projects": "欠进度项目（个）",
+    "idle_parcels": "闲置地块（宗）",
+    "open_cases": "在办督办件（件）",
+}
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def compute_figures(*, county_code: str, county_name: str, month: str, as_of: date,
+                    projects: Sequence[tuple[ProjectFacts, str]], escalations: Sequence[Row], cases: Sequence[Row],
+                    case_actions: Sequence[Row], previous: PreviousFigures | None, settings: BulletinSettings) -> BulletinFigures:
+    """Every figure of one county's bulletin for `month`, as known on `as_of` (a Beijing date)."""
+    year = int(month[:4])
+    facts = [f for f, _ in projects]
+    names = {project_id: f.display_name for f, project_id in projects}
+    open_escalations = [row for row in escalations if row["status"] == "open" and row["county_code"] == county_code]
+    behind = investment.behind_list(facts, open_escalations, month, settings)
+    not_green = {row["project_id"] for row in open_escalations} | {b.project_id for b in behind}
+    overdue = rankings.overdue_by_project(cases, as_of)
+    last_month = previous_month(month)
+    figures = BulletinFigures(
+        county_code=county_code, county_name=county_name, month=month, as_of=as_of, projects=len(facts),
+        start_rate=rates.stage_rate(facts, rates.START, year, as_of, settings.start_rate_target),
+        completion_rate=rates.stage_rate(facts, rates.COMPLETION, year, as_of, settings.completion_rate_target),
+        production_rate=rates.stage_rate(facts, rates.PRODUCTION, year, as_of, settings.production_rate_target),
+        start_forecast=rates.start_forecast(facts, year, as_of, settings.start_rate_target),
+        investment=investment.investment(facts, month, settings),
+        behind=behind,
+        idle_parcels=casework.idle_parcels(open_escalations, names),
+        open_cases=casework.open_cases(cases, as_of),
+        red_to_green=casework.red_to_green(escalations, cases, year, as_of),
+        letters=casework.letters(cases, case_actions, year, as_of),
+        unit_ranking=rankings.ranking("责任单位", facts, not_green, overdue, settings),
+        township_ranking=rankings.ranking("乡镇（街道）", facts, not_green, overdue, settings),
+        new_assignments=casework.opened_in(cases, month, names),
+        follow_up=casework.follow_up(cases, last_month, previous, names),
+        changes=(),
+    )
+    now = figures.headline()
+    before = previous.headline if previous is not None else {}
+    changes = tuple(Change(label, before.get(key), now.get(key)) for key, label in CHANGE_LABELS.items())
+    return BulletinFigures(**{**{f: getattr(figures, f) for f in figures.__dataclass_fields__}, "changes": changes})

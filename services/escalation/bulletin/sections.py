@@ -1,0 +1,104 @@
+"""The bulletin as titled tables, shared by the HTML, DOCX and XLSX renderers (one sheet per section).
+
+Cells are typed so each renderer keeps numbers numbers: int (counts, days), Decimal (percentages
+and 万元, exact), date, str or None (no figure).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from services.escalation.bulletin.model import Assignment, BulletinFigures, Ranking, StageRate
+
+Cell = int | Decimal | date | str | None
+STATES = {"opened": "待签收", "acknowledged": "已签收", "replied": "已反馈", "reviewed": "已复核", "closed": "已办结"}
+COLOURS = {"red": "红", "yellow": "黄"}
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""
+
+
+def number(text: str | None) -> Decimal | None:
+    return Decimal(text) if text is not None else None
+
+
+def wan(fen: int | None) -> Decimal | None:
+    """Fen as 万元, exact (1万元 = 1,000,000 fen)."""
+    return Decimal(fen).scaleb(-6) if fen is not None else None
+
+
+def _yes(value: bool | None) -> str:
+    return "—" if value is None else "是" if value else "否"
+
+
+def _rate_row(rate: StageRate) -> tuple[Cell, ...]:
+    return (f"{rate.milestone}率", rate.planned, rate.done, number(rate.percent), number(rate.target_percent), _yes(rate.meets_target))
+
+
+def _ranking(ranking: Ranking) -> Section:
+    rows = tuple((r.rank, r.name, r.projects, r.green, number(r.green_percent), r.overdue_cases, number(r.score),
+                  "红榜" if r.name in ranking.red_list else "黑榜" if r.name in ranking.black_list else "") for r in ranking.rows)
+    return Section(f"红黑榜（{ranking.kind}）", ("名次", ranking.kind, "项目数", "绿灯项目", "绿灯占比（%）", "逾期督办件", "得分", "榜单"), rows,
+                   "得分 = 绿灯项目占比（百分点）− 每件逾期督办件扣分；绿灯指无在办预警且不欠进度。")
+
+
+def _assignments(title: str, items: tuple[Assignment, ...], with_then: bool) -> Section:
+    headers = ("项目", "规则", "承办单位", "层级", "交办日期", "办理期限", *(("上期状态",) if with_then else ()), "当前状态")
+    rows = tuple((a.project_name, a.rule_id, a.target_name, f"L{a.ladder_level}", a.opened_on, a.due_on,
+                  *((STATES.get(a.state_then or "", a.state_then),) if with_then else ()), STATES.get(a.state_now, a.state_now)) for a in items)
+    return Section(title, headers, rows)
+
+
+def sections(f: BulletinFigures) -> tuple[Section, ...]:
+    inv, cases = f.investment, f.open_cases
+    return (
+        Section("主要指标", ("指标", "上月", "本月"), tuple((c.label, number(c.previous), number(c.now)) for c in f.changes)),
+        Section("开工、竣工、投产", ("指标", "年内计划（个）", "已完成（个）", "完成率（%）", "目标（%）", "是否达标"), (
+            _rate_row(f.start_rate), _rate_row(f.completion_rate), _rate_row(f.production_rate),
+            ("年底开工率预测", f.start_forecast.planned, f.start_forecast.started + f.start_forecast.expected,
+             number(f.start_forecast.percent), number(f.start_forecast.target_percent), _yes(f.start_forecast.meets_target)),
+        ), "年底开工率预测 =（已开工 + 前置节点均已完成或未逾期、开工节点未逾期的项目）÷ 年内计划开工项目。"
+           + (f" 开工滞后风险项目：{'、'.join(f.start_forecast.at_risk)}。" if f.start_forecast.at_risk else "")),
+        Section("投资完成", ("年度计划投资（万元）", "累计完成投资（万元）", "投资完成率（%）", "序时进度（%）", "落后序时（百分点）", "是否达标"), (
+            (wan(inv.annual_plan_fen), wan(inv.ytd_fen), number(inv.completion_percent), number(inv.schedule_percent),
+             number(inv.behind_points), _yes(inv.meets_target)),
+        )),
+        Section("欠进度项目", ("项目", "责任单位", "年度计划（万元）", "累计完成（万元）", "完成率（%）", "序时进度（%）", "落后（百分点）", "等级", "来源"),
+                tuple((b.name, b.responsible_unit, wan(b.annual_plan_fen), wan(b.ytd_fen), number(b.completion_percent), number(b.schedule_percent),
+                       number(b.behind_points), COLOURS.get(b.colour, b.colour), "预警" if b.source == "R5" else "台账测算") for b in f.behind)),
+        Section("闲置土地", ("项目", "地块", "类型", "闲置起算日", "闲置天数", "级别", "评估日"),
+                tuple((p.name, p.parcel, p.idle_type, p.idle_since, p.days_idle, p.level_name, p.evaluated_on) for p in f.idle_parcels)),
+        Section("在办督办件", ("维度", "分组", "件数"), (
+            ("合计", "全部", cases.total), ("合计", "已逾期", cases.overdue),
+            *(("层级", c.key, c.count) for c in cases.by_level), *(("承办单位", c.key, c.count) for c in cases.by_department),
+            *(("规则", c.key, c.count) for c in cases.by_rule),
+        )),
+        Section("办理时效", ("指标", "数量", "数值"), (
+            ("红灯转绿灯（中位天数）", f.red_to_green.count, number(f.red_to_green.median_days)),
+            ("红灯转绿灯（平均天数）", f.red_to_green.count, number(f.red_to_green.mean_days)),
+            ("交办函按期反馈率（%）", f.letters.due, number(f.letters.percent)),
+            ("交办函按期反馈（件）", f.letters.due, f.letters.on_time),
+        )),
+        _ranking(f.unit_ranking),
+        _ranking(f.township_ranking),
+        _assignments("本月交办事项", f.new_assignments, with_then=False),
+        _assignments(f"上月交办事项落实情况（{f.follow_up.month}）", f.follow_up.assignments, with_then=True),
+    )
+
+
+def text(cell: Cell) -> str:
+    """How a cell reads on paper: 万元 to the fen, percentages as computed, no figure as a dash."""
+    if cell is None or cell == "":
+        return "—" if cell is None else ""
+    if isinstance(cell, Decimal):
+        shown = cell.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if cell.as_tuple().exponent < -2 else cell  # type: ignore[operator]
+        return f"{shown:,}"
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell)

@@ -1,0 +1,76 @@
+"""The case clocks, advanced by the sweep: a missed deadline climbs the case one level (at most once a day)."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.escalation.cases import lifecycle
+from services.escalation.cases.climbing import climb_case
+from services.escalation.cases.policy import CasePolicyFor, configured
+from services.escalation.cases.rows import from_row
+from services.escalation.cases.store import context_of
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import cases, escalations
+from shared.contracts.base import Event
+from shared.db import lock_for_writing
+
+PolicyFor = Callable[[str], Policy]
+
+
+async def advance_cases(session: AsyncSession, county_code: str | None, as_of: date, now: datetime, *,
+                        policy_for: PolicyFor | None = None, case_policy_for: CasePolicyFor | None = None,
+                        after: str = "", limit: int | None = None) -> list[Event]:
+    """Climb every open case whose deadline passed before `as_of`, in the caller's transaction.
+
+    Cases are taken in case-id order after `after` (at most `limit` of them), so a caller can chunk.
+    Running it again for the same day finds nothing to do: each climb starts the new level's clocks today.
+    """
+    case_policy_for = case_policy_for or configured()
+    query = (select(cases).where(cases.c.state != "closed", cases.c.case_id > after, cases.c.paused_since.is_(None))
+             .order_by(cases.c.case_id))
+    if county_code:
+        query = query.where(cases.c.county_code == county_code)
+    if limit:
+        query = query.limit(limit)
+    rows = [dict(r) for r in (await session.execute(query.with_for_update())).mappings()]
+    if not rows:
+        return []
+    found = await session.execute(select(escalations).where(escalations.c.escalation_id.in_([r["escalation_id"] for r in rows])))
+    by_id: dict[str, Any] = {e["escalation_id"]: dict(e) for e in found.mappings()}
+    events: list[Event] = []
+    for row in rows:
+        escalation = by_id.get(row["escalation_id"])
+        case = from_row(row)
+        reason = lifecycle.missed(case, as_of, condition_holds=bool(escalation and escalation["status"] == "open"))
+        if reason is None:
+            continue
+        policy = policy_for(row["county_code"]) if policy_for else Policy()
+        case_policy = case_policy_for(row["county_code"])
+        ctx = await context_of(session, row, escalation, policy, case_policy)
+        events.append(await climb_case(session, ctx, row["version"], case, case.level + 1, reason, escalation, case_policy, as_of, now))
+    return events
+
+
+async def advance_all_cases(sessions: async_sessionmaker, county_code: str | None, as_of: date, now: datetime, *,
+                            policy_for: PolicyFor | None = None, case_policy_for: CasePolicyFor | None = None,
+                            chunk: int = 500, lock: Any = None) -> list[Event]:
+    """advance_cases over every case, one transaction per chunk (the sweep's `lock` held per chunk, like its projects)."""
+    events: list[Event] = []
+    after = ""
+    while True:
+        async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
+            await lock_for_writing(session)
+            ids = (await session.execute(
+                select(cases.c.case_id).where(cases.c.case_id > after, cases.c.state != "closed", cases.c.paused_since.is_(None))
+                .where(*([cases.c.county_code == county_code] if county_code else [])).order_by(cases.c.case_id).limit(chunk)
+            )).scalars().all()
+            if not ids:
+                return events
+            events += await advance_cases(session, county_code, as_of, now, policy_for=policy_for, case_policy_for=case_policy_for,
+                                          after=after, limit=chunk)
+            after = ids[-1]

@@ -1,0 +1,208 @@
+"""The cases HTTP API (/api): a person's bearer token, their county's cases as their role may see them, and their actions.
+
+Errors: 401 unknown or disabled token; 403 the role or department may not see or do this; 404 no such
+case in the person's county (another county's case is never revealed); 409 not allowed in the case's state.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.escalation.cases import lifecycle
+from services.escalation.cases.access import can_see, may_act
+from services.escalation.cases.climbing import climb_case
+from services.escalation.cases.ladder import LEVEL_NAMES
+from services.escalation.cases.lifecycle import Case, NotAllowed
+from services.escalation.cases.people import Person, person_by_login, person_by_token
+from services.escalation.cases.policy import CasePolicy, CasePolicyFor, configured
+from services.escalation.cases.rows import from_row, public
+from services.escalation.cases.store import Actor, Conflict, context_of, record
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import case_actions, cases, escalations
+from shared.clock import Clock, beijing_today
+from shared.contracts.case import CaseAction
+from shared.db import lock_for_writing
+
+Step = Callable[[Case, date, CasePolicy], tuple[Case, CaseAction, str, dict[str, Any]]]
+ESCALATION_FIELDS = ("escalation_id", "rule_id", "rule_version", "subject", "level", "level_name", "status", "as_of", "evidence",
+                     "recipients", "summary", "opened_at", "cleared_at")
+
+
+class Login(BaseModel):
+    login: str
+    password: str
+
+
+class Note(BaseModel):
+    note: str = Field(default="", max_length=2000)
+
+
+class Reply(BaseModel):
+    explanation: str = Field(min_length=1, max_length=4000)
+    remedy_plan: str = Field(min_length=1, max_length=4000)
+
+
+class Review(Note):
+    accepted: bool
+
+
+class ExceptionClaim(BaseModel):
+    kind: Literal["government_delay", "force_majeure", "tolerance"]
+    reason: str = Field(min_length=1, max_length=2000)
+    blocking_department: str | None = Field(default=None, max_length=100)
+
+
+class Decision(Note):
+    confirmed: bool
+
+
+def _view(row: Any, escalation: Any) -> dict[str, Any]:
+    return {**public(row), "level_name": LEVEL_NAMES[row["ladder_level"]], "recipients": (escalation or {}).get("recipients") or []}
+
+
+async def _escalations(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    found = await session.execute(select(escalations).where(escalations.c.escalation_id.in_(ids)))
+    return {e["escalation_id"]: dict(e) for e in found.mappings()}
+
+
+def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Callable[[str], Policy] | None = None,
+                   case_policy_for: CasePolicyFor | None = None, on_committed: Callable[[], None] | None = None) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["cases"])
+    bearer = HTTPBearer(auto_error=False)
+
+    async def person(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Person:
+        found = None
+        if credentials is not None:
+            async with sessions() as session:
+                found = await person_by_token(session, credentials.credentials)
+        if found is None:
+            raise HTTPException(401, "unknown or disabled token", headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    async def visible(session: AsyncSession, who: Person, case_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        row = (await session.execute(select(cases).where(cases.c.case_id == case_id, cases.c.county_code == who.county_code))).mappings().first()
+        if row is None:
+            raise HTTPException(404, f"no case {case_id} in county {who.county_code}")
+        escalation = (await _escalations(session, [row["escalation_id"]])).get(row["escalation_id"])
+        if not can_see(who, dict(row), (escalation or {}).get("recipients")):
+            raise HTTPException(403, "this case does not name your department or you")
+        return dict(row), escalation
+
+    async def detail(session: AsyncSession, who: Person, case_id: str) -> dict[str, Any]:
+        row, escalation = await visible(session, who, case_id)
+        actions = [dict(a) for a in (await session.execute(
+            select(case_actions).where(case_actions.c.case_id == case_id).order_by(case_actions.c.id))).mappings()]
+        pack = next((a["details"].get("evidence_pack") for a in reversed(actions) if a["action"] == "climbed" and a["ladder_level"] == 5), None)
+        return {"case": _view(row, escalation), "escalation": {k: (escalation or {}).get(k) for k in ESCALATION_FIELDS},
+                "actions": actions, "evidence_pack": pack if row["ladder_level"] == 5 else None}
+
+    async def act(who: Person, case_id: str, name: str, step: Step) -> dict[str, Any]:
+        as_of, now = beijing_today(clock), clock.now()
+        try:
+            async with sessions() as session, session.begin():
+                await lock_for_writing(session)
+                row, escalation = await visible(session, who, case_id)
+                if not may_act(who, row, name):
+                    raise HTTPException(403, f"a {who.role} may not {name} this case")
+                case_policy = (case_policy_for or configured())(who.county_code)
+                before = from_row(row)
+                try:
+                    after, action, note, details = step(before, as_of, case_policy)
+                except NotAllowed as exc:
+                    raise HTTPException(409, str(exc)) from exc
+                policy = policy_for(who.county_code) if policy_for else Policy()
+                ctx = await context_of(session, row, escalation, policy, case_policy)
+                actor = Actor(who.person_id, who.name, who.role)
+                await record(session, ctx, row["version"], before, after, action, actor, note, details, as_of, now)
+                if action == CaseAction.reopened and lifecycle.fails_again(before):
+                    await climb_case(session, ctx, row["version"] + 1, after, before.level + 1, "调度会后重新督办，再次未完成",
+                                     escalation, case_policy, as_of, now)
+        except Conflict as exc:
+            raise HTTPException(409, str(exc)) from exc
+        if on_committed:
+            on_committed()
+        async with sessions() as session:
+            return await detail(session, who, case_id)
+
+    @router.get("/me")
+    async def me(who: Person = Depends(person)) -> dict[str, Any]:
+        return who.public()
+
+    @router.post("/login")
+    async def login(body: Login) -> dict[str, Any]:
+        async with sessions() as session:
+            found = await person_by_login(session, body.login, body.password)
+        if found is None:
+            raise HTTPException(401, "wrong login or password")
+        return {"token": body.password, "person": found.public()}
+
+    @router.get("/cases")
+    async def list_cases(state: str | None = None, level: int | None = None, target: str | None = None, rule_id: str | None = None,
+                         project_id: str | None = None, due_before: date | None = None, who: Person = Depends(person)) -> dict[str, Any]:
+        query = select(cases).where(cases.c.county_code == who.county_code)
+        for column, value in ((cases.c.state, state), (cases.c.ladder_level, level), (cases.c.target_name, target),
+                              (cases.c.rule_id, rule_id), (cases.c.project_id, project_id)):
+            if value is not None:
+                query = query.where(column == value)
+        if due_before is not None:
+            query = query.where(cases.c.due_on <= due_before)
+        async with sessions() as session:
+            rows = [dict(r) for r in (await session.execute(query.order_by(cases.c.due_on, cases.c.case_id))).mappings()]
+            by_id = await _escalations(session, list({r["escalation_id"] for r in rows}))
+        shown = [r for r in rows if can_see(who, r, (by_id.get(r["escalation_id"]) or {}).get("recipients"))]
+        return {"cases": [_view(r, by_id.get(r["escalation_id"])) for r in shown]}
+
+    @router.get("/cases/{case_id}")
+    async def get_case(case_id: str, who: Person = Depends(person)) -> dict[str, Any]:
+        async with sessions() as session:
+            return await detail(session, who, case_id)
+
+    @router.post("/cases/{case_id}/acknowledge")
+    async def acknowledge(case_id: str, body: Note, who: Person = Depends(person)) -> dict[str, Any]:
+        return await act(who, case_id, "acknowledge", lambda c, d, p: (lifecycle.acknowledge(c, d, p), CaseAction.acknowledged, body.note, {}))
+
+    @router.post("/cases/{case_id}/reply")
+    async def reply(case_id: str, body: Reply, who: Person = Depends(person)) -> dict[str, Any]:
+        details = {"explanation": body.explanation, "remedy_plan": body.remedy_plan}
+        return await act(who, case_id, "reply", lambda c, d, p: (lifecycle.reply(c, d), CaseAction.replied, body.explanation, details))
+
+    @router.post("/cases/{case_id}/review")
+    async def review(case_id: str, body: Review, who: Person = Depends(person)) -> dict[str, Any]:
+        # Either way the action is `reviewed`; a rejected reply leaves the case acknowledged (to_state) with a new reply deadline.
+        return await act(who, case_id, "review", lambda c, d, p: (lifecycle.review(c, body.accepted, d, p), CaseAction.reviewed, body.note,
+                                                                  {"accepted": body.accepted}))
+
+    @router.post("/cases/{case_id}/close")
+    async def close(case_id: str, body: Note, who: Person = Depends(person)) -> dict[str, Any]:
+        return await act(who, case_id, "close", lambda c, d, p: (lifecycle.close(c, d), CaseAction.closed, body.note, {}))
+
+    @router.post("/cases/{case_id}/reopen")
+    async def reopen(case_id: str, body: Note, who: Person = Depends(person)) -> dict[str, Any]:
+        return await act(who, case_id, "reopen", lambda c, d, p: (lifecycle.reopen(c, d, p), CaseAction.reopened, body.note, {}))
+
+    @router.post("/cases/{case_id}/exception")
+    async def claim(case_id: str, body: ExceptionClaim, who: Person = Depends(person)) -> dict[str, Any]:
+        def step(c: Case, d: date, p: CasePolicy) -> tuple[Case, CaseAction, str, dict[str, Any]]:
+            after = lifecycle.claim_exception(c, body.kind, body.reason, body.blocking_department, who.person_id, d)
+            return after, CaseAction.exception_claimed, body.reason, body.model_dump()
+        return await act(who, case_id, "exception", step)
+
+    @router.post("/cases/{case_id}/exception/decision")
+    async def decide(case_id: str, body: Decision, who: Person = Depends(person)) -> dict[str, Any]:
+        action = CaseAction.exception_confirmed if body.confirmed else CaseAction.exception_rejected
+
+        def step(c: Case, d: date, p: CasePolicy) -> tuple[Case, CaseAction, str, dict[str, Any]]:
+            after = lifecycle.decide_exception(c, body.confirmed, d, p)
+            return after, action, body.note, {"confirmed": body.confirmed, "paused_workdays": after.paused_days - c.paused_days}
+        return await act(who, case_id, "exception_decision", step)
+
+    return router

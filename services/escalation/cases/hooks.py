@@ -1,0 +1,86 @@
+"""What an escalation's own life does to its case, inside the Recorder's transaction: open, follow a rising rule, note a cleared condition."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.escalation.cases import lifecycle
+from services.escalation.cases.climbing import climb_case
+from services.escalation.cases.ladder import floor_of
+from services.escalation.cases.policy import CasePolicyFor, configured
+from services.escalation.cases.rows import from_row
+from services.escalation.cases.store import Context, case_id_for, context_of, letter_draft, parties_of, record, snapshot_of
+from services.escalation.domain.findings import Finding
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import cases, escalations
+from shared.contracts.case import CaseAction, CaseChanged
+
+CLEARED_NOTE = "条件已消除"
+
+
+def colour_of(finding: Finding) -> str:
+    # Findings gain a colour (yellow | red | grey); until then every escalation counts as red.
+    return getattr(finding, "colour", "red")
+
+
+async def _stored(session: AsyncSession, escalation_id: str) -> tuple[Any, Any] | None:
+    row = (await session.execute(select(cases).where(cases.c.escalation_id == escalation_id))).mappings().first()
+    if row is None:
+        return None
+    escalation = (await session.execute(select(escalations).where(escalations.c.escalation_id == escalation_id))).mappings().first()
+    return row, escalation
+
+
+async def open_for_escalation(session: AsyncSession, escalation_id: str, project: dict[str, Any], policy: Policy, finding: Finding,
+                              as_of: date, now: datetime, case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
+    """A raised escalation opens its case at L1 (yellow, grey) or L2 (red); a case that exists already is left alone."""
+    case_id = case_id_for(escalation_id)
+    if await session.scalar(select(cases.c.case_id).where(cases.c.case_id == case_id)):
+        return None
+    case_policy = (case_policy_for or configured())(project["county_code"])
+    snapshot = await snapshot_of(session, project["project_id"])
+    parties = parties_of(snapshot, policy, case_policy, finding.audience)
+    draft = await letter_draft(session, project["county_code"], case_id, as_of, parties, case_policy)
+    colour = colour_of(finding)
+    case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
+    ctx = Context(case_id, escalation_id, project["project_id"], project["county_code"], finding.rule_id, policy.policy_version,
+                  project.get("project_code"), project.get("name"), project.get("correlation_id") or project["project_id"], parties)
+    details = {"colour": colour, "rule_level": finding.level, "rule_level_name": finding.level_name, "evidence": dict(finding.evidence)}
+    return await record(session, ctx, None, None, case, CaseAction.opened, None, finding.summary, details, as_of, now, step=f"L{case.level}")
+
+
+async def follow_escalation(session: AsyncSession, escalation_id: str, policy: Policy, finding: Finding, as_of: date, now: datetime,
+                            case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
+    """The rule's own level rose: the case is lifted to at least the level the finding's colour asks for, never lowered."""
+    stored = await _stored(session, escalation_id)
+    if stored is None:
+        return None
+    row, escalation = stored
+    case = from_row(row)
+    to_level = floor_of(colour_of(finding))
+    if to_level <= case.level:
+        return None
+    case_policy = (case_policy_for or configured())(row["county_code"])
+    ctx = await context_of(session, row, escalation, policy, case_policy)
+    return await climb_case(session, ctx, row["version"], case, to_level, f"规则升级：{finding.level_name}", dict(escalation),
+                            case_policy, as_of, now)
+
+
+async def condition_cleared(session: AsyncSession, escalation_id: str, policy: Policy | None, as_of: date, now: datetime,
+                            case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
+    """People close cases: a cleared condition only moves an unanswered case to replied, for the office to review."""
+    stored = await _stored(session, escalation_id)
+    if stored is None:
+        return None
+    row, escalation = stored
+    case = from_row(row)
+    cleared = lifecycle.condition_cleared(case, as_of)
+    if cleared is None:
+        return None
+    case_policy = (case_policy_for or configured())(row["county_code"])
+    ctx = await context_of(session, row, escalation, policy or Policy(), case_policy)
+    return await record(session, ctx, row["version"], case, cleared, CaseAction.replied, None, CLEARED_NOTE,
+                        {"system": True, "escalation_status": "cleared"}, as_of, now)

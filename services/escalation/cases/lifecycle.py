@@ -1,0 +1,243 @@
+"""The pure life of a case (督办单): the actions people take, the clocks, and the climb up the ladder.
+
+States: opened → acknowledged (签收) → replied (反馈) → reviewed (复核) → closed (办结).
+- A review that rejects the reply sends the case back to `acknowledged` with a new reply deadline.
+- Reopening (office, from reviewed or closed) goes back to `acknowledged`: the target had already
+  signed for the case, so what is owed is a new reply; the level's clock starts again. A case
+  reopened at L4 has failed again after the scheduling meeting: that is the repeated failure of L5.
+- Every climb resets the case to `opened`: the new level's target must sign for it.
+Two clocks run while a case is open and not paused: the step clock (sign within 1 working day,
+reply within 5) climbs only at L1 and L2, where a department or a leader owes the step (at L3 and up
+the office owes it to itself); the level clock (L1 15 days, L2 the letter's deadline, L3 red three
+months running, L4 the meeting's deadline) climbs only while the escalation's condition still holds.
+A case climbs at most once a day, so a sweep run twice for the same day changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from services.escalation.cases.ladder import TOP, Parties, first_target, floor_of, level_due, target_at
+from services.escalation.cases.policy import CasePolicy
+from services.escalation.domain.workdays import Deadline, add_workdays, is_workday
+from shared.contracts.case import CaseState
+
+EXCEPTION_KINDS = {"government_delay": "政府原因延误", "force_majeure": "不可抗力", "tolerance": "容错免责"}
+
+
+class NotAllowed(Exception):
+    """The action does not apply to the case as it stands; the message names the state."""
+
+    def __init__(self, action: str, case: Case, why: str = "") -> None:
+        self.state = case.state
+        super().__init__(f"{action} is not allowed when the case is {case.state.value}" + (f" ({why})" if why else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claimed exception (government-caused delay, force majeure, 容错) and the office's decision."""
+
+    kind: str
+    reason: str
+    claimed_on: date
+    blocking_department: str | None = None
+    claimed_by: str | None = None
+    status: str = "pending"  # pending | confirmed | rejected
+    decided_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """交办函: issued on reaching L2, with a deadline and a named handler."""
+
+    number: str
+    issued_on: date
+    deadline: Deadline
+    handler: str
+    handler_department: str | None
+    signed_by: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case:
+    state: CaseState
+    level: int
+    target_kind: str
+    target_name: str
+    opened_on: date
+    step_started_on: date
+    step_due: Deadline | None
+    level_started_on: date
+    level_due: Deadline | None
+    paused_since: date | None = None
+    paused_days: int = 0
+    claim: Claim | None = None
+    letter: Letter | None = None
+    red_since: date | None = None
+    reopened: int = 0
+    closed_on: date | None = None
+
+    @property
+    def due(self) -> Deadline | None:
+        """The next deadline that matters, for people and for the cases row's due_on."""
+        found = [d for d in (self.step_due, self.level_due) if d is not None]
+        return min(found, key=lambda d: d.due) if found else None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+
+@dataclass(frozen=True, slots=True)
+class LetterDraft:
+    """What the store knows of a letter before the pure climb dates it: its number and named handler."""
+
+    number: str
+    handler: str
+    handler_department: str | None
+
+
+def _require(case: Case, action: str, *states: CaseState) -> None:
+    if case.state not in states:
+        raise NotAllowed(action, case)
+
+
+def _reply_due(as_of: date, policy: CasePolicy) -> Deadline:
+    return add_workdays(as_of, policy.reply_workdays)
+
+
+def open_case(colour: str, parties: Parties, as_of: date, policy: CasePolicy, draft: LetterDraft) -> Case:
+    """A yellow or grey finding opens at L1, a red one at L2 (DOMAIN.md R4: "or red → leader in charge")."""
+    kind, name = first_target(parties, colour)
+    case = Case(state=CaseState.opened, level=1, target_kind=kind, target_name=name, opened_on=as_of, step_started_on=as_of,
+                step_due=add_workdays(as_of, policy.acknowledge_workdays), level_started_on=as_of,
+                level_due=level_due(1, as_of, None, policy))
+    return climb(case, floor_of(colour), as_of, parties, policy, draft) if floor_of(colour) > 1 else case
+
+
+def climb(case: Case, to_level: int, as_of: date, parties: Parties, policy: CasePolicy, draft: LetterDraft) -> Case:
+    """Up to `to_level` (never down): the new target must sign again; L2 brings the 交办函."""
+    if not case.level < to_level <= TOP:
+        raise ValueError(f"a case climbs from L{case.level} to a higher level up to L{TOP}, not L{to_level}")
+    red_since = case.red_since or (as_of if to_level >= 2 else None)
+    kind, name = target_at(to_level, parties)
+    letter = case.letter
+    due = level_due(to_level, as_of, red_since, policy)
+    if letter is None and to_level >= 2:
+        deadline = add_workdays(as_of, policy.letter_workdays)
+        letter = Letter(draft.number, as_of, deadline, draft.handler, draft.handler_department, parties.leader)
+    return replace(case, state=CaseState.opened, level=to_level, target_kind=kind, target_name=name, step_started_on=as_of,
+                   step_due=add_workdays(as_of, policy.acknowledge_workdays), level_started_on=as_of, level_due=due,
+                   red_since=red_since, letter=letter, closed_on=None)
+
+
+def missed(case: Case, as_of: date, condition_holds: bool) -> str | None:
+    """Why the case climbs as of this day (in Chinese, for the audit log), or None."""
+    if case.state == CaseState.closed or case.paused or case.level >= TOP or as_of <= case.level_started_on:
+        return None
+    if case.level <= 2 and case.step_due is not None and as_of > case.step_due.due:
+        step = "签收" if case.state == CaseState.opened else "反馈"
+        return f"未在{case.step_due.due.isoformat()}前{step}"
+    if condition_holds and case.level_due is not None and as_of > case.level_due.due:
+        return {
+            1: "L1督办后逾期仍未解决",
+            2: "交办函期限已过仍未解决",
+            3: "连续红色已满期限",
+            4: "调度会期限已过仍未解决（再次未完成）",
+        }[case.level] + f"（期限{case.level_due.due.isoformat()}）"
+    return None
+
+
+def acknowledge(case: Case, as_of: date, policy: CasePolicy) -> Case:
+    _require(case, "acknowledge", CaseState.opened)
+    return replace(case, state=CaseState.acknowledged, step_started_on=as_of, step_due=_reply_due(as_of, policy))
+
+
+def reply(case: Case, as_of: date) -> Case:
+    _require(case, "reply", CaseState.acknowledged)
+    return replace(case, state=CaseState.replied, step_started_on=as_of, step_due=None)
+
+
+def condition_cleared(case: Case, as_of: date) -> Case | None:
+    """The machine never closes a case: a cleared condition leaves it replied, awaiting the office's review."""
+    if case.state not in (CaseState.opened, CaseState.acknowledged):
+        return None
+    # The level clock stops with the condition; a rejected review restarts only the reply clock, a reopening both.
+    return replace(case, state=CaseState.replied, step_started_on=as_of, step_due=None, level_due=None)
+
+
+def review(case: Case, accepted: bool, as_of: date, policy: CasePolicy) -> Case:
+    _require(case, "review", CaseState.replied)
+    if accepted:
+        return replace(case, state=CaseState.reviewed, step_started_on=as_of, step_due=None)
+    return replace(case, state=CaseState.acknowledged, step_started_on=as_of, step_due=_reply_due(as_of, policy))
+
+
+def close(case: Case, as_of: date) -> Case:
+    _require(case, "close", CaseState.reviewed)
+    if case.paused:
+        raise NotAllowed("close", case, "an exception awaits the office's decision")
+    return replace(case, state=CaseState.closed, closed_on=as_of, step_due=None, level_due=None)
+
+
+def reopen(case: Case, as_of: date, policy: CasePolicy) -> Case:
+    _require(case, "reopen", CaseState.reviewed, CaseState.closed)
+    due = level_due(case.level, as_of, case.red_since, policy)
+    letter = case.letter
+    if letter is not None and case.level == 2:
+        letter = replace(letter, deadline=due)  # the letter's deadline is the L2 clock: a new round, a new date
+    return replace(case, state=CaseState.acknowledged, step_started_on=as_of, step_due=_reply_due(as_of, policy),
+                   level_started_on=as_of, level_due=due, letter=letter, reopened=case.reopened + 1, closed_on=None)
+
+
+def fails_again(before: Case) -> bool:
+    """A reopening at L4 is the repeated failure that climbs to L5."""
+    return before.level == 4
+
+
+def claim_exception(case: Case, kind: str, reason: str, blocking_department: str | None, by: str | None, as_of: date) -> Case:
+    if kind not in EXCEPTION_KINDS:
+        raise ValueError(f"exception kind must be one of {sorted(EXCEPTION_KINDS)}: {kind!r}")
+    if case.state == CaseState.closed:
+        raise NotAllowed("exception", case)
+    if case.paused:
+        raise NotAllowed("exception", case, "clocks already paused, awaiting the office's decision")
+    claim = Claim(kind, reason, as_of, blocking_department or None, by)
+    return replace(case, paused_since=as_of, claim=claim)
+
+
+def paused_workdays(since: date, until: date) -> tuple[int, bool]:
+    """Working days from `since` up to the day before `until`: the day of the decision counts again."""
+    count, provisional, day = 0, False, since
+    while day < until:
+        working, unsure = is_workday(day)
+        count += working
+        provisional |= unsure
+        day += timedelta(days=1)
+    return count, provisional
+
+
+def _push(deadline: Deadline | None, days: int, unsure: bool) -> Deadline | None:
+    if deadline is None or days == 0:
+        return deadline
+    pushed = add_workdays(deadline.due, days)
+    return Deadline(pushed.due, pushed.provisional or deadline.provisional or unsure)
+
+
+def decide_exception(case: Case, confirmed: bool, as_of: date, policy: CasePolicy) -> Case:
+    """Clocks resume, pushed by the paused working days; a confirmed claim naming a blocker re-targets the case there."""
+    if not case.paused or case.claim is None:
+        raise NotAllowed("exception decision", case, "no exception is pending")
+    assert case.paused_since is not None
+    days, unsure = paused_workdays(case.paused_since, as_of)
+    letter = case.letter
+    if letter is not None and case.level == 2:
+        letter = replace(letter, deadline=_push(letter.deadline, days, unsure) or letter.deadline)
+    resumed = replace(case, paused_since=None, paused_days=case.paused_days + days, letter=letter,
+                      step_due=_push(case.step_due, days, unsure), level_due=_push(case.level_due, days, unsure),
+                      claim=replace(case.claim, status="confirmed" if confirmed else "rejected", decided_on=as_of))
+    blocker = case.claim.blocking_department
+    if confirmed and blocker:
+        return replace(resumed, state=CaseState.opened, target_kind="department", target_name=blocker, step_started_on=as_of,
+                       step_due=add_workdays(as_of, policy.acknowledge_workdays))
+    return resumed

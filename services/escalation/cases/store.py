@@ -1,0 +1,154 @@
+"""Writing one step of a case: the version-guarded row, its audit-log row and its CaseChanged event (outbox), together."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.escalation.cases.ladder import LEVEL_NAMES, Parties, audience_of
+from services.escalation.cases.lifecycle import Case, LetterDraft
+from services.escalation.cases.policy import CasePolicy
+from services.escalation.cases.rows import to_values
+from services.escalation.domain.findings import Audience
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import case_actions, cases, outbox, people, project_facts
+from shared import subjects
+from shared.contracts import Recipient
+from shared.contracts.case import CaseAction, CaseChanged
+from shared.persistence import add_to_outbox
+
+# Fixed forever: a case's id and its events' ids are derived from these.
+CASE_NAMESPACE = uuid.UUID("0b7e4f2a-3c5d-4e6f-8a9b-1c2d3e4f5a6b")
+ACTION_TEXT = {
+    CaseAction.opened: "立案督办", CaseAction.acknowledged: "已签收", CaseAction.replied: "已反馈情况说明及整改方案",
+    CaseAction.reviewed: "复核通过", CaseAction.closed: "已办结", CaseAction.reopened: "重新督办",
+    CaseAction.climbed: "逾期升级", CaseAction.exception_claimed: "申请例外，计时暂停",
+    CaseAction.exception_confirmed: "例外已确认", CaseAction.exception_rejected: "例外未获确认，恢复计时",
+}
+
+
+class Conflict(Exception):
+    """Someone else changed the case in between (version guard): read it again and retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    person_id: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a case's events carry besides the case itself."""
+
+    case_id: str
+    escalation_id: str
+    project_id: str
+    county_code: str
+    rule_id: str
+    policy_version: int
+    project_code: str | None
+    project_name: str | None
+    correlation_id: str
+    parties: Parties
+
+
+def case_id_for(escalation_id: str) -> str:
+    return str(uuid.uuid5(CASE_NAMESPACE, f"case|{escalation_id}"))
+
+
+def event_id_for(case_id: str, action: CaseAction, step: str) -> uuid.UUID:
+    """Climbs and openings are keyed by level (a case reaches each level once), people's actions by version."""
+    return uuid.uuid5(CASE_NAMESPACE, f"{case_id}|{action.value}|{step}")
+
+
+async def snapshot_of(session: AsyncSession, project_id: str) -> dict[str, Any]:
+    return (await session.scalar(select(project_facts.c.snapshot).where(project_facts.c.project_id == project_id))) or {}
+
+
+def parties_of(snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy, seen: tuple[Audience, ...] = ()) -> Parties:
+    """The project's current leader and units (its facts), else whom the rule named, and the county's bodies."""
+    def named(kind: str) -> str | None:
+        return next((a.name for a in seen if a.kind == kind and a.role == "action"), None)
+
+    return Parties(office=policy.project_office, scheduling_meeting=policy.scheduling_meeting,
+                   discipline_commission=policy.discipline_commission, organization_department=case_policy.organization_department,
+                   lead_department=snapshot.get("lead_department") or named("department"),
+                   responsible_unit=snapshot.get("responsible_unit"), leader=snapshot.get("leader") or named("leader"))
+
+
+async def letter_draft(session: AsyncSession, county_code: str, case_id: str, as_of: date, parties: Parties,
+                       case_policy: CasePolicy) -> LetterDraft:
+    """The number is stable per case; the handler is a named person of the lead department when the county issued one."""
+    department = parties.lead_department or parties.responsible_unit
+    handler = None
+    if department:
+        handler = await session.scalar(
+            select(people.c.name).where(people.c.county_code == county_code, people.c.role == "department",
+                                        people.c.department == department, people.c.active.is_(True)).order_by(people.c.login).limit(1))
+    number = f"{case_policy.letter_prefix}〔{as_of.year}〕{case_id[:8].upper()}号"
+    return LetterDraft(number, handler or f"{department or parties.office}负责同志", department)
+
+
+def _tell(action: CaseAction, case: Case, parties: Parties) -> tuple[Audience, ...]:
+    """Who hears of this step: a new level's whole audience; the office of what targets do; the target of what the office does."""
+    if action in (CaseAction.opened, CaseAction.climbed, CaseAction.exception_confirmed):
+        return audience_of(case.level, case.target_kind, case.target_name, parties)
+    if action in (CaseAction.acknowledged, CaseAction.replied, CaseAction.exception_claimed):
+        return (Audience("office", parties.office, "action" if action != CaseAction.acknowledged else "informed"),)
+    return (Audience(case.target_kind, case.target_name, "action"),)  # type: ignore[arg-type]
+
+
+async def record(session: AsyncSession, ctx: Context, version: int | None, before: Case | None, case: Case, action: CaseAction,
+                 actor: Actor | None, note: str, details: dict[str, Any], as_of: date, now: datetime,
+                 step: str | None = None) -> CaseChanged:
+    """One transaction's worth of a step; `version` None inserts the case, else it must still be the stored version."""
+    values = to_values(case)
+    if version is None:
+        new_version = 1
+        await session.execute(insert(cases).values(
+            case_id=ctx.case_id, escalation_id=ctx.escalation_id, project_id=ctx.project_id, county_code=ctx.county_code,
+            rule_id=ctx.rule_id, policy_version=ctx.policy_version, version=new_version, updated_at=now, **values))
+    else:
+        new_version = version + 1
+        result = await session.execute(update(cases).where(cases.c.case_id == ctx.case_id, cases.c.version == version)
+                                       .values(version=new_version, updated_at=now, **values))
+        if result.rowcount != 1:
+            raise Conflict(f"case {ctx.case_id} changed meanwhile; read it again")
+    event_id = event_id_for(ctx.case_id, action, step or f"v{new_version}")
+    await session.execute(insert(case_actions).values(
+        case_id=ctx.case_id, county_code=ctx.county_code, action=action.value, actor_id=actor.person_id if actor else None,
+        actor_name=actor.name if actor else "系统", actor_role=actor.role if actor else "system",
+        from_state=before.state.value if before else None, to_state=case.state.value, ladder_level=case.level, note=note,
+        details=details, as_of=as_of, acted_at=now, event_id=str(event_id)))
+    due = case.due
+    level_name = LEVEL_NAMES[case.level]
+    title = ctx.project_name or ctx.project_code or ctx.project_id
+    summary = f"督办单L{case.level}（{level_name}）{title}：{ACTION_TEXT[action]}" + (f"，期限{due.due.isoformat()}" if due else "")
+    event = CaseChanged(
+        event_id=event_id, occurred_at=now, county_code=ctx.county_code, correlation_id=ctx.correlation_id,
+        case_id=uuid.UUID(ctx.case_id), escalation_id=uuid.UUID(ctx.escalation_id), project_id=uuid.UUID(ctx.project_id),
+        project_code=ctx.project_code, project_name=ctx.project_name, rule_id=ctx.rule_id, action=action, state=case.state,
+        ladder_level=case.level, level_name=level_name, due_on=due.due if due else None, due_provisional=bool(due and due.provisional),
+        clocks_paused=case.paused, actor=actor.person_id if actor else None, note=note[:2000],
+        recipients=tuple(Recipient(kind=a.kind, name=a.name, role=a.role) for a in _tell(action, case, ctx.parties)), summary=summary,
+    )
+    await add_to_outbox(session, outbox, [(event, subjects.case(ctx.county_code, action.value))], now)
+    return event
+
+
+def _audience_of_recipients(recipients: list[dict[str, str]] | None) -> tuple[Audience, ...]:
+    return tuple(Audience(r["kind"], r["name"], r.get("role", "action")) for r in recipients or ())  # type: ignore[arg-type]
+
+
+async def context_of(session: AsyncSession, row: Any, escalation: Any, policy: Policy, case_policy: CasePolicy) -> Context:
+    """The context of a stored case: its project's facts as known now, and the rule's recipients as a fallback."""
+    snapshot = await snapshot_of(session, row["project_id"])
+    parties = parties_of(snapshot, policy, case_policy, _audience_of_recipients(escalation["recipients"] if escalation else None))
+    return Context(row["case_id"], row["escalation_id"], row["project_id"], row["county_code"], row["rule_id"], row["policy_version"],
+                   snapshot.get("project_code"), snapshot.get("name"), row["project_id"], parties)

@@ -1,0 +1,106 @@
+"""Operator commands: generate a bulletin now, what-if findings as of a day, and backtest a proposed policy."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.escalation.bulletin.service import generate_bulletin, month_end
+from services.escalation.bulletin.settings import load_bulletin_settings
+from services.escalation.policy_file import load_policy
+from services.escalation.settings import Settings
+from services.escalation.whatif import Step, backtest, findings_report, known_on, load_current, load_history, load_proposed_policy
+from shared.clock import beijing_today, clock_from_setting
+from shared.db import make_engine, migrate, session_factory
+
+T = TypeVar("T")
+bulletin_app = typer.Typer(name="bulletin", help="每月通报: generate the monthly bulletin.", no_args_is_help=True)
+County = Annotated[str, typer.Option(help="6-digit county code, e.g. 330106")]
+
+
+def _with_database(work: Callable[[async_sessionmaker, Settings], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def run() -> T:
+        await migrate(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema)
+        engine = make_engine(settings.database_url, settings.database_schema)
+        try:
+            return await work(session_factory(engine), settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@bulletin_app.command("generate")
+def generate_command(county: County, month: Annotated[str, typer.Option(help="YYYY-MM")],
+                     out: Annotated[Path | None, typer.Option(help="also write the HTML, XLSX and DOCX here")] = None) -> None:
+    """Generate (a new revision of) the county's bulletin for MONTH now, and publish it through the outbox."""
+    async def work(sessions: async_sessionmaker, settings: Settings) -> dict[str, Any]:
+        clock = clock_from_setting(settings.clock)
+        as_of = min(beijing_today(clock), month_end(month))
+        row = await generate_bulletin(sessions, county, month, as_of, clock.now(), load_policy(county, settings.policy_dir),
+                                      load_bulletin_settings(county, settings.policy_dir))
+        assert row is not None
+        return row
+
+    row = _with_database(work)
+    typer.echo(f"{row['figures']['title']}: revision {row['revision']} as of {row['as_of']} ({row['bulletin_id']})")
+    for key, value in row["figures"]["headline"].items():
+        typer.echo(f"  {key}: {value}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for fmt in ("html", "xlsx", "docx"):
+            path = out / f"bulletin-{county}-{month}-r{row['revision']}.{fmt}"
+            path.write_bytes(row[fmt].encode() if isinstance(row[fmt], str) else row[fmt])
+            typer.echo(f"  wrote {path}")
+
+
+def whatif_command(county: County, as_of: Annotated[str, typer.Option("--as-of", help="Beijing date, YYYY-MM-DD")]) -> None:
+    """Findings by rule and colour as of any day: past days use the facts as known then, later days today's facts."""
+    day = date.fromisoformat(as_of)
+
+    async def work(sessions: async_sessionmaker, settings: Settings) -> tuple[int, dict[str, Any]]:
+        today = beijing_today(clock_from_setting(settings.clock))
+        projects = known_on(await load_history(sessions, county), day) if day < today else await load_current(sessions, county)
+        return len(projects), findings_report(projects, load_policy(county, settings.policy_dir), day)
+
+    projects, report = _with_database(work)
+    typer.echo(f"{county} as of {day} (Beijing): {projects} projects")
+    typer.echo(f"{'rule':<28}{'red':>6}{'yellow':>8}{'other':>7}")
+    for rule, counts in sorted(report.items()):
+        typer.echo(f"{rule:<28}{counts.red:>6}{counts.yellow:>8}{counts.other:>7}")
+
+
+def backtest_command(county: County, policy: Annotated[Path, typer.Option(help="the proposed <county>.toml", exists=True, dir_okay=False)],
+                     start: Annotated[str, typer.Option("--from", help="first Beijing date, YYYY-MM-DD")],
+                     end: Annotated[str, typer.Option("--to", help="last Beijing date, YYYY-MM-DD")],
+                     step: Annotated[str, typer.Option(help="day, week or month")] = "month") -> None:
+    """How many reds (and yellows) would the proposed policy have raised over stored history, against the current one?"""
+    if step not in ("day", "week", "month"):
+        raise typer.BadParameter("step is day, week or month")
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+
+    async def work(sessions: async_sessionmaker, settings: Settings) -> list[Any]:
+        current = load_policy(county, settings.policy_dir)
+        proposed = load_proposed_policy(county, policy, settings.policy_dir)
+        chosen: Step = step  # type: ignore[assignment]
+        return backtest(await load_history(sessions, county), current, proposed, first, last, chosen)
+
+    rows = _with_database(work)
+    typer.echo(f"{county} {first}…{last} every {step}: distinct project+subject red (yellow) at least once")
+    typer.echo(f"{'rule':<28}{'red now':>9}{'red proposed':>14}{'yellow now':>12}{'yellow proposed':>17}")
+    for row in rows:
+        typer.echo(f"{row.rule_id:<28}{row.reds_current:>9}{row.reds_proposed:>14}{row.yellows_current:>12}{row.yellows_proposed:>17}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to `tuijin escalation`."""
+    app.add_typer(bulletin_app, name="bulletin")
+    app.command("whatif")(whatif_command)
+    app.command("backtest")(backtest_command)

@@ -1,0 +1,154 @@
+"""Commands for cases: the county issues people (`people add|list|disable`), people act on cases over the HTTP API (`case …`)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+
+from services.escalation.cases.people import ROLES, add_person, disable_person, list_people
+from services.escalation.settings import Settings
+from shared.db import make_engine, migrate, session_factory
+
+people_app = typer.Typer(name="people", help="People the county issues, with a role and a token.", no_args_is_help=True)
+case_app = typer.Typer(name="case", help="Cases (督办单): list them and act on them through the escalation API.", no_args_is_help=True)
+T = TypeVar("T")
+
+Token = Annotated[str, typer.Option("--token", envvar="TUIJIN_PERSON_TOKEN", help="your own token (people add printed it)")]
+Api = Annotated[str, typer.Option("--api", envvar="TUIJIN_CASES_API", help="the escalation service's HTTP address")]
+DEFAULT_API = "http://127.0.0.1:8102"
+
+
+def _with_store(work: Callable[[Any], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def run() -> T:
+        await migrate(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema)
+        engine = make_engine(settings.database_url, settings.database_schema)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@people_app.command("add")
+def people_add(
+    county: Annotated[str, typer.Option(help="6-digit county code")],
+    login: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
+    department: Annotated[str | None, typer.Option(help="a handler's department; a leader's name as the project facts spell it")] = None,
+) -> None:
+    """Issue a person; the token is printed once and never stored."""
+    try:
+        person, token = _with_store(lambda s: add_person(s, county, login, name, role, department))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{person.login} ({person.role}{', ' + person.department if person.department else ''}) {person.person_id}")
+    typer.echo(f"token (shown once): {token}")
+
+
+@people_app.command("list")
+def people_list(county: Annotated[str | None, typer.Option(help="only this county")] = None) -> None:
+    for p in _with_store(lambda s: list_people(s, county)):
+        typer.echo(f"{p.county_code} {p.login:<16} {p.name:<10} {p.role:<10} {p.department or '-':<12} {'active' if p.active else 'disabled'}")
+
+
+@people_app.command("disable")
+def people_disable(login: str) -> None:
+    """Disable a person: their token stops working at once."""
+    try:
+        person = _with_store(lambda s: disable_person(s, login))
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"disabled {person.login}")
+
+
+def _call(api: str, token: str, method: str, path: str, **kwargs: Any) -> Any:
+    response = httpx.request(method, f"{api.rstrip('/')}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30, **kwargs)
+    if response.status_code >= 400:
+        typer.echo(f"{response.status_code}: {response.text}", err=True)
+        raise typer.Exit(1)
+    return response.json()
+
+
+def _show_case(data: dict[str, Any]) -> None:
+    case = data["case"]
+    typer.echo(f"{case['case_id']} L{case['ladder_level']} {case['level_name']} {case['state']} → {case['target_name']}"
+               f" 期限 {case['due_on'] or '-'}{'（暂定）' if case['due_provisional'] else ''}{' 计时暂停' if case['clocks_paused'] else ''}")
+
+
+@case_app.command("list")
+def case_list(token: Token, api: Api = DEFAULT_API, state: str | None = None, level: int | None = None, target: str | None = None,
+              rule_id: str | None = None, due_before: str | None = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    params = {k: v for k, v in {"state": state, "level": level, "target": target, "rule_id": rule_id, "due_before": due_before}.items() if v}
+    data = _call(api, token, "GET", "/api/cases", params=params)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for case in data["cases"]:
+        _show_case({"case": case})
+
+
+@case_app.command("show")
+def case_show(case_id: str, token: Token, api: Api = DEFAULT_API) -> None:
+    typer.echo(json.dumps(_call(api, token, "GET", f"/api/cases/{case_id}"), ensure_ascii=False, indent=2))
+
+
+def _act(api: str, token: str, case_id: str, action: str, body: dict[str, Any]) -> None:
+    _show_case(_call(api, token, "POST", f"/api/cases/{case_id}/{action}", json=body))
+
+
+@case_app.command("ack")
+def case_ack(case_id: str, token: Token, api: Api = DEFAULT_API, note: str = "") -> None:
+    """签收."""
+    _act(api, token, case_id, "acknowledge", {"note": note})
+
+
+@case_app.command("reply")
+def case_reply(case_id: str, token: Token, explanation: Annotated[str, typer.Option()], remedy_plan: Annotated[str, typer.Option()],
+               api: Api = DEFAULT_API) -> None:
+    """反馈: the explanation and the remedy plan."""
+    _act(api, token, case_id, "reply", {"explanation": explanation, "remedy_plan": remedy_plan})
+
+
+@case_app.command("review")
+def case_review(case_id: str, token: Token, accepted: Annotated[bool, typer.Option("--accepted/--rejected")], api: Api = DEFAULT_API,
+                note: str = "") -> None:
+    """复核 (office): accept the reply, or send it back for a new one."""
+    _act(api, token, case_id, "review", {"accepted": accepted, "note": note})
+
+
+@case_app.command("close")
+def case_close(case_id: str, token: Token, api: Api = DEFAULT_API, note: str = "") -> None:
+    """办结 (office), after a review."""
+    _act(api, token, case_id, "close", {"note": note})
+
+
+@case_app.command("reopen")
+def case_reopen(case_id: str, token: Token, api: Api = DEFAULT_API, note: str = "") -> None:
+    """Reopen (office): the target owes a new reply."""
+    _act(api, token, case_id, "reopen", {"note": note})
+
+
+@case_app.command("exception")
+def case_exception(case_id: str, token: Token, kind: Annotated[str, typer.Option(help="government_delay | force_majeure | tolerance")],
+                   reason: Annotated[str, typer.Option()], api: Api = DEFAULT_API,
+                   blocking_department: Annotated[str | None, typer.Option(help="the department that blocks")] = None) -> None:
+    """Claim an exception: the case's clocks pause until the office decides."""
+    _act(api, token, case_id, "exception", {"kind": kind, "reason": reason, "blocking_department": blocking_department})
+
+
+@case_app.command("decide")
+def case_decide(case_id: str, token: Token, confirmed: Annotated[bool, typer.Option("--confirmed/--rejected")], api: Api = DEFAULT_API,
+                note: str = "") -> None:
+    """Decide a claimed exception (office): confirmed re-targets at the blocking department, rejected resumes the clocks."""
+    _act(api, token, case_id, "exception/decision", {"confirmed": confirmed, "note": note})

@@ -1,0 +1,122 @@
+"""R5 investment behind the time-proportional plan (欠序时进度), graded for the year to date and the recent months.
+
+Cumulative figures hide recent slippage, so both are graded, each its own finding. Points behind:
+- year to date: (序时 plan − done) / annual plan, the bulletins' "完成率落后序时进度 N 个百分点";
+- recent window (3 months): (window plan − done in the window) / window plan.
+序时 plan = the ledger's monthly plan curve when every month has a plan figure, else annual × months / 12.
+Bands (银川): yellow from 10 points behind, inclusive; red strictly over 30.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from fractions import Fraction
+
+from services.escalation.domain import catalog
+from services.escalation.domain.facts import LedgerEntry, ProjectFacts
+from services.escalation.domain.figures import points, yuan
+from services.escalation.domain.findings import Audience, Finding, audience
+from services.escalation.domain.policy import Policy
+
+RULE_ID = "R5.investment_progress"
+
+
+def _month(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _months_back(last: str, count: int) -> list[str]:
+    """`count` months ending with `last`, oldest first (they may cross into the previous year)."""
+    year, month = int(last[:4]), int(last[5:])
+    months = []
+    for _ in range(count):
+        months.append(_month(year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
+def _done_in(by_month: Mapping[str, LedgerEntry], month: str) -> int | None:
+    """Investment done in a month: its own figure, else the difference of the year-to-date figures."""
+    entry = by_month.get(month)
+    if entry is None:
+        return None
+    if entry.investment_fen is not None:
+        return entry.investment_fen
+    if entry.ytd_fen is None:
+        return None
+    if month.endswith("-01"):
+        return entry.ytd_fen
+    before = by_month.get(_months_back(month, 2)[0])
+    return entry.ytd_fen - before.ytd_fen if before is not None and before.ytd_fen is not None else None
+
+
+def _graded_month(by_month: Mapping[str, LedgerEntry], as_of: date) -> str | None:
+    """The newest complete month with figures: a ledger not in yet is R4's finding, not a reason to stop grading."""
+    last_complete = as_of.replace(day=1) - timedelta(days=1)
+    ceiling = _month(last_complete.year, last_complete.month)
+    months = [m for m in sorted(by_month, reverse=True)
+              if m <= ceiling and (by_month[m].ytd_fen is not None or _done_in(by_month, m) is not None)]
+    return months[0] if months else None
+
+
+def _plan(by_month: Mapping[str, LedgerEntry], months: list[str], annual: int) -> tuple[Fraction, str]:
+    plans = [by_month[m].plan_fen if m in by_month else None for m in months]
+    if all(p is not None for p in plans):
+        return Fraction(sum(p for p in plans if p is not None)), "monthly_curve"
+    return Fraction(annual * len(months), 12), "annual_by_months"
+
+
+def _grade(behind: Fraction, policy: Policy) -> tuple[int, str] | None:
+    if behind * 100 > Fraction(policy.progress_red_points):
+        return 2, "red"
+    if behind * 100 >= Fraction(policy.progress_yellow_points):
+        return 1, "yellow"
+    return None
+
+
+def _finding(facts: ProjectFacts, policy: Policy, scope: str, graded: str, plan: Fraction, done: int, base: Fraction,
+             plan_kind: str, months: list[str]) -> Finding | None:
+    behind = (plan - done) / base
+    grade = _grade(behind, policy)
+    if grade is None:
+        return None
+    level, colour = grade
+    label = "年度累计" if scope == "ytd" else f"近{len(months)}个月"
+    name = f"{label}投资欠序时进度({'红灯' if colour == 'red' else '黄灯'})"
+    evidence = {"scope": scope, "graded_month": graded, "months": f"{months[0]}..{months[-1]}", "plan_kind": plan_kind,
+                "plan_fen": str(round(plan)), "done_fen": str(done), "base_fen": str(round(base)),
+                "behind_points": points(behind), "annual_plan_fen": str(facts.annual_plan_fen)}
+    members = [("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "informed")]
+    if colour == "red":  # 银川: red means 重点督导 with a plan, a timetable and a named owner
+        members = [("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "action"),
+                   ("leader", facts.leader, "informed")]
+    summary = (f"{facts.display_name}：{label}（至{graded}）计划投资{yuan(round(plan))}元，完成{yuan(done)}元，"
+               f"落后序时进度{points(behind)}个百分点，{name}")
+    return catalog.finding(RULE_ID, policy, subject=f"investment:{scope}", occurrence=graded[:4], level=level, level_name=name,
+                           colour=colour, audience=audience(members, Audience("office", policy.project_office, "action")),
+                           evidence=evidence, summary=summary)
+
+
+def evaluate(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
+    annual = facts.annual_plan_fen
+    by_month = {e.month: e for e in facts.ledger}
+    graded = _graded_month(by_month, as_of)
+    if not annual or annual <= 0 or graded is None:
+        return []
+    found: list[Finding | None] = []
+    if graded[:4] == f"{as_of.year:04d}":  # the annual plan is this year's; last year's closing months are not graded against it
+        ytd_months = [_month(as_of.year, m) for m in range(1, int(graded[5:]) + 1)]
+        entry = by_month[graded]
+        done_each = [_done_in(by_month, m) for m in ytd_months]
+        done = entry.ytd_fen if entry.ytd_fen is not None else (sum(d for d in done_each if d is not None)
+                                                                 if all(d is not None for d in done_each) else None)
+        if done is not None:
+            plan, kind = _plan(by_month, ytd_months, annual)
+            found.append(_finding(facts, policy, "ytd", graded, plan, done, Fraction(annual), kind, ytd_months))
+    window = _months_back(graded, policy.progress_window_months)
+    done_window = [_done_in(by_month, m) for m in window]
+    if all(d is not None for d in done_window):
+        plan, kind = _plan(by_month, window, annual)
+        if plan > 0:
+            found.append(_finding(facts, policy, "quarter", graded, plan, sum(d for d in done_window if d is not None), plan, kind, window))
+    return [f for f in found if f is not None]

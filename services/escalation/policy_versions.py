@@ -1,0 +1,37 @@
+"""Keep every policy version that raised or moved an escalation, so an old case can show the rules it was raised under.
+
+Escalation rows carry `policy_version`; this table holds that version's full content and digest. A
+policy file edited without a new `policy_version` is refused: two different rulebooks under one
+number would make the escalations raised under it unexplainable.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import policy_versions
+
+
+class PolicyVersionReused(ValueError):
+    """A county's policy changed but kept its policy_version."""
+
+
+async def remember(session: AsyncSession, policies: Iterable[Policy], now: datetime) -> None:
+    """Store each policy version the first time it is used, in the caller's transaction.
+
+    Only batches that record a decision call this (two short statements per county), so no cache is needed."""
+    for key, policy in {(p.county_code or "", p.policy_version, p.digest()): p for p in policies}.items():
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        await session.execute(dialect.insert(policy_versions).values(
+            county_code=key[0], policy_version=key[1], content=policy.content(), digest=key[2], first_seen=now,
+        ).on_conflict_do_nothing(index_elements=["county_code", "policy_version"]))
+        stored = await session.scalar(select(policy_versions.c.digest).where(
+            policy_versions.c.county_code == key[0], policy_versions.c.policy_version == key[1]))
+        if stored != key[2]:
+            raise PolicyVersionReused(
+                f"the policy of county {key[0]} changed but kept policy_version {key[1]}: raise policy_version in its file")
