@@ -61,11 +61,11 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.relay_once()
+                await self._update_gauges()  # reads the database too: inside, or an outage would end the relay for good
             except Exception:  # the database or NATS is away: keep the rows, try again
                 log.exception("outbox relay round failed")
                 published = 0
                 await asyncio.sleep(self._poll_seconds)
-            await self._update_gauges()
             if self._stopping and published == 0:
                 return
             if published < self._batch_size:

@@ -106,10 +106,12 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         if inserts:
             await session.execute(insert(project_facts), inserts)
         if updates:  # evaluate only what this transaction moved: another replica may hold a newer version already
+            updated = [v["project_id"] for v in updates]
             now_stored = dict((await session.execute(
-                select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_([v["project_id"] for v in updates]))
+                select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(updated))
             )).all())
-            rows = [row for row in rows if now_stored.get(row["project_id"]) == row["version"]]
+            # Inserted rows are ours for sure (a concurrent insert fails the whole batch, which is then redelivered).
+            rows = [row for row in rows if row["project_id"] not in now_stored or now_stored[row["project_id"]] == row["version"]]
         recorded = await _evaluate_and_record(session, rows, policy_for, as_of, now)
         await mark_processed(session, processed_events, list(fresh), now)
     if on_recorded:

@@ -145,7 +145,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         async def serve_bus(nc: NatsClient) -> None:  # counties on the bus, once NATS is there
             feeds.append(await start_bus_feed(nc, ingest))
 
-        link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus)
+        link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus,
+                        stream_replicas=settings.stream_replicas)
         publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)

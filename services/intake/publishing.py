@@ -26,8 +26,9 @@ class PublishFailed(Exception):
 
 class NatsLink:
     def __init__(self, url: str, name: str = "intake", nkeys_seed: str | None = None,
-                 on_ready: Callable[[NatsClient], Awaitable[None]] | None = None) -> None:
+                 on_ready: Callable[[NatsClient], Awaitable[None]] | None = None, stream_replicas: int = 1) -> None:
         self._url, self._name, self._nkeys_seed, self._on_ready = url, name, nkeys_seed, on_ready
+        self._stream_replicas = stream_replicas
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
@@ -43,7 +44,7 @@ class NatsLink:
         self._nc = nc
         while True:
             try:
-                await ensure_streams(nc.jetstream())
+                await ensure_streams(nc.jetstream(), replicas=self._stream_replicas)
                 break
             except Exception:  # JetStream not ready yet (e.g. just restarted): try again
                 log.exception("could not create the streams; retrying")

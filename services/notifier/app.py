@@ -41,7 +41,7 @@ def build(settings: Settings) -> FastAPI:
     client = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))
     worker = DeliveryWorker(runtime.sessions, build_channels(settings.smtp_url, client, settings.mail_sender), routing_for,
                             utcnow, runtime.registry, settings.file_root, settings.robot_messages_per_minute,
-                            public_url=settings.escalation_public_url)
+                            public_url=settings.escalation_public_url, claim_seconds=settings.claim_seconds)
     worker.on_sent = runtime.wake_relay
 
     async def process(events: Sequence[NotifiedEvent]) -> None:

@@ -92,12 +92,16 @@ class DeliveryWorker:
         self._stopping = False
         self._task = asyncio.create_task(self._loop(), name="delivery-worker")
 
-    async def stop(self) -> None:
-        # The flag as well as the cancel: a library may turn the cancellation into a timeout the loop survives.
+    async def stop(self, grace_seconds: float = 15.0) -> None:
+        """Let the round in hand finish (sent messages get recorded, so a restart does not send them again),
+        then stop; a round stuck longer than the grace is cancelled and its claims expire."""
         self._stopping = True
+        self._wakeup.set()
         if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            _, pending = await asyncio.wait({self._task}, timeout=grace_seconds)
+            if pending:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
 
     async def _loop(self) -> None:
         while not self._stopping:

@@ -20,3 +20,5 @@ class Settings(ServiceSettings):
     robot_messages_per_minute: int = 20  # DingTalk and WeCom robots allow 20 a minute
     # escalation's HTTP API as recipients reach it: bulletin links (/internal/counties/…/bulletins/…) are joined to it
     escalation_public_url: str = "http://127.0.0.1:8102"
+    # How long a replica may hold claimed deliveries before another replica may send them (a crashed one's are resent).
+    claim_seconds: float = 120.0

@@ -18,6 +18,9 @@ from typing import Any
 
 from services.escalation.bulletin.exact import mean_days, median_days, percent_text, points_text, ratio
 from services.escalation.bulletin.model import Assignment, Count, FollowUp, IdleParcel, Letters, OpenCases, PreviousFigures, RedToGreen
+from services.escalation.domain.facts import ProjectFacts
+from services.escalation.domain.policy import Policy
+from services.escalation.domain.rules.idle_land import evaluate_idle_land
 from shared.clock import beijing_date
 
 Row = Mapping[str, Any]
@@ -46,15 +49,24 @@ def _day(value: date | datetime | str | None) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def idle_parcels(open_escalations: Sequence[Row], names: Mapping[str, str]) -> tuple[IdleParcel, ...]:
+def idle_parcels(open_escalations: Sequence[Row], names: Mapping[str, str], facts: Mapping[str, ProjectFacts] | None = None,
+                 policy: Policy | None = None, as_of: date | None = None) -> tuple[IdleParcel, ...]:
+    """Parcels idle under land law; days idle as of `as_of` when the facts and policy are given (the escalation's
+    evidence is frozen at its last level change, so it would understate them)."""
     found = []
     for row in open_escalations:
         evidence = row.get("evidence") or {}
         if rule_family(row["rule_id"]) != "R1" or "days_idle" not in evidence:
             continue  # a warning (9 or 11 months) is not idle land yet
+        evaluated_on = _day(row["as_of"]) or date.min
+        project = (facts or {}).get(row["project_id"])
+        if project is not None and policy is not None and as_of is not None:
+            now = next((f for f in evaluate_idle_land(project, policy, as_of) if f.subject == row["subject"]), None)
+            if now is not None and "days_idle" in now.evidence:
+                evidence, evaluated_on = now.evidence, as_of
         found.append(IdleParcel(row["project_id"], names.get(row["project_id"], row["project_id"]), row["subject"].removeprefix("parcel:"),
                                 evidence.get("type", ""), evidence.get("idle_since"), int(evidence["days_idle"]), int(row["level"]),
-                                row["level_name"], _day(row["as_of"]) or date.min))
+                                row["level_name"], evaluated_on))
     return tuple(sorted(found, key=lambda p: (-(p.days_idle or 0), p.name, p.parcel)))
 
 

@@ -14,6 +14,7 @@ from services.escalation.bulletin import casework, investment, rankings, rates
 from services.escalation.bulletin.model import BulletinFigures, Change, PreviousFigures
 from services.escalation.bulletin.settings import BulletinSettings
 from services.escalation.domain.facts import ProjectFacts
+from services.escalation.domain.policy import Policy
 
 Row = Mapping[str, Any]
 CHANGE_LABELS = {
@@ -35,8 +36,12 @@ def previous_month(month: str) -> str:
 
 def compute_figures(*, county_code: str, county_name: str, month: str, as_of: date,
                     projects: Sequence[tuple[ProjectFacts, str]], escalations: Sequence[Row], cases: Sequence[Row],
-                    case_actions: Sequence[Row], previous: PreviousFigures | None, settings: BulletinSettings) -> BulletinFigures:
-    """Every figure of one county's bulletin for `month`, as known on `as_of` (a Beijing date)."""
+                    case_actions: Sequence[Row], previous: PreviousFigures | None, settings: BulletinSettings,
+                    policy: Policy | None = None) -> BulletinFigures:
+    """Every figure of one county's bulletin for `month`, as known on `as_of` (a Beijing date).
+
+    With the county's policy, idle days are counted as of `as_of` by the R1 rule itself (pauses included);
+    without it, as the open escalation recorded them."""
     year = int(month[:4])
     facts = [f for f, _ in projects]
     names = {project_id: f.display_name for f, project_id in projects}
@@ -53,7 +58,7 @@ def compute_figures(*, county_code: str, county_name: str, month: str, as_of: da
         start_forecast=rates.start_forecast(facts, year, as_of, settings.start_rate_target),
         investment=investment.investment(facts, month, settings),
         behind=behind,
-        idle_parcels=casework.idle_parcels(open_escalations, names),
+        idle_parcels=casework.idle_parcels(open_escalations, names, {pid: f for f, pid in projects}, policy, as_of),
         open_cases=casework.open_cases(cases, as_of),
         red_to_green=casework.red_to_green(escalations, cases, year, as_of),
         letters=casework.letters(cases, case_actions, year, as_of),

@@ -1,4 +1,5 @@
-"""The monthly run: on the first Beijing day of a month, last month's bulletins, by one replica at a time.
+"""The monthly run: from each county's publish day (`[bulletin] publish_day`, default the 6th) on, last month's
+bulletin, once, by one replica at a time.
 
 The run takes its own lease row (`leases(name='bulletin')`, the sweep's Lease class) so replicas
 do not generate side by side; `generate_monthly` skips a county whose bulletin for that month
@@ -31,8 +32,6 @@ class BulletinSchedule:
 
     async def tick(self) -> int | None:
         """One round: the number of bulletins generated, or None when another replica holds the lease."""
-        if beijing_today(self._clock).day != 1:
-            return 0  # nothing to do, and no lease row to touch on 29 days out of 30
         if not await self._lease.acquire():
             return None
         try:

@@ -69,7 +69,7 @@ async def load_figures(session: AsyncSession, county_code: str, month: str, as_o
         county_code=county_code, county_name=policy.county_name or county_code, month=month, as_of=as_of, projects=projects,
         escalations=await _rows(session, escalations, county_code), cases=await _rows(session, cases, county_code),
         case_actions=await _rows(session, case_actions, county_code), previous=await _previous(session, county_code, previous_month(month)),
-        settings=settings,
+        settings=settings, policy=policy,
     )
     return figures, [facts for facts, _ in projects]
 
@@ -121,14 +121,16 @@ PolicyFor = Callable[[str], Policy]
 
 async def generate_monthly(sessions: async_sessionmaker, today: date, now: datetime, policy_for: PolicyFor,
                            policy_dir: Path) -> list[dict[str, Any]]:
-    """On the first Beijing day of a month: last month's bulletin of every county with projects, once."""
-    if today.day != 1:
-        return []
+    """Last month's bulletin of every county with projects, once, from the county's publish day on.
+
+    Any run on or after that day catches up, so a service that was down on the day still publishes."""
     month = previous_month(today.isoformat()[:7])
     made = []
     for county in await counties_with_projects(sessions):
-        row = await generate_bulletin(sessions, county, month, month_end(month), now, policy_for(county),
-                                      load_bulletin_settings(county, policy_dir), only_if_missing=True)
+        settings = load_bulletin_settings(county, policy_dir)
+        if today.day < settings.publish_day:
+            continue
+        row = await generate_bulletin(sessions, county, month, month_end(month), now, policy_for(county), settings, only_if_missing=True)
         if row is not None:
             made.append(row)
     return made

@@ -28,21 +28,26 @@ class BulletinSettings:
     behind_red_points: Fraction = Fraction(30)
     ranking_size: int = 3  # how many units make the 红榜 and the 黑榜
     overdue_case_penalty: Fraction = Fraction(10)  # score points a unit loses per overdue case
+    # Month M's bulletin comes out on this day of M+1 (or the first run after it): after the ledgers are due (R4: day 5).
+    publish_day: int = 6
 
     def __post_init__(self) -> None:
         if not 0 <= self.behind_yellow_points < self.behind_red_points:
             raise BulletinSettingsError("behind_yellow_points must be below behind_red_points")
         if self.ranking_size < 1:
             raise BulletinSettingsError("ranking_size must be at least 1")
+        if not 1 <= self.publish_day <= 28:
+            raise BulletinSettingsError("publish_day must be a day every month has (1-28)")
 
 
-_FRACTIONS = {f.name for f in fields(BulletinSettings)} - {"ranking_size"}
+_INTEGERS = {"ranking_size", "publish_day"}
+_FRACTIONS = {f.name for f in fields(BulletinSettings)} - _INTEGERS
 
 
 def _convert(name: str, value: Any, where: str) -> Any:
     if isinstance(value, float) or isinstance(value, bool):
         raise BulletinSettingsError(f"{where}: write {value!r} as a string or an integer")
-    if name == "ranking_size":
+    if name in _INTEGERS:
         if not isinstance(value, int):
             raise BulletinSettingsError(f"{where}: expected an integer, got {value!r}")
         return value
@@ -61,7 +66,7 @@ def _section(path: Path) -> dict[str, Any]:
         raise BulletinSettingsError(f"{path}: not valid TOML: {exc}") from exc
     values = {}
     for key, value in section.items():
-        if key not in _FRACTIONS | {"ranking_size"}:
+        if key not in _FRACTIONS | _INTEGERS:
             raise BulletinSettingsError(f"{path}: unknown key bulletin.{key}")
         values[key] = _convert(key, value, f"{path}: bulletin.{key}")
     return values

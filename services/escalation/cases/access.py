@@ -41,10 +41,16 @@ def is_target(person: Person, case: dict[str, Any]) -> bool:
     return person.role == "office"
 
 
+def handles_letter(person: Person, case: dict[str, Any]) -> bool:
+    """The 交办函 names a handler department: under the leader's letter, that department signs and answers."""
+    return person.role == "department" and bool(person.department) and (case.get("letter") or {}).get("handler_department") == person.department
+
+
 def may_act(person: Person, case: dict[str, Any], action: str) -> bool:
-    """Readonly never acts; the office decides; the target signs, replies and claims exceptions (the office may record them for it)."""
+    """Readonly never acts; the office decides; the target (or the letter's handler) signs, replies and claims
+    exceptions (the office may record them for it)."""
     if person.role == "readonly":
         return False
     if action in OFFICE_ONLY:
         return person.role == "office"
-    return person.role == "office" or is_target(person, case)
+    return person.role == "office" or is_target(person, case) or handles_letter(person, case)

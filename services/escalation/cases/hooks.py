@@ -36,13 +36,18 @@ async def _stored(session: AsyncSession, escalation_id: str) -> tuple[Any, Any] 
 
 async def open_for_escalation(session: AsyncSession, escalation_id: str, project: dict[str, Any], policy: Policy, finding: Finding,
                               as_of: date, now: datetime, case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
-    """A raised escalation opens its case at L1 (yellow, grey) or L2 (red); a case that exists already is left alone."""
+    """A raised escalation opens its case at L1 (yellow, grey) or L2 (red); a case that exists already is left alone.
+
+    A green finding (the L0 reminder: a milestone due within days) tells the responsible unit and opens no case:
+    the case opens when the rule rises to yellow or red (follow_escalation)."""
+    if colour_of(finding) == "green":
+        return None
     case_id = case_id_for(escalation_id)
     if await session.scalar(select(cases.c.case_id).where(cases.c.case_id == case_id)):
         return None
     case_policy = (case_policy_for or configured())(project["county_code"])
     snapshot = await snapshot_of(session, project["project_id"])
-    parties = parties_of(snapshot, policy, case_policy, finding.audience)
+    parties = parties_of(snapshot, policy, case_policy, finding.audience, finding.evidence)
     draft = await letter_draft(session, project["county_code"], case_id, as_of, parties, case_policy)
     colour = colour_of(finding)
     case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
@@ -54,10 +59,17 @@ async def open_for_escalation(session: AsyncSession, escalation_id: str, project
 
 async def follow_escalation(session: AsyncSession, escalation_id: str, policy: Policy, finding: Finding, as_of: date, now: datetime,
                             case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
-    """The rule's own level rose: the case is lifted to at least the level the finding's colour asks for, never lowered."""
+    """The rule's own level rose: the case is lifted to at least the level the finding's colour asks for, never lowered.
+    A reminder that became overdue opens its case now."""
     stored = await _stored(session, escalation_id)
     if stored is None:
-        return None
+        row = (await session.execute(select(escalations).where(escalations.c.escalation_id == escalation_id))).mappings().first()
+        if row is None:
+            return None
+        snapshot = await snapshot_of(session, row["project_id"])
+        project = {"project_id": row["project_id"], "county_code": row["county_code"], "project_code": snapshot.get("project_code"),
+                    "name": snapshot.get("name"), "correlation_id": row["project_id"]}
+        return await open_for_escalation(session, escalation_id, project, policy, finding, as_of, now, case_policy_for)
     row, escalation = stored
     case = from_row(row)
     to_level = floor_of(colour_of(finding))

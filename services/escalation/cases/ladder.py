@@ -35,11 +35,14 @@ class Parties:
     lead_department: str | None = None
     responsible_unit: str | None = None
     leader: str | None = None
+    blocking_department: str | None = None  # the rule found this department holding the project up
 
 
 def first_target(parties: Parties, colour: str) -> tuple[str, str]:
-    """L1: the lead department; stale data (grey) goes to the responsible unit, who keeps the ledger."""
-    order = (parties.responsible_unit, parties.lead_department) if colour == "grey" else (parties.lead_department, parties.responsible_unit)
+    """L1: the blocking department when the rule found one ("the red goes to whoever blocks"), else the lead
+    department; stale data (grey) goes to the responsible unit, who keeps the ledger."""
+    order = ((parties.responsible_unit, parties.lead_department) if colour == "grey"
+             else (parties.blocking_department, parties.lead_department, parties.responsible_unit))
     name = next((n for n in order if n), None)
     return ("department", name) if name else ("office", parties.office)
 
@@ -77,8 +80,8 @@ def _extras(level: int, parties: Parties) -> list[_Member]:
     if level == 1:
         return [("department", parties.responsible_unit, "informed"), ("office", parties.office, "informed")]
     if level == 2:
-        # The letter's handler (the lead department) must act under the leader's letter.
-        return [("department", parties.lead_department, "action"), ("office", parties.office, "informed")]
+        # The letter's handler (the blocking, else the lead department) must act under the leader's letter.
+        return [("department", parties.blocking_department or parties.lead_department, "action"), ("office", parties.office, "informed")]
     if level == 3:
         return [("leader", parties.leader, "informed"), ("department", parties.lead_department, "informed")]
     if level == 4:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -71,21 +72,25 @@ async def snapshot_of(session: AsyncSession, project_id: str) -> dict[str, Any]:
     return (await session.scalar(select(project_facts.c.snapshot).where(project_facts.c.project_id == project_id))) or {}
 
 
-def parties_of(snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy, seen: tuple[Audience, ...] = ()) -> Parties:
-    """The project's current leader and units (its facts), else whom the rule named, and the county's bodies."""
+def parties_of(snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy, seen: tuple[Audience, ...] = (),
+               evidence: Mapping[str, str] | None = None) -> Parties:
+    """The project's current leader and units (its facts), else whom the rule named, and the county's bodies.
+
+    A department the rule found blocking (an approval, land clearing) is the one asked to act, not the investor."""
     def named(kind: str) -> str | None:
         return next((a.name for a in seen if a.kind == kind and a.role == "action"), None)
 
     return Parties(office=policy.project_office, scheduling_meeting=policy.scheduling_meeting,
                    discipline_commission=policy.discipline_commission, organization_department=case_policy.organization_department,
                    lead_department=snapshot.get("lead_department") or named("department"),
-                   responsible_unit=snapshot.get("responsible_unit"), leader=snapshot.get("leader") or named("leader"))
+                   responsible_unit=snapshot.get("responsible_unit"), leader=snapshot.get("leader") or named("leader"),
+                   blocking_department=((evidence or {}).get("blocking_department") or "").split(",")[0] or None)
 
 
 async def letter_draft(session: AsyncSession, county_code: str, case_id: str, as_of: date, parties: Parties,
                        case_policy: CasePolicy) -> LetterDraft:
     """The number is stable per case; the handler is a named person of the lead department when the county issued one."""
-    department = parties.lead_department or parties.responsible_unit
+    department = parties.blocking_department or parties.lead_department or parties.responsible_unit
     handler = None
     if department:
         handler = await session.scalar(
@@ -149,6 +154,7 @@ def _audience_of_recipients(recipients: list[dict[str, str]] | None) -> tuple[Au
 async def context_of(session: AsyncSession, row: Any, escalation: Any, policy: Policy, case_policy: CasePolicy) -> Context:
     """The context of a stored case: its project's facts as known now, and the rule's recipients as a fallback."""
     snapshot = await snapshot_of(session, row["project_id"])
-    parties = parties_of(snapshot, policy, case_policy, _audience_of_recipients(escalation["recipients"] if escalation else None))
+    parties = parties_of(snapshot, policy, case_policy, _audience_of_recipients(escalation["recipients"] if escalation else None),
+                         escalation["evidence"] if escalation else None)
     return Context(row["case_id"], row["escalation_id"], row["project_id"], row["county_code"], row["rule_id"], row["policy_version"],
                    snapshot.get("project_code"), snapshot.get("name"), row["project_id"], parties)

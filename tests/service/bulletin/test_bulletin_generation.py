@@ -82,13 +82,17 @@ async def test_each_generation_is_a_new_revision_with_its_event(sessions: async_
     assert published[1].links["xlsx"].endswith("/bulletins/2026-06.xlsx?revision=2")
 
 
-async def test_the_monthly_run_makes_last_months_bulletin_once(sessions: async_sessionmaker) -> None:
-    clock = FixedClock(NOW)
+async def test_the_monthly_run_makes_last_months_bulletin_once_from_the_publish_day(sessions: async_sessionmaker) -> None:
+    clock = FixedClock(NOW)  # 1 July: June's ledgers are due by the 5th, the bulletin comes out on the 6th
     schedule = BulletinSchedule(sessions, clock, POLICY_FOR, POLICY_DIR)
     other_replica = BulletinSchedule(sessions, clock, POLICY_FOR, POLICY_DIR)
+    assert await schedule.tick() == 0
+    clock.set(datetime(2026, 7, 5, 1, 0, tzinfo=UTC))
+    assert await schedule.tick() == 0
+    clock.set(datetime(2026, 7, 8, 1, 0, tzinfo=UTC))  # down on the 6th and 7th: the first run after catches up
     assert await schedule.tick() == 1
     assert await other_replica.tick() == 0  # the bulletin exists: nothing again
-    clock.set(datetime(2026, 7, 2, 1, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 7, 20, 1, 0, tzinfo=UTC))
     assert await schedule.tick() == 0
     async with sessions() as session:
         rows = (await session.execute(select(bulletins.c.month, bulletins.c.revision, bulletins.c.as_of))).all()
