@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from services.escalation.cases.people import add_person
 from services.escalation.tables import bulletins
-from services.notifier.tables import deliveries
 from services.intake.tokens import issue_token
 from services.launcher import ServiceProcesses as Pipeline
+from services.notifier.tables import deliveries
 from shared import subjects
 from shared.db import make_engine, session_factory
 
