@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench schemas clean
+.PHONY: install run test bench bench-console chaos schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.pipeline
+
+bench-console: $(STAMP)
+	$(PY) -m bench.console
+
+# The fault suite at full size (tests/chaos; `make test` runs it with N = 1,000 and short outages).
+chaos: $(STAMP)
+	TUIJIN_CHAOS_N=5000 TUIJIN_CHAOS_FULL=1 $(PY) -m pytest tests/chaos -s -q -p no:cacheprovider
 
 schemas: $(STAMP)
 	$(PY) -m shared.contracts.snapshot

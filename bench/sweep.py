@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.sweep [--projects 100000] [--db sqlite|postgres|both]
 
-Fills escalation's projection with N synthetic projects (one in ten with idle land, one in eight
-over budget, ledgers, milestones and central funds for the other rules), then times two sweeps as
+Fills escalation's projection with N synthetic projects (most on track; one in ten with idle land,
+one in sixteen over budget, one in 75 behind its plan, one in 30 with central funds unstarted), then times two sweeps as
 of the same day: the first raises every escalation (and opens its case), the second finds nothing
 new (the steady state of a daily sweep). Prints seconds, projects/s, escalations written and the
 process's peak RSS.
@@ -35,23 +35,27 @@ CHUNK = 5000
 
 
 def snapshot(i: int) -> dict:
-    """A project a county could really have: most are fine, some trip one rule or another."""
+    """A project a county could really have: most are on track; about one escalation for every three projects."""
     county = COUNTIES[i % 2]
+    started = i % 3 != 0
     facts: dict = {
         "project_id": str(uuid.UUID(int=i + 1)), "project_code": f"2501-{county}-04-01-{i % 1_000_000:06d}",
-        "name": f"项目{i}", "stage": "started" if i % 3 else "signed", "nature": "new", "government_funded": i % 2 == 0,
+        "name": f"项目{i}", "stage": "started" if started else "signed", "nature": "new", "government_funded": i % 2 == 0,
         "leader": f"领导{i % 40}", "lead_department": "发改局", "responsible_unit": f"单位{i % 200}", "township": f"街道{i % 12}",
-        "total_investment_fen": 50_000_000_00, "annual_plan_fen": 12_000_000_00, "ledger_month": "2026-10",
-        "investment_ytd_fen": (i % 10) * 1_000_000_00, "local_ids": [], "land_parcels": [],
-        "last_source_record_time": "2026-10-25T02:00:00Z",
-        "milestones": [{"name": "开工", "planned": "2026-05-01", **({"actual": "2026-05-10"} if i % 3 else {})},
+        "total_investment_fen": 50_000_000_00, "local_ids": [], "land_parcels": [],
+        "last_source_record_time": "2026-11-10T02:00:00Z",
+        "milestones": [{"name": "开工", "planned": "2026-05-01" if started else "2027-05-01", **({"actual": "2026-05-10"} if started else {})},
                        {"name": "竣工", "planned": "2027-12-31"}],
     }
+    if started:
+        behind = i % 25 == 0  # 欠进度: 40 points behind the time-proportional plan
+        facts.update(annual_plan_fen=12_000_000_00, stats_enrolled_on="2026-05-20", ledger=[
+            {"month": f"2026-{m:02d}", "ytd_fen": 1_000_000_00 * m * (6 if behind else 10) // 10} for m in range(1, 11)])
     if i % 10 == 0:
         facts["land_parcels"] = [{"parcel_id": f"P{i}", "agreed_start_date": "2025-03-01", "land_price_fen": 2_000_000_00}]
-    if i % 8 == 0:
+    if i % 16 == 0:
         facts.update(budget_fen=10_000_000_00, committed_cost_fen=12_500_000_00)
-    if i % 15 == 0:
+    if i % 30 == 1:
         facts["central_funds"] = [{"batch_id": f"C{i}", "issued_on": "2026-03-01", "amount_fen": 5_000_000_00, "paid_fen": 0}]
     return facts
 

@@ -13,6 +13,13 @@ from shared import subjects
 from shared.db import make_engine, session_factory
 
 DATA = Path(__file__).parent / "demo" / "data"
+# Who signs in to the console in the demo: (login suffix, name, role, department or the leader's name in the facts).
+DEMO_PEOPLE: dict[str, tuple[tuple[str, str, str, str | None], ...]] = {
+    "330106": (("office", "西湖区项目办", "office", None), ("leader", "陈立新", "leader", "陈立新"),
+               ("zrzy", "西湖区自然资源局", "department", "自然资源局"), ("view", "西湖区观察员", "readonly", None)),
+    "330782": (("office", "义乌市项目办", "office", None), ("leader", "王晓东", "leader", "王晓东"),
+               ("zrzy", "义乌市自然资源局", "department", "自然资源局"), ("view", "义乌市观察员", "readonly", None)),
+}
 FACT_NAMES = {"raised": "新预警", "escalated": "升级", "resolved": "已消除"}
 
 
@@ -26,6 +33,27 @@ async def issue_demo_tokens(database_url: str) -> dict[str, str]:
         return {county: await rotate_tokens(session_factory(engine), county, "make run demo") for county in demo_counties()}
     finally:
         await engine.dispose()
+
+
+async def issue_demo_people(database_url: str, schema: str | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """Console logins per demo county, (login, password, role); passwords are new on every run, old ones stop working."""
+    from services.escalation.cases.people import add_person, rotate_token
+
+    engine = make_engine(database_url, schema)
+    issued: dict[str, list[tuple[str, str, str]]] = {}
+    try:
+        sessions = session_factory(engine)
+        for county, persons in DEMO_PEOPLE.items():
+            for suffix, name, role, department in persons:
+                login = f"{suffix}_{county}"
+                try:
+                    _, token = await add_person(sessions, county, login, name, role, department)
+                except ValueError:  # a previous run made them: give them a new password
+                    _, token = await rotate_token(sessions, login)
+                issued.setdefault(county, []).append((login, token, role))
+    finally:
+        await engine.dispose()
+    return issued
 
 
 async def post_demo_data(intake_url: str, tokens: dict[str, str]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The four services as separate processes on one machine: used by `make run`, the e2e tests and the benchmark."""
+"""The services as separate processes on one machine (the console when asked for): `make run`, the e2e tests, the benchmark."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 
 NAMES = ("intake", "tracker", "escalation", "notifier")
-PREFERRED_PORTS = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103}
+CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
+PREFERRED_PORTS = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103, "console": 8104}
 
 
 def port_free(port: int) -> bool:
@@ -63,12 +64,13 @@ class ServiceProcesses:
     """Each service its own process and its own database (a SQLite file, or a PostgreSQL schema)."""
 
     def __init__(self, nats_url: str, workdir: Path, postgres_url: str | None = None, schema_prefix: str = "tuijin",
-                 extra_env: dict[str, str] | None = None, preferred_ports: bool = False) -> None:
+                 extra_env: dict[str, str] | None = None, preferred_ports: bool = False, console: bool = False) -> None:
         self.nats_url, self.workdir, self.extra_env = nats_url, workdir, extra_env or {}
-        self.ports = {name: free_port(PREFERRED_PORTS[name] if preferred_ports else None) for name in NAMES}
+        self.names = (*NAMES, CONSOLE) if console else NAMES
+        self.ports = {name: free_port(PREFERRED_PORTS[name] if preferred_ports else None) for name in self.names}
         self.database = {
             name: (postgres_url, f"{schema_prefix}_{name}") if postgres_url else (f"sqlite+aiosqlite:///{workdir / name}.db", None)
-            for name in NAMES
+            for name in self.names
         }
         self.logs = workdir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -84,6 +86,8 @@ class ServiceProcesses:
         if schema:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
         env.update({f"INTAKE_{other.upper()}_URL": self.url(other) for other in NAMES[1:]})
+        if CONSOLE in self.names:
+            env["CONSOLE_ESCALATION_URL"] = self.url("escalation")
         env.setdefault("NOTIFIER_FILE_ROOT", str(self.workdir))
         env.update(self.extra_env)
         return env
@@ -98,9 +102,9 @@ class ServiceProcesses:
             self.wait_ready(name)
 
     def start_all(self) -> None:
-        for name in NAMES:
+        for name in self.names:
             self.start(name, wait=False)
-        for name in NAMES:
+        for name in self.names:
             self.wait_ready(name)
 
     def wait_ready(self, name: str, timeout: float = 90) -> None:
@@ -127,7 +131,7 @@ class ServiceProcesses:
 
     def stop_all(self, timeout: float = 40) -> None:
         """SIGTERM in reverse start order: each finishes the messages in hand and drains its outbox."""
-        for name in reversed(NAMES):
+        for name in reversed(self.names):
             process = self.processes.get(name)
             if process and process.poll() is None:
                 process.send_signal(signal.SIGTERM)

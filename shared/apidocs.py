@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-ASYNCAPI_SERVICES = ("tracker", "escalation", "notifier")
+ASYNCAPI_SERVICES = ("tracker", "escalation", "notifier", "console")
 
 
 def asyncapi(service: str) -> dict[str, Any]:

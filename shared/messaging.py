@@ -43,14 +43,18 @@ async def connect(url: str, name: str, nkeys_seed: str | None = None) -> NatsCli
     return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, nkeys_seed=nkeys_seed)
 
 
-async def ensure_streams(js: JetStreamContext, specs: Sequence[StreamSpec] = STREAMS) -> None:
+def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
+    """replicas: 1 on a single server (development, tests); 3 on a JetStream cluster, where a stream
+    then survives the loss of one server (`<SERVICE>_STREAM_REPLICAS`, deploy/k8s/config.yaml)."""
+    if replicas < 1:
+        raise ValueError(f"stream replicas must be at least 1, got {replicas}")
+    return StreamConfig(name=spec.name, subjects=list(spec.subjects), duplicate_window=DUPLICATE_WINDOW_SECONDS, num_replicas=replicas)
+
+
+async def ensure_streams(js: JetStreamContext, specs: Sequence[StreamSpec] = STREAMS, replicas: int = 1) -> None:
     """Create the streams, or bring an existing one to our settings; safe to run from every replica."""
     for spec in specs:
-        config = StreamConfig(
-            name=spec.name,
-            subjects=list(spec.subjects),
-            duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        )
+        config = stream_config(spec, replicas)
         try:
             await js.add_stream(config)
         except BadRequestError:

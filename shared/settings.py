@@ -15,3 +15,5 @@ class ServiceSettings(BaseSettings):
     clock: str = "real"  # real | fixed:<iso time> | offset:<±N[dhms]>
     # The services' nkey seed file, where nats-server runs with deploy/nats/accounts.conf.
     nats_nkey_seed_file: str | None = None
+    # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
+    stream_replicas: int = 1

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 
-from services.escalation.cases.people import ROLES, add_person, disable_person, list_people
+from services.escalation.cases.people import ROLES, add_person, disable_person, list_people, rotate_token
 from services.escalation.settings import Settings
 from shared.db import make_engine, migrate, session_factory
 
@@ -59,6 +59,17 @@ def people_add(
 def people_list(county: Annotated[str | None, typer.Option(help="only this county")] = None) -> None:
     for p in _with_store(lambda s: list_people(s, county)):
         typer.echo(f"{p.county_code} {p.login:<16} {p.name:<10} {p.role:<10} {p.department or '-':<12} {'active' if p.active else 'disabled'}")
+
+
+@people_app.command("rotate")
+def people_rotate(login: str) -> None:
+    """Issue a new token (the console password) for a person; the old one stops working at once."""
+    try:
+        person, token = _with_store(lambda s: rotate_token(s, login))
+    except LookupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{person.login}: new token (shown once): {token}")
 
 
 @people_app.command("disable")

@@ -137,6 +137,14 @@ def _dates(update: ProjectUpdate, today: date) -> Iterator[FieldError]:
         planned.append((f"milestones.{index}.planned", milestone.planned))
     if update.overrun_approval is not None:
         actual.append(("overrun_approval.approved_on", update.overrun_approval.approved_on))
+    actual += [("stats_start_date", update.stats_start_date), ("stats_enrolled_on", update.stats_enrolled_on)]
+    if update.approval is not None:
+        actual.append(("approval.approved_on", update.approval.approved_on))
+        planned.append(("approval.extended_until", update.approval.extended_until))
+    actual += [(f"central_funds.{i}.issued_on", fund.issued_on) for i, fund in enumerate(update.central_funds or ())]
+    for i, payment in enumerate(update.sme_payments or ()):
+        actual += [(f"sme_payments.{i}.accepted_on", payment.accepted_on), (f"sme_payments.{i}.paid_on", payment.paid_on)]
+    actual += [(f"expropriation.{i}.as_of", progress.as_of) for i, progress in enumerate(update.expropriation or ())]
 
     horizon = _add_years(today, PLANNED_HORIZON_YEARS)
     for field, day in [*actual, *planned]:

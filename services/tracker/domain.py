@@ -22,6 +22,7 @@ KEYED: dict[str, str] = {
     "central_funds": "batch_id",
     "sme_payments": "payment_id",
     "ledger": "month",
+    "expropriation": "as_of",
 }
 IDENTITY_FIELDS = {"project_code", "local_id", "source_system", "source_record_id", "source_record_time"}
 

@@ -16,6 +16,7 @@ from shared.contracts.project import (
     CentralFund,
     Colour,
     DelayCause,
+    ExpropriationProgress,
     GovernmentDelay,
     LandParcel,
     LedgerMonth,
@@ -46,7 +47,7 @@ EVENTS: tuple[type[Event], ...] = (
 __all__ = [
     "EVENTS", "ApprovalKind", "BaselineReason", "BulletinPublished", "CaseAction", "CaseChanged", "CaseState",
     "CentralFund", "Colour", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
-    "EscalationResolved", "Event", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
+    "EscalationResolved", "Event", "ExpropriationProgress", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
     "NotificationSent", "OverrunApproval", "ProjectFacts", "ProjectSnapshot", "ProjectStateChanged",
     "ProjectUpdate", "ProjectUpdated", "Recipient", "RecipientKind", "Stage",
 ]

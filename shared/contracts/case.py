@@ -47,6 +47,8 @@ class CaseChanged(Event):
     state: CaseState
     ladder_level: int = Field(ge=1, le=5, description="L1 lead department … L5 accountability recommendation")
     level_name: str
+    target_kind: Literal["department", "leader", "office"] | None = Field(default=None, description="who must act now")
+    target_name: str | None = Field(default=None, max_length=100)
     due_on: date | None = Field(default=None, description="the deadline of the step now expected")
     due_provisional: bool = Field(default=False, description="counted without an official holiday calendar for that year")
     clocks_paused: bool = False

@@ -147,6 +147,20 @@ class LedgerMonth(Contract):
     progress: str | None = Field(default=None, max_length=1000, description="形象进度 in words")
 
 
+class ExpropriationProgress(Contract):
+    """征迁 progress on a date: households signed of the total to be moved."""
+
+    as_of: date
+    households_total: int = Field(ge=0, le=1_000_000)
+    households_signed: int = Field(ge=0, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _signed_within_total(self) -> ExpropriationProgress:
+        if self.households_signed > self.households_total:
+            raise ValueError("households_signed exceeds households_total")
+        return self
+
+
 class ProjectFacts(Contract):
     """The fields a county system may report. All optional: sources know different things."""
 
@@ -177,6 +191,7 @@ class ProjectFacts(Contract):
     sme_payments: tuple[SmePayment, ...] | None = None
     ledger: tuple[LedgerMonth, ...] | None = Field(default=None, description="monthly ledger entries, merged by month")
     self_reported_colour: Colour | None = Field(default=None, description="the unit's own colour: may lower a computed one, never raise it")
+    expropriation: tuple[ExpropriationProgress, ...] | None = Field(default=None, description="征迁 progress by date, merged by as_of")
 
 
 class ProjectUpdate(ProjectFacts):

@@ -66,6 +66,16 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
             ("milestone actual", "milestones.0.actual", lambda d: {"milestones": [{"name": "签约", "actual": d}]}),
             ("delay start", "land_parcel.government_delays.0.start", lambda d: parcel(government_delays=[delay(d)])),
             ("approval", "overrun_approval.approved_on", lambda d: {"overrun_approval": {"approved": True, "approved_on": d}}),
+            ("statistics start", "stats_start_date", lambda d: {"stats_start_date": d}),
+            ("statistics enrolment", "stats_enrolled_on", lambda d: {"stats_enrolled_on": d}),
+            ("核准", "approval.approved_on", lambda d: {"approval": {"kind": "approved", "approved_on": d}}),
+            ("central funds issued", "central_funds.0.issued_on", lambda d: {"central_funds": [{"batch_id": "C1", "issued_on": d, "amount_fen": 1}]}),
+            ("SME payment accepted", "sme_payments.0.accepted_on",
+             lambda d: {"sme_payments": [{"payment_id": "F1", "accepted_on": d, "amount_fen": 1}]}),
+            ("SME payment paid", "sme_payments.0.paid_on",
+             lambda d: {"sme_payments": [{"payment_id": "F1", "accepted_on": TODAY - 9 * DAY, "amount_fen": 1, "paid_on": d}]}),
+            ("征迁 progress", "expropriation.0.as_of",
+             lambda d: {"expropriation": [{"as_of": d, "households_total": 10, "households_signed": 4}]}),
         ]
         for label, offset in [("yesterday", -DAY), ("today", timedelta(0)), ("tomorrow", DAY)]
     ],

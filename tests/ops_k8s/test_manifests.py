@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.30.0"
 SCALEDOBJECT_SCHEMA = json.loads((K8S / "schemas" / "keda-scaledobject-v1alpha1.json").read_text(encoding="utf-8"))
-SERVICES = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103}
+SERVICES = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103, "console": 8104}
 # Who consumes what: the durable each scaled service pulls from, and its stream (shared/subjects.py).
 CONSUMERS = {
     "tracker": (subjects.UPDATES.name, subjects.TRACKER_ON_PROJECT_UPDATED),

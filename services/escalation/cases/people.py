@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -77,6 +77,17 @@ async def disable_person(sessions: async_sessionmaker, login: str) -> Person:
     if row is None:
         raise LookupError(f"no person with login {login!r}")
     return _person(row)
+
+
+async def rotate_token(sessions: async_sessionmaker, login: str) -> tuple[Person, str]:
+    """A new token (and console password) for a person, who is active again; the old token stops working at once."""
+    person = next((p for p in await list_people(sessions) if p.login == login), None)
+    if person is None:
+        raise LookupError(f"no person with login {login!r}")
+    token = f"tjp_{person.county_code}_{secrets.token_urlsafe(24)}"
+    async with sessions() as session, session.begin():
+        await session.execute(update(people).where(people.c.login == login).values(token_hash=hash_token(token), active=True))
+    return replace(person, active=True), token
 
 
 async def person_by_token(session: AsyncSession, token: str) -> Person | None:

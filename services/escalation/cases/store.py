@@ -139,7 +139,8 @@ async def record(session: AsyncSession, ctx: Context, version: int | None, befor
         event_id=event_id, occurred_at=now, county_code=ctx.county_code, correlation_id=ctx.correlation_id,
         case_id=uuid.UUID(ctx.case_id), escalation_id=uuid.UUID(ctx.escalation_id), project_id=uuid.UUID(ctx.project_id),
         project_code=ctx.project_code, project_name=ctx.project_name, rule_id=ctx.rule_id, action=action, state=case.state,
-        ladder_level=case.level, level_name=level_name, due_on=due.due if due else None, due_provisional=bool(due and due.provisional),
+        ladder_level=case.level, level_name=level_name, target_kind=case.target_kind, target_name=case.target_name,
+        due_on=due.due if due else None, due_provisional=bool(due and due.provisional),
         clocks_paused=case.paused, actor=actor.person_id if actor else None, note=note[:2000],
         recipients=tuple(Recipient(kind=a.kind, name=a.name, role=a.role) for a in _tell(action, case, ctx.parties)), summary=summary,
     )

@@ -33,6 +33,9 @@ def _put(item: dict[str, Any], path: str, value: Any) -> None:
             milestones.append(entry)
         entry[parts[2]] = value
         return
+    if parts[0] == "expropriation":  # a row reports one 征迁 count: the list's single entry
+        item.setdefault("expropriation", [{}])[0][parts[1]] = value
+        return
     for part in parts[:-1]:
         item = item.setdefault(part, {})
     item[parts[-1]] = value
@@ -76,12 +79,16 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
     }
     for path, value in {**profile.constants, **found}.items():
         _put(item, path, value)
+    if "expropriation" in item:  # counted as of the record's day unless a column dates it
+        item["expropriation"][0].setdefault("as_of", record_time(when).date().isoformat())
     return Mapped(number, item, [], cells, "|".join(key_parts))
 
 
 def _path(item: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     if len(loc) >= 3 and loc[0] == "milestones" and isinstance(loc[1], int):
         return f"milestones.{item['milestones'][loc[1]]['name']}.{loc[2]}"
+    if len(loc) >= 2 and loc[0] == "expropriation":  # the entry's own check objects to the signed count
+        return f"expropriation.{loc[2] if len(loc) >= 3 else 'households_signed'}"
     return ".".join(str(part) for part in loc)
 
 

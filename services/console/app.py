@@ -1,0 +1,83 @@
+"""Composition root of console: `build()` (what runs) and `app` (its AsyncAPI description)."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from starlette.middleware.sessions import SessionMiddleware
+
+from services.console.escalation_api import EscalationApi, EscalationError
+from services.console.handlers import build_consumers, describe
+from services.console.pages import auth, boards, cases, overview, projects
+from services.console.settings import Settings
+from services.console.tables import dead_letters
+from services.console.web import Console, LoginRequired, templates
+from shared.batching import TRANSIENT
+from shared.clock import Clock, clock_from_setting
+from shared.consumer import ConsumerMetrics
+from shared.dead_letters import DeadLetters
+from shared.persistence import utcnow
+from shared.runtime import Runtime, asyncapi_app, http_app, serve
+
+STATIC = Path(__file__).parent / "static"
+
+
+def add_pages(http: FastAPI, console: Console, session_secret: str, https_only: bool = False) -> FastAPI:
+    """The pages, their static files and the signed session: also what the service tests mount without NATS."""
+    http.add_middleware(SessionMiddleware, secret_key=session_secret, session_cookie="tuijin_console", max_age=12 * 3600,
+                        same_site="lax", https_only=https_only)
+    http.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, overview, projects, cases, boards):
+        http.include_router(module.build(console))
+
+    @http.exception_handler(LoginRequired)
+    async def to_login(request: Request, error: LoginRequired) -> Response:
+        if request.headers.get("HX-Request"):  # an htmx poll after the session ended: send the whole page to the login
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={error.next_path}", status_code=303)
+
+    @http.exception_handler(EscalationError)
+    async def escalation_failed(request: Request, error: EscalationError) -> Response:
+        if error.status == 401:  # the person's token was revoked: sign in again
+            request.session.pop("viewer", None)
+            return RedirectResponse("/login", status_code=303)
+        return console.render(request, "error.html", None, status_code=502 if error.status >= 500 else error.status,
+                              message=error.detail)
+
+    return http
+
+
+def build(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    runtime = Runtime.of("console", settings, Path(__file__).parent / "migrations", None)
+    clock = clock or clock_from_setting(settings.clock)
+    api = EscalationApi(settings.escalation_url)
+    console = Console(runtime.sessions, api, clock, settings, templates())
+    poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "console")
+    # recorded_at is bookkeeping time (what the live panel orders by), not business time.
+    # IntegrityError: another replica inserted the same row in between; redelivered, the event is found applied.
+    consumers = build_consumers(runtime.sessions, utcnow, poison, ConsumerMetrics(runtime.registry, "console"),
+                                transient=(*TRANSIENT, IntegrityError))
+
+    async def on_start() -> None:
+        for consumer in consumers:
+            await consumer.start(runtime.nc)
+
+    async def on_stop() -> None:
+        for consumer in consumers:
+            await consumer.stop()
+        await api.close()
+
+    http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin console")
+    return add_pages(http, console, settings.session_secret or secrets.token_urlsafe(32), settings.session_https_only)
+
+
+app = asyncapi_app("console", describe)
+
+
+def main() -> None:
+    settings = Settings()
+    serve(build(settings), settings.host, settings.port)

@@ -1,0 +1,64 @@
+"""The console's only way to act: escalation's case API, under the signed-in person's own token.
+
+Every action is done (and audited) by escalation; the console never writes a case itself.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "exception/decision")
+
+
+class EscalationError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+class EscalationApi:
+    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 15) -> None:
+        self._client = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self._client.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            raise EscalationError(503, f"escalation unreachable: {error}") from error
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise EscalationError(response.status_code, detail if isinstance(detail, str) else str(detail))
+        return response
+
+    async def login(self, login: str, password: str) -> dict[str, Any]:
+        """{token, person}; the person as GET /api/me describes it."""
+        body = (await self._call("POST", "/api/login", json={"login": login, "password": password})).json()
+        person = await self.me(body["token"])
+        return {"token": body["token"], "person": person}
+
+    async def me(self, token: str) -> dict[str, Any]:
+        return (await self._call("GET", "/api/me", token)).json()  # type: ignore[no-any-return]
+
+    async def cases(self, token: str, **filters: str) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v}
+        body = (await self._call("GET", "/api/cases", token, params=params)).json()
+        return body["cases"] if isinstance(body, dict) else body  # type: ignore[no-any-return]
+
+    async def case(self, token: str, case_id: str) -> dict[str, Any]:
+        return (await self._call("GET", f"/api/cases/{case_id}", token)).json()  # type: ignore[no-any-return]
+
+    async def act(self, token: str, case_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        if action not in ACTIONS:
+            raise EscalationError(400, f"unknown action {action}")
+        return (await self._call("POST", f"/api/cases/{case_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+
+    async def bulletin(self, county: str, month: str, fmt: str) -> httpx.Response:
+        return await self._call("GET", f"/internal/counties/{county}/bulletins/{month}.{fmt}")

@@ -1,0 +1,76 @@
+"""The project list (filters, sort, the three lists, XLSX export) and a project's page."""
+from __future__ import annotations
+
+import io
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response, StreamingResponse
+from openpyxl import Workbook
+
+from services.console import detail, queries
+from services.console.catalog import translator
+from services.console.web import Console, wan
+
+EXPORT_COLUMNS = ("code", "name", "stage", "nature", "township", "responsible_unit", "leader", "colour",
+                  "total_investment", "annual_plan", "ytd")
+
+
+def build(console: Console) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/projects")
+    async def project_list(request: Request) -> Response:
+        viewer, today = console.viewer(request), console.today()
+        query = queries.ListQuery.of(dict(request.query_params))
+        async with console.sessions() as session:
+            rows = await queries.list_projects(session, viewer, query, today)
+            choices = await queries.filter_choices(session, viewer)
+        return console.render(request, "projects.html", viewer, rows=rows, query=query, choices=choices,
+                              views=list(queries.VIEWS), export_query=request.url.query)
+
+    @router.get("/projects.xlsx")
+    async def export(request: Request) -> Response:
+        viewer, today = console.viewer(request), console.today()
+        t = translator(console.lang(request))
+        async with console.sessions() as session:
+            rows = await queries.list_projects(session, viewer, queries.ListQuery.of(dict(request.query_params)), today)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(t("projects"))
+        sheet.append([t(c) for c in EXPORT_COLUMNS])
+        for r in rows:
+            sheet.append([r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
+                          r["township"], r["responsible_unit"], r["leader"], t(r["colour"]), wan(r["total_investment_fen"]),
+                          wan(r["annual_plan_fen"]), wan(r["investment_ytd_fen"])])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        buffer.seek(0)
+        name = f"projects-{viewer.county_code}-{today.isoformat()}.xlsx"
+        return StreamingResponse(buffer, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @router.get("/projects/{project_id}")
+    async def project_page(request: Request, project_id: str) -> Response:
+        viewer, today = console.viewer(request), console.today()
+        async with console.sessions() as session:
+            row = await queries.project(session, viewer, project_id, today)
+            if row is None:
+                raise HTTPException(404, "no such project in your scope")
+            alerts = await detail.alerts(session, project_id)
+            changes = await detail.change_log(session, project_id)
+        snap = row["snapshot"]
+        return console.render(request, "project.html", viewer, p=row, snap=snap, alerts=alerts, changes=changes,
+                              timeline=detail.timeline(snap.get("milestones") or []),
+                              ledger=sorted(snap.get("ledger") or [], key=lambda m: m["month"], reverse=True),
+                              expropriation=detail.expropriation_by_week(snap.get("expropriation") or []))
+
+    @router.get("/projects/{project_id}/alerts")
+    async def project_alerts(request: Request, project_id: str) -> Response:
+        """The escalations section alone: the project page polls it, so a new one appears without reloading."""
+        viewer, today = console.viewer(request), console.today()
+        async with console.sessions() as session:
+            if await queries.project(session, viewer, project_id, today) is None:
+                raise HTTPException(404, "no such project in your scope")
+            alerts = await detail.alerts(session, project_id)
+        return console.render(request, "_alerts.html", viewer, alerts=alerts, project_id=project_id)
+
+    return router

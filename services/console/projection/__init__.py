@@ -1,0 +1,1 @@
+"""The read model's writers: one module per stream, each applying a batch in one transaction."""

@@ -1,0 +1,75 @@
+"""ProjectStateChanged → the projects table (newest version wins) and the change log."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.console.projection.common import mark, recolour, unseen
+from services.console.tables import project_changes, projects
+from shared.contracts import ProjectStateChanged
+
+# The milestones the 开工率/竣工率/投产率 read (named so in the contract).
+STAGE_STEPS = {"开工": "start", "竣工": "completion", "投产": "production"}
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
+    snap = event.snapshot
+    data = snap.model_dump(mode="json")
+    row: dict[str, Any] = {
+        "project_id": str(event.project_id), "county_code": event.county_code, "project_code": snap.project_code,
+        "name": snap.name, "stage": snap.stage, "nature": snap.nature, "township": snap.township,
+        "responsible_unit": snap.responsible_unit, "lead_department": snap.lead_department, "leader": snap.leader,
+        "last_record_at": snap.last_source_record_time, "total_investment_fen": snap.total_investment_fen,
+        "annual_plan_fen": snap.annual_plan_fen, "investment_ytd_fen": snap.investment_ytd_fen,
+        "version": event.version, "snapshot": data, "updated_at": now,
+        "households_total": None, "households_signed": None,
+    }
+    if snap.expropriation:
+        latest = max(snap.expropriation, key=lambda p: p.as_of)
+        row["households_total"], row["households_signed"] = latest.households_total, latest.households_signed
+    for step in STAGE_STEPS.values():
+        row[f"{step}_planned"] = row[f"{step}_actual"] = None
+    for milestone in snap.milestones or ():
+        step = STAGE_STEPS.get(milestone.name)
+        if step:
+            row[f"{step}_planned"], row[f"{step}_actual"] = milestone.planned, milestone.actual
+    return row
+
+
+async def _upsert_newest(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    newest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["project_id"] not in newest or row["version"] > newest[row["project_id"]]["version"]:
+            newest[row["project_id"]] = row
+    stored = dict((await session.execute(select(projects.c.project_id, projects.c.version)
+                                         .where(projects.c.project_id.in_(list(newest))))).all())
+    inserts = [dict(row, colour_fresh="green", colour_stale="grey") for pid, row in newest.items() if pid not in stored]
+    if inserts:
+        await session.execute(projects.insert(), inserts)
+    for pid, row in newest.items():
+        if pid in stored and row["version"] > stored[pid]:  # the version guard: an older event never wins
+            await session.execute(update(projects).where(projects.c.project_id == pid, projects.c.version < row["version"])
+                                  .values({k: v for k, v in row.items() if k != "project_id"}))
+
+
+async def apply_project_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], now: datetime) -> int:
+    async with sessions() as session, session.begin():
+        fresh = await unseen(session, events)
+        if not fresh:
+            return 0
+        await _upsert_newest(session, [project_row(e, now) for e in fresh])
+        await session.execute(project_changes.insert(), [{
+            "event_id": str(e.event_id), "project_id": str(e.project_id), "county_code": e.county_code, "version": e.version,
+            "changed_fields": list(e.changed_fields), "source_system": e.source_system, "occurred_at": e.occurred_at,
+        } for e in fresh])
+        await recolour(session, [str(e.project_id) for e in fresh])
+        await mark(session, fresh, now)
+        return len(fresh)

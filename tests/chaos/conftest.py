@@ -1,0 +1,90 @@
+"""Sizes of the fault suite, and the throwaway PostgreSQL every scenario runs on.
+
+`make test` runs the short version (N = 1,000 updates, 10 s outages); `make chaos` the full one
+(TUIJIN_CHAOS_N=5000 TUIJIN_CHAOS_FULL=1: 30 s database outage, 60 s webhook outage, and notifier's
+real two-minute claim timeout instead of expiring a dead replica's claims at once).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.chaos.harness import Cluster, SmtpSink, ThrowawayPostgres, WebhookReceiver, clear_schemas
+from tests.conftest import REQUIRE_PG
+
+FULL = os.environ.get("TUIJIN_CHAOS_FULL") == "1"
+KEEP = os.environ.get("TUIJIN_CHAOS_KEEP") == "1"  # leave the database running and its schemas, to look at a failure
+
+
+@dataclass(frozen=True)
+class Sizes:
+    n: int
+    full: bool
+    post_seconds: float  # how long the posting is spread over, so the faults land under load
+    db_outage: float
+    webhook_outage: float
+
+
+SIZES = Sizes(
+    n=int(os.environ.get("TUIJIN_CHAOS_N", "5000" if FULL else "1000")),
+    full=FULL,
+    post_seconds=float(os.environ.get("TUIJIN_CHAOS_POST_SECONDS", "40" if FULL else "12")),
+    db_outage=float(os.environ.get("TUIJIN_CHAOS_DB_OUTAGE", "30" if FULL else "10")),
+    webhook_outage=float(os.environ.get("TUIJIN_CHAOS_WEBHOOK_OUTAGE", "60" if FULL else "10")),
+)
+
+
+@pytest.fixture(scope="session")
+def sizes() -> Sizes:
+    return SIZES
+
+
+@pytest.fixture(scope="session")
+def throwaway_pg() -> Iterator[ThrowawayPostgres]:
+    if not ThrowawayPostgres.available():
+        if REQUIRE_PG:
+            pytest.fail("PostgreSQL 15 binaries (/usr/lib/postgresql/15/bin) are required (TUIJIN_REQUIRE_PG=1)")
+        pytest.skip("PostgreSQL 15 binaries not installed here")
+    pg = ThrowawayPostgres()
+    pg.init()
+    yield pg
+    if KEEP:
+        print(f"\nkept: {pg.url} (data in {pg.dir})")
+        return
+    pg.destroy()
+
+
+@pytest.fixture
+async def make_cluster(throwaway_pg: ThrowawayPostgres) -> AsyncIterator[Callable[..., Cluster]]:
+    """Builds the scenario's cluster; afterwards stops every process and drops its schemas.
+
+    Its own directory, not pytest's tmp_path: other pytest runs on the box prune old basetemps, which
+    took a running scenario's logs and working directory from under its services."""
+    workdir = Path(tempfile.mkdtemp(prefix="tuijin-chaos-"))
+    made: list[tuple[Cluster, str]] = []
+    webhook, smtp = WebhookReceiver(), SmtpSink()
+
+    def make(**extra_env: str) -> Cluster:
+        prefix = f"chaos_{uuid.uuid4().hex[:8]}"
+        cluster = Cluster(workdir, throwaway_pg, webhook, smtp, prefix, extra_env)
+        made.append((cluster, prefix))
+        return cluster
+
+    yield make
+    for cluster, prefix in made:
+        if not throwaway_pg.running():  # a scenario that failed with the database down
+            throwaway_pg.start()
+        cluster.stop()
+        if not KEEP:
+            await clear_schemas(throwaway_pg, prefix)
+    webhook.close()
+    smtp.close()
+    if not KEEP:
+        shutil.rmtree(workdir, ignore_errors=True)

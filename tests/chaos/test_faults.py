@@ -1,0 +1,161 @@
+"""Jepsen-style faults against the real processes: nothing acknowledged is lost, nothing is applied or
+recorded twice, and a physical send is repeated only in notifier's crash window (counted, printed).
+
+Each scenario posts its updates over HTTP as county systems do (re-posting what was not answered 2xx),
+injects its faults while the posting runs, waits until JetStream's durables, the outboxes and the
+delivery log are settled, and judges the run by the ledger (tests/chaos/harness.py), printed as one
+line per scenario (`pytest tests/chaos -s` shows them). Sizes: tests/chaos/conftest.py.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+import uuid
+
+import nats
+import pytest
+
+from services.launcher import NAMES
+from shared import subjects
+from tests.chaos.conftest import SIZES
+from tests.chaos.harness import COUNTIES, Cluster, Ledger, Poster, Workload, read_ledger, settle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(1500 if SIZES.full else 300)]
+# JetStream's durables must be drained this soon after the last fault (the issue's bound).
+DRAIN_BOUND_SECONDS = 60
+# notifier claims up to 200 rows per round: at most that many can be in the crash window of one interruption.
+CLAIM_ROUND = 200
+# How long settling may take: redelivery delays reach 60 s after a long outage, webhook backoff 64 s,
+# and in the full run a dead notifier's claims are waited out for real (120 s).
+SETTLE_SECONDS = 150 + (150 if SIZES.full else 0)
+
+
+async def run(cluster: Cluster, workload: Workload, faults, *, parallel: int = 1, seconds: float | None = None) -> Poster:  # noqa: ANN001
+    """Post the workload while `faults` (a coroutine function) runs; both must finish."""
+    await cluster.start()
+    poster = Poster(cluster, workload, seconds=SIZES.post_seconds if seconds is None else seconds, parallel=parallel)
+    await asyncio.gather(poster.run(), faults())
+    return poster
+
+
+async def judge(scenario: str, cluster: Cluster, poster: Poster, workload: Workload, dead_letters: int = 0,
+                interruptions: int = 0) -> Ledger:
+    drained, _ = await settle(cluster, SETTLE_SECONDS, fast_claims=not SIZES.full)
+    ledger = await read_ledger(cluster, poster.acked, workload.expected, drained)
+    print("\n" + ledger.line(scenario) + f" n={workload.total} reposts={poster.retries}")
+    assert poster.posted == workload.total
+    ledger.assert_clean(expected_dead_letters=dead_letters)
+    assert ledger.escalations == len(workload.expected), "one idle-land escalation per project"
+    assert drained <= DRAIN_BOUND_SECONDS, f"durables drained {drained:.1f}s after the last fault"
+    # A repeated send needs a send that was not recorded: notifier killed or stopped, or its database away.
+    assert ledger.resends <= CLAIM_ROUND * interruptions, f"{ledger.resends} resends with {interruptions} interruptions"
+    return ledger
+
+
+async def in_thread(fault, *args) -> None:  # noqa: ANN001
+    await asyncio.to_thread(fault, *args)
+
+
+async def test_a_processes_killed(make_cluster, sizes) -> None:  # noqa: ANN001
+    """nats-server SIGKILLed and restarted twice (same store, same port), tracker killed -9 three times,
+    escalation and notifier once each."""
+    cluster, workload = make_cluster(), Workload.build(sizes.n)
+
+    async def faults() -> None:
+        schedule = [(cluster.kill_nats,), (cluster.kill, "tracker"), (cluster.kill, "notifier"), (cluster.kill, "tracker"),
+                    (cluster.kill_nats,), (cluster.kill, "escalation"), (cluster.kill, "tracker")]
+        for fault, *args in schedule:
+            await asyncio.sleep(1.0)
+            await in_thread(fault, *args)
+
+    poster = await run(cluster, workload, faults, seconds=max(sizes.post_seconds, 25))
+    await judge("a-kill", cluster, poster, workload, interruptions=1)
+
+
+async def test_b_database_stopped_under_load(make_cluster, sizes) -> None:  # noqa: ANN001
+    """The throwaway PostgreSQL stopped (-m fast) for the outage, then started again, while updates arrive."""
+    cluster, workload = make_cluster(), Workload.build(sizes.n)
+
+    async def faults() -> None:
+        await asyncio.sleep(3)
+        await in_thread(cluster.pg.stop)
+        await asyncio.sleep(sizes.db_outage)
+        await in_thread(cluster.pg.start)
+        cluster.last_fault = time.monotonic()
+
+    poster = await run(cluster, workload, faults, seconds=max(sizes.post_seconds, sizes.db_outage + 6))
+    # Recording a round of sends fails with the database: that round may go out again.
+    await judge("b-database", cluster, poster, workload, interruptions=1)
+
+
+async def test_c_receivers_failing(make_cluster, sizes) -> None:  # noqa: ANN001
+    """The webhook answers 503 and the SMTP server 451 for the outage; afterwards every delivery is recorded once."""
+    cluster, workload = make_cluster(), Workload.build(sizes.n)
+
+    async def faults() -> None:
+        await asyncio.sleep(1)
+        cluster.webhook.failing = cluster.smtp.failing = True
+        await asyncio.sleep(sizes.webhook_outage)
+        cluster.webhook.failing = cluster.smtp.failing = False
+        cluster.last_fault = time.monotonic()
+
+    poster = await run(cluster, workload, faults)
+    ledger = await judge("c-receivers", cluster, poster, workload)
+    assert cluster.webhook.refused and cluster.smtp.refused, "the outage must have refused deliveries"
+    assert ledger.resends == 0
+
+
+async def test_d_rolling_restart(make_cluster, sizes) -> None:  # noqa: ANN001
+    """SIGTERM each service in turn with messages in flight, as a rolling deployment does."""
+    cluster, workload = make_cluster(), Workload.build(sizes.n)
+
+    async def faults() -> None:
+        for name in NAMES:
+            await asyncio.sleep(1.0)
+            await in_thread(cluster.kill, name, signal.SIGTERM)
+
+    poster = await run(cluster, workload, faults, seconds=max(sizes.post_seconds, 20))
+    await judge("d-rolling", cluster, poster, workload, interruptions=1)
+
+
+async def test_e_three_trackers_shuffled(make_cluster, sizes) -> None:  # noqa: ANN001
+    """3 tracker processes share the durable; each project's updates arrive shuffled, several batches
+    of a county in flight at once: the final state is the newest record per field, nothing regressed."""
+    cluster, workload = make_cluster(), Workload.build(sizes.n, per_project=10, seed=7)
+    await cluster.start()
+    await in_thread(cluster.start_replica, "tracker")
+    await in_thread(cluster.start_replica, "tracker")
+    poster = Poster(cluster, workload, seconds=sizes.post_seconds / 2, parallel=3)
+    await poster.run()
+    cluster.last_fault = time.monotonic()
+    ledger = await judge("e-3-trackers", cluster, poster, workload)
+    assert ledger.resends == 0
+
+
+async def test_f_poison_messages(make_cluster, sizes) -> None:  # noqa: ANN001
+    """1% poison (undecodable, or JSON that is not a ProjectUpdated) published straight onto the updates
+    subject among the good updates: each ends as a dead letter, and the good ones behind it go through."""
+    cluster, workload = make_cluster(), Workload.build(sizes.n, seed=11)
+    poison = [b"\xff\xfe not json at all", b'{"event_id": "not-a-uuid", "update": {}}',
+              json.dumps({"event_id": str(uuid.uuid4()), "occurred_at": "yesterday", "county_code": "330106"}).encode()]
+    count = max(1, sizes.n // 100)
+
+    async def faults() -> None:
+        nc = await nats.connect(cluster.nats.url)
+        try:
+            js = nc.jetstream()
+            for i in range(count):
+                await asyncio.sleep(SIZES.post_seconds / count)
+                await js.publish(subjects.project_updated(COUNTIES[i % len(COUNTIES)]), poison[i % len(poison)],
+                                 headers={"Nats-Msg-Id": f"poison-{i}"})
+        finally:
+            await nc.close()
+        cluster.last_fault = time.monotonic()
+
+    poster = await run(cluster, workload, faults)
+    ledger = await judge("f-poison", cluster, poster, workload, dead_letters=count)
+    assert ledger.resends == 0
+    # No head-of-line blocking: poison is terminated at once, never redelivered, so the durables drain quickly.
+    assert ledger.drain_seconds <= 30

@@ -1,0 +1,60 @@
+"""The console on a real database (SQLite and PostgreSQL), its pages served through httpx's ASGI transport."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.console.app import add_pages
+from services.console.escalation_api import EscalationApi
+from services.console.settings import Settings
+from services.console.web import Console, templates
+from shared.clock import FixedClock
+from shared.db import make_engine, migrate, session_factory
+from tests.console.support import FakeEscalation
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "console" / "migrations"
+# Beijing 2026-03-02 09:00, the day the test projects' land becomes idle.
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class ConsoleUnderTest:
+    sessions: async_sessionmaker
+    escalation: FakeEscalation
+    app: FastAPI
+    clock: FixedClock
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console", follow_redirects=False)
+
+    async def signed_in(self, login: str) -> httpx.AsyncClient:
+        client = self.client()
+        response = await client.post("/login", data={"login": login, "password": f"pw-{login}", "next": "/"})
+        assert response.status_code == 303, response.text
+        return client
+
+
+@pytest.fixture
+async def console(database: tuple[str, str | None]) -> AsyncIterator[ConsoleUnderTest]:
+    url, schema = database
+    await migrate(MIGRATIONS, url, schema)
+    engine = make_engine(url, schema)
+    fake = FakeEscalation()
+    for login, role, department in (("office", "office", None), ("zrzy", "department", "自然资源局"),
+                                    ("zjj", "department", "住建局"), ("chen", "leader", "陈立新"), ("guest", "readonly", None)):
+        fake.add_person(login, role, department=department)
+    fake.add_person("yiwu", "office", county="330782")
+    api = EscalationApi("http://escalation", transport=httpx.ASGITransport(app=fake.app()))
+    clock = FixedClock(NOW)
+    console = Console(session_factory(engine), api, clock, Settings(_env_file=None), templates())  # type: ignore[call-arg]
+    app = add_pages(FastAPI(), console, "test-secret")
+    yield ConsoleUnderTest(console.sessions, fake, app, clock)
+    await api.close()
+    await engine.dispose()

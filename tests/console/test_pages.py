@@ -1,0 +1,172 @@
+"""The pages over a real read model: sign-in, scoping by county and department, filters, export, actions, live."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from services.console.projection.alerts import apply_case_events, apply_escalation_events
+from services.console.projection.bulletins import apply_bulletins
+from services.console.projection.projects import apply_project_changes
+from tests.console.conftest import NOW
+from tests.console.support import AT, OTHER_COUNTY, bulletin, case_changed, escalation, pid, project_changed
+
+MILESTONES = [{"name": "开工", "planned": "2026-02-01", "actual": "2026-02-10"}, {"name": "竣工", "planned": "2026-12-31"},
+              {"name": "施工许可", "planned": "2026-01-10", "baseline": "2025-12-01", "actual": "2026-01-20"}]
+
+
+async def seed(console) -> None:  # type: ignore[no-untyped-def]
+    events = [
+        project_changed(1, name="城西科创产业园", stage="signed", township="转塘街道", responsible_unit="住建局", leader="陈立新",
+                        milestones=MILESTONES, ledger=[{"month": "2026-02", "plan_fen": 100_000_000, "investment_fen": 80_000_000}],
+                        expropriation=[{"as_of": "2026-02-20", "households_total": 80, "households_signed": 30},
+                                       {"as_of": "2026-02-27", "households_total": 80, "households_signed": 52}]),
+        project_changed(2, name="三墩数字港", stage="started", township="三墩镇", responsible_unit="发改局", leader="王海"),
+        project_changed(3, name="留下物流中心", stage="reserve", township="留下街道", responsible_unit="住建局", leader="陈立新"),
+        project_changed(9, name="义乌国际商贸城五期", county=OTHER_COUNTY, stage="signed"),
+    ]
+    await apply_project_changes(console.sessions, events, NOW)
+    await apply_escalation_events(console.sessions, [escalation(1, "raised", 3, rule_source="《闲置土地处置办法》", rule_article="第十四条",
+                                                                idle_fee_fen="100000000", idle_period_end="2026-03-01")], NOW)
+    await apply_case_events(console.sessions, [case_changed(1)], NOW)
+    case = {"case_id": str(case_changed(1).case_id), "escalation_id": "e", "project_id": str(pid(1)), "county_code": "330106",
+            "rule_id": "R1.idle_land", "state": "opened", "ladder_level": 1, "level_name": "L1 牵头部门", "target_kind": "department",
+            "target_name": "自然资源局", "due_on": "2026-03-09", "exception": None}
+    console.escalation.cases[case["case_id"]] = case
+
+
+async def test_pages_need_a_signed_in_person(console) -> None:
+    async with console.client() as client:
+        response = await client.get("/projects?stage=signed")
+        assert response.status_code == 303 and response.headers["location"] == "/login?next=/projects?stage=signed"
+        failed = await client.post("/login", data={"login": "office", "password": "wrong"})
+        assert failed.status_code == 401 and "账号或密码不正确" in failed.text
+
+
+async def test_a_person_sees_only_their_county(console) -> None:
+    await seed(console)
+    office = await console.signed_in("office")
+    page = (await office.get("/projects")).text
+    assert "城西科创产业园" in page and "义乌国际商贸城五期" not in page
+    assert (await office.get(f"/projects/{pid(9)}")).status_code == 404
+    yiwu = await console.signed_in("yiwu")
+    assert "义乌国际商贸城五期" in (await yiwu.get("/projects")).text
+
+
+async def test_a_department_sees_only_what_was_routed_to_it(console) -> None:
+    await seed(console)
+    land = await console.signed_in("zrzy")
+    page = (await land.get("/projects")).text
+    assert "城西科创产业园" in page and "三墩数字港" not in page
+    assert (await land.get(f"/projects/{pid(2)}")).status_code == 404
+    housing = await console.signed_in("zjj")  # responsible for projects 1 and 3, but nothing was routed to it
+    assert "城西科创产业园" not in (await housing.get("/projects")).text
+
+
+@pytest.mark.parametrize(("query", "shown", "hidden"), [
+    ("stage=signed", {"城西科创产业园"}, {"三墩数字港", "留下物流中心"}),
+    ("township=三墩镇", {"三墩数字港"}, {"城西科创产业园"}),
+    ("leader=陈立新", {"城西科创产业园", "留下物流中心"}, {"三墩数字港"}),
+    ("responsible_unit=发改局", {"三墩数字港"}, {"留下物流中心"}),
+    ("colour=red", {"城西科创产业园"}, {"三墩数字港", "留下物流中心"}),
+    ("rule=R1.idle_land", {"城西科创产业园"}, {"三墩数字港"}),
+    ("view=reserve", {"留下物流中心"}, {"城西科创产业园", "三墩数字港"}),
+    ("view=in_progress", {"三墩数字港"}, {"留下物流中心"}),
+])
+async def test_the_list_filters(console, query, shown, hidden) -> None:
+    await seed(console)
+    page = (await (await console.signed_in("office")).get(f"/projects?{query}")).text
+    assert all(name in page for name in shown) and not any(name in page for name in hidden)
+
+
+async def test_stale_data_turns_a_green_project_grey(console) -> None:
+    await seed(console)
+    office = await console.signed_in("office")
+    assert "三墩数字港" not in (await office.get("/projects?colour=grey")).text
+    console.clock.set(NOW + timedelta(days=40))  # no source record for more than a month
+    assert "三墩数字港" in (await office.get("/projects?colour=grey")).text
+
+
+async def test_the_list_sorts_and_exports_what_it_shows(console) -> None:
+    await seed(console)
+    office = await console.signed_in("office")
+    page = (await office.get("/projects?sort=-name")).text
+    names = ["城西科创产业园", "三墩数字港", "留下物流中心"]
+    assert [page.index(n) for n in sorted(names, reverse=True)] == sorted(page.index(n) for n in names)
+    export = await office.get("/projects.xlsx?leader=陈立新")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True)) == ["城西科创产业园", "留下物流中心"]
+
+
+async def test_the_project_page_shows_timeline_ledger_expropriation_escalations_and_changes(console) -> None:
+    await seed(console)
+    page = (await (await console.signed_in("office")).get(f"/projects/{pid(1)}")).text
+    for expected in ("施工许可", "2025-12-01", "2026-02", "52/80", "《闲置土地处置办法》", "第十四条", "发改局项目库", "自然资源局"):
+        assert expected in page, expected
+
+
+async def test_an_action_is_done_by_escalation_under_the_persons_own_token(console) -> None:
+    await seed(console)
+    land = await console.signed_in("zrzy")
+    queue = (await land.get("/cases")).text
+    assert "城西科创产业园" in queue and "签收" in queue
+    case_id = str(case_changed(1).case_id)
+    done = await land.post(f"/cases/{case_id}/acknowledge", data={"note": "已收到"}, headers={"HX-Request": "true"})
+    assert done.status_code == 200 and "已签收" in done.text
+    reply = await land.post(f"/cases/{case_id}/reply", data={"explanation": "交地延误", "remedy_plan": "三月底前动工", "back": "/cases"})
+    assert reply.status_code == 303
+    assert console.escalation.actions == [("zrzy", case_id, "acknowledge", {"note": "已收到"}),
+                                          ("zrzy", case_id, "reply", {"explanation": "交地延误", "remedy_plan": "三月底前动工"})]
+
+
+async def test_a_readonly_person_gets_no_action_forms_and_escalation_refuses_them(console) -> None:
+    await seed(console)
+    guest = await console.signed_in("guest")
+    assert "hx-post" not in (await guest.get("/cases")).text
+    refused = await guest.post(f"/cases/{case_changed(1).case_id}/acknowledge", data={"note": ""}, headers={"HX-Request": "true"})
+    assert "办理失败" in refused.text and console.escalation.actions == []
+
+
+async def test_the_live_panel_shows_what_the_read_model_learnt(console) -> None:
+    await seed(console)
+    office = await console.signed_in("office")
+    assert "项目2号raised" not in (await office.get("/live")).text
+    await apply_escalation_events(console.sessions, [escalation(2, "raised", 1, at=AT + timedelta(hours=1))], NOW)
+    assert "项目2号raised" in (await office.get("/live")).text
+    land = await console.signed_in("zrzy")
+    assert "项目2号raised" in (await land.get("/live")).text  # routed to 自然资源局 by the fake's recipients
+    housing = await console.signed_in("zjj")
+    assert "项目2号raised" not in (await housing.get("/live")).text
+
+
+async def test_overview_rankings_idle_land_and_bulletins(console) -> None:
+    await seed(console)
+    await apply_bulletins(console.sessions, [bulletin("2026-02")], NOW)
+    office = await console.signed_in("office")
+    overview = (await office.get("/")).text
+    assert "开工率" in overview and "100.0%" in overview  # project 1 planned and started within 2026
+    rankings = (await office.get("/rankings")).text
+    assert "转塘街道" in rankings and "52/80" in rankings
+    idle = (await office.get("/idle-land")).text
+    assert "P-1" in idle and "1,000,000.00" in idle and "征收闲置费" in idle
+    assert "2026-02重点项目通报" in (await office.get("/bulletins")).text
+    assert "330106 2026-02.html" in (await office.get("/bulletins/2026-02.html")).text
+
+
+async def test_a_leader_sees_the_county_and_has_a_view_of_his_own_projects(console) -> None:
+    await seed(console)
+    leader = await console.signed_in("chen")
+    page = (await leader.get("/projects")).text
+    assert "三墩数字港" in page and 'href="/projects?leader=%E9%99%88%E7%AB%8B%E6%96%B0"' in page
+    mine = (await leader.get("/projects?leader=陈立新")).text
+    assert "城西科创产业园" in mine and "三墩数字港" not in mine
+
+
+async def test_english_is_one_toggle_away(console) -> None:
+    await seed(console)
+    office = await console.signed_in("office")
+    assert "Start rate" in (await office.get("/?lang=en")).text
+    assert "Projects" in (await office.get("/projects")).text  # the choice sticks for the session
+    assert "开工率" in (await office.get("/?lang=zh")).text

@@ -1,0 +1,105 @@
+"""The read model built from events: idempotent, newest wins, colours from open findings, routes for departments."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.console.projection.alerts import apply_case_events, apply_escalation_events
+from services.console.projection.bulletins import apply_bulletins
+from services.console.projection.projects import apply_project_changes
+from services.console.tables import bulletins, case_events, cases, escalations, project_changes, project_routes, projects
+from tests.console.conftest import NOW
+from tests.console.support import AT, bulletin, case_changed, escalation, pid, project_changed
+
+
+async def rows(console, table, *where):  # type: ignore[no-untyped-def]
+    async with console.sessions() as session:
+        return [dict(r._mapping) for r in await session.execute(select(table).where(*where))]
+
+
+async def project_row(console, n: int) -> dict:  # type: ignore[no-untyped-def]
+    return (await rows(console, projects, projects.c.project_id == str(pid(n))))[0]
+
+
+async def test_a_replayed_batch_changes_nothing_and_an_older_version_never_wins(console) -> None:
+    v1 = project_changed(1, 1, stage="signed", township="转塘街道")
+    v2 = project_changed(1, 2, stage="started", township="转塘街道", record_time=AT + timedelta(days=1))
+    assert await apply_project_changes(console.sessions, [v2], NOW) == 1
+    assert await apply_project_changes(console.sessions, [v1, v2], NOW) == 1  # v1 is new here, v2 a replay
+    row = await project_row(console, 1)
+    assert (row["version"], row["stage"], row["township"]) == (2, "started", "转塘街道")
+    assert len(await rows(console, project_changes)) == 2  # the change log keeps both versions, once each
+
+
+async def test_the_filter_columns_come_from_the_snapshot(console) -> None:
+    milestones = [{"name": "开工", "planned": "2026-04-01", "actual": "2026-03-01"}, {"name": "竣工", "planned": "2027-06-30"}]
+    expropriation = [{"as_of": "2026-02-20", "households_total": 80, "households_signed": 30},
+                     {"as_of": "2026-02-27", "households_total": 80, "households_signed": 52}]
+    await apply_project_changes(console.sessions, [project_changed(
+        1, nature="new", leader="陈立新", responsible_unit="住建局", total_investment_fen=12_000_000_00,
+        milestones=milestones, expropriation=expropriation)], NOW)
+    row = await project_row(console, 1)
+    assert (row["nature"], row["leader"], row["responsible_unit"]) == ("new", "陈立新", "住建局")
+    assert (str(row["start_planned"]), str(row["start_actual"]), str(row["completion_planned"])) == ("2026-04-01", "2026-03-01", "2027-06-30")
+    assert (row["households_total"], row["households_signed"]) == (80, 52)  # the latest report
+
+
+@pytest.mark.parametrize(("events", "fresh", "stale"), [
+    ([], "green", "grey"),
+    ([("raised", 1), ("resolved", 1)], "green", "grey"),
+    ([("raised", 1)], "yellow", "yellow"),  # a known problem outranks unknown data
+    ([("raised", 3)], "red", "red"),
+    ([("raised", 1), ("escalated", 3)], "red", "red"),
+    ([("raised", 3), ("resolved", 3)], "green", "grey"),
+])
+async def test_the_colour_follows_the_open_findings(console, events, fresh, stale) -> None:
+    await apply_project_changes(console.sessions, [project_changed(1)], NOW)
+    for i, (kind, level) in enumerate(events):
+        await apply_escalation_events(console.sessions, [escalation(1, kind, level, at=AT + timedelta(minutes=i))], NOW)
+    row = await project_row(console, 1)
+    assert (row["colour_fresh"], row["colour_stale"]) == (fresh, stale)
+
+
+async def test_an_escalation_before_its_project_still_colours_it(console) -> None:
+    await apply_escalation_events(console.sessions, [escalation(1, "raised", 3)], NOW)
+    await apply_project_changes(console.sessions, [project_changed(1)], NOW)
+    assert (await project_row(console, 1))["colour_fresh"] == "red"
+
+
+async def test_an_escalation_resolved_then_redelivered_raise_stays_resolved(console) -> None:
+    raised, resolved = escalation(1, "raised", 3, at=AT), escalation(1, "resolved", 3, at=AT + timedelta(hours=1))
+    await apply_escalation_events(console.sessions, [resolved], NOW)
+    await apply_escalation_events(console.sessions, [raised, resolved], NOW)
+    [row] = await rows(console, escalations)
+    assert row["status"] == "resolved"
+
+
+async def test_the_evidence_colour_wins_over_the_level(console) -> None:
+    await apply_escalation_events(console.sessions, [escalation(1, "raised", 1, colour="red", rule_source="闲置土地处置办法")], NOW)
+    [row] = await rows(console, escalations)
+    assert row["colour"] == "red" and row["evidence"]["rule_source"] == "闲置土地处置办法"
+
+
+async def test_cases_keep_their_newest_state_and_every_step(console) -> None:
+    opened = case_changed(1, "opened", "opened", at=AT)
+    acked = case_changed(1, "acknowledged", "acknowledged", at=AT + timedelta(hours=2))
+    await apply_case_events(console.sessions, [acked], NOW)
+    await apply_case_events(console.sessions, [opened, acked], NOW)
+    [row] = await rows(console, cases)
+    assert (row["state"], row["target_name"]) == ("acknowledged", "自然资源局")
+    assert sorted(r["action"] for r in await rows(console, case_events)) == ["acknowledged", "opened"]
+
+
+async def test_departments_are_routed_the_projects_of_their_escalations_and_cases(console) -> None:
+    await apply_escalation_events(console.sessions, [escalation(1, departments=("自然资源局", "发改局"))], NOW)
+    await apply_case_events(console.sessions, [case_changed(2, target="住建局"), case_changed(1, target="自然资源局", at=AT + timedelta(1))], NOW)
+    routes = {(r["project_id"], r["department"]) for r in await rows(console, project_routes)}
+    assert routes == {(str(pid(1)), "自然资源局"), (str(pid(1)), "发改局"), (str(pid(2)), "住建局")}
+
+
+async def test_bulletins_are_listed_once(console) -> None:
+    await apply_bulletins(console.sessions, [bulletin("2026-02"), bulletin("2026-02")], NOW)
+    await apply_bulletins(console.sessions, [bulletin("2026-02")], NOW)
+    assert [r["month"] for r in await rows(console, bulletins)] == ["2026-02"]
