@@ -360,8 +360,12 @@ async def check_deliveries(pipeline: Pipeline, cases: dict[str, dict[str, Any]])
     """Every climb reached its people, each delivery was recorded once and written once."""
     engine = make_engine(*pipeline.database["notifier"])
     try:
-        async with session_factory(engine)() as session:
-            rows = (await session.execute(select(deliveries.c.delivery_key, deliveries.c.escalation_event_id, deliveries.c.status))).all()
+        for _ in range(300):  # the delivery worker sends what the consumers planned: give it the time to finish
+            async with session_factory(engine)() as session:
+                rows = (await session.execute(select(deliveries.c.delivery_key, deliveries.c.escalation_event_id, deliveries.c.status))).all()
+            if all(status != "pending" for _, _, status in rows):
+                break
+            await asyncio.sleep(0.2)
     finally:
         await engine.dispose()
     assert {status for _, _, status in rows} == {"sent"}
