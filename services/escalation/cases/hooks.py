@@ -22,8 +22,7 @@ CLEARED_NOTE = "条件已消除"
 
 
 def colour_of(finding: Finding) -> str:
-    # Findings gain a colour (yellow | red | grey); until then every escalation counts as red.
-    return getattr(finding, "colour", "red")
+    return finding.colour
 
 
 async def _stored(session: AsyncSession, escalation_id: str) -> tuple[Any, Any] | None:
