@@ -145,6 +145,9 @@ class LedgerMonth(Contract):
     investment_fen: Fen | None = Field(default=None, description="investment completed in the month")
     ytd_fen: Fen | None = Field(default=None, description="investment completed in the year up to the month's end")
     progress: str | None = Field(default=None, max_length=1000, description="形象进度 in words")
+    problems: str | None = Field(default=None, max_length=2000, description="存在问题 as the unit wrote them")
+    next_month_plan: str | None = Field(default=None, max_length=1000, description="下月计划 in words")
+    next_month_plan_fen: Fen | None = Field(default=None, description="investment planned for the next month (下月计划投资)")
 
 
 class ExpropriationProgress(Contract):
@@ -171,6 +174,7 @@ class ProjectFacts(Contract):
     leader: ShortText | None = Field(default=None, description="包抓领导 / leader in charge")
     lead_department: ShortText | None = Field(default=None, description="牵头部门")
     responsible_unit: ShortText | None = Field(default=None, description="责任单位")
+    owner_unit: ShortText | None = Field(default=None, description="建设单位 / the project owner")
     total_investment_fen: Fen | None = None
     annual_plan_fen: Fen | None = None
     ledger_month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="month the ledger figures are for")
