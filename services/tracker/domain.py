@@ -23,6 +23,7 @@ KEYED: dict[str, str] = {
     "sme_payments": "payment_id",
     "ledger": "month",
     "expropriation": "as_of",
+    "reported_problems": "key",
 }
 IDENTITY_FIELDS = {"project_code", "local_id", "source_system", "source_record_id", "source_record_time"}
 

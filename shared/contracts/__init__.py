@@ -29,6 +29,7 @@ from shared.contracts.project import (
     ProjectStateChanged,
     ProjectUpdate,
     ProjectUpdated,
+    ReportedProblem,
     SmePayment,
     Stage,
 )
@@ -47,7 +48,7 @@ EVENTS: tuple[type[Event], ...] = (
 __all__ = [
     "EVENTS", "ApprovalKind", "BaselineReason", "BulletinPublished", "CaseAction", "CaseChanged", "CaseState",
     "CentralFund", "Colour", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
-    "EscalationResolved", "Event", "ExpropriationProgress", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
+    "EscalationResolved", "Event", "ExpropriationProgress", "ReportedProblem", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
     "NotificationSent", "OverrunApproval", "ProjectFacts", "ProjectSnapshot", "ProjectStateChanged",
     "ProjectUpdate", "ProjectUpdated", "Recipient", "RecipientKind", "Stage",
 ]

@@ -150,6 +150,17 @@ class LedgerMonth(Contract):
     next_month_plan_fen: Fen | None = Field(default=None, description="investment planned for the next month (下月计划投资)")
 
 
+class ReportedProblem(Contract):
+    """A difficulty a project reports (存在问题 / 问题清单 row), kept as written; merged by key."""
+
+    key: ShortText = Field(description="the county's own number for the problem, or a digest of its normalised text")
+    description: str = Field(min_length=1, max_length=2000, description="the problem as the unit wrote it")
+    category: ShortText | None = Field(default=None, description="用地, 规划, 审批, 资金, 征迁, 水电气配套, 施工环境, 其他, ...")
+    responsible_department: ShortText | None = None
+    reported_on: date | None = None
+    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="ledger month it was reported in")
+
+
 class ExpropriationProgress(Contract):
     """征迁 progress on a date: households signed of the total to be moved."""
 
@@ -196,6 +207,7 @@ class ProjectFacts(Contract):
     ledger: tuple[LedgerMonth, ...] | None = Field(default=None, description="monthly ledger entries, merged by month")
     self_reported_colour: Colour | None = Field(default=None, description="the unit's own colour: may lower a computed one, never raise it")
     expropriation: tuple[ExpropriationProgress, ...] | None = Field(default=None, description="征迁 progress by date, merged by as_of")
+    reported_problems: tuple[ReportedProblem, ...] | None = Field(default=None, description="存在问题 by key, merged by key")
 
 
 class ProjectUpdate(ProjectFacts):
