@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Most tests wait on I/O (nats-server, PostgreSQL, subprocesses), so more workers than cores pays off.
+TEST_WORKERS ?= 4
 
 .PHONY: install run test bench bench-console chaos schemas clean
 
@@ -20,7 +22,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check --no-cache services shared bench tests
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 bench: $(STAMP)
 	$(PY) -m bench.pipeline

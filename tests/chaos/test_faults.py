@@ -23,6 +23,10 @@ from tests.chaos.conftest import SIZES
 from tests.chaos.harness import COUNTIES, Cluster, Ledger, Poster, Workload, read_ledger, settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(1500 if SIZES.full else 300)]
+# Under xdist (make test: --dist loadgroup) the scenarios run three after three on two workers, each with its own
+# throwaway cluster: about a minute each, they would otherwise be the whole suite's critical path, and more at once
+# would starve the timed outages on a 2-core box.
+FIRST, SECOND = pytest.mark.xdist_group("chaos-1"), pytest.mark.xdist_group("chaos-2")
 # JetStream's durables must be drained this soon after the last fault (the issue's bound).
 DRAIN_BOUND_SECONDS = 60
 # notifier claims up to 200 rows per round: at most that many can be in the crash window of one interruption.
@@ -58,6 +62,7 @@ async def in_thread(fault, *args) -> None:  # noqa: ANN001
     await asyncio.to_thread(fault, *args)
 
 
+@SECOND
 async def test_a_processes_killed(make_cluster, sizes) -> None:  # noqa: ANN001
     """nats-server SIGKILLed and restarted twice (same store, same port), tracker killed -9 three times,
     escalation and notifier once each."""
@@ -74,6 +79,7 @@ async def test_a_processes_killed(make_cluster, sizes) -> None:  # noqa: ANN001
     await judge("a-kill", cluster, poster, workload, interruptions=1)
 
 
+@FIRST
 async def test_b_database_stopped_under_load(make_cluster, sizes) -> None:  # noqa: ANN001
     """The throwaway PostgreSQL stopped (-m fast) for the outage, then started again, while updates arrive."""
     cluster, workload = make_cluster(), Workload.build(sizes.n)
@@ -90,6 +96,7 @@ async def test_b_database_stopped_under_load(make_cluster, sizes) -> None:  # no
     await judge("b-database", cluster, poster, workload, interruptions=1)
 
 
+@FIRST
 async def test_c_receivers_failing(make_cluster, sizes) -> None:  # noqa: ANN001
     """The webhook answers 503 and the SMTP server 451 for the outage; afterwards every delivery is recorded once."""
     cluster, workload = make_cluster(), Workload.build(sizes.n)
@@ -107,6 +114,7 @@ async def test_c_receivers_failing(make_cluster, sizes) -> None:  # noqa: ANN001
     assert ledger.resends == 0
 
 
+@SECOND
 async def test_d_rolling_restart(make_cluster, sizes) -> None:  # noqa: ANN001
     """SIGTERM each service in turn with messages in flight, as a rolling deployment does."""
     cluster, workload = make_cluster(), Workload.build(sizes.n)
@@ -120,6 +128,7 @@ async def test_d_rolling_restart(make_cluster, sizes) -> None:  # noqa: ANN001
     await judge("d-rolling", cluster, poster, workload, interruptions=1)
 
 
+@FIRST
 async def test_e_three_trackers_shuffled(make_cluster, sizes) -> None:  # noqa: ANN001
     """3 tracker processes share the durable; each project's updates arrive shuffled, several batches
     of a county in flight at once: the final state is the newest record per field, nothing regressed."""
@@ -134,6 +143,7 @@ async def test_e_three_trackers_shuffled(make_cluster, sizes) -> None:  # noqa: 
     assert ledger.resends == 0
 
 
+@SECOND
 async def test_f_poison_messages(make_cluster, sizes) -> None:  # noqa: ANN001
     """1% poison (undecodable, or JSON that is not a ProjectUpdated) published straight onto the updates
     subject among the good updates: each ends as a dead letter, and the good ones behind it go through."""

@@ -20,7 +20,7 @@ from shared.db import make_engine, session_factory
 
 CHROMEDRIVER, CHROMIUM = Path("/usr/bin/chromedriver"), Path("/usr/bin/chromium")
 # CI (.ci/run) installs the browser and sets TUIJIN_REQUIRE_BROWSER: there a missing browser fails instead of skipping.
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not CHROMEDRIVER.exists() and not os.environ.get("TUIJIN_REQUIRE_BROWSER"),
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser"), pytest.mark.skipif(not CHROMEDRIVER.exists() and not os.environ.get("TUIJIN_REQUIRE_BROWSER"),
                                                   reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "console"
 COUNTY = "330106"
