@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -41,30 +42,48 @@ class Recorder:
     def __init__(self, session: AsyncSession, now: datetime, as_of: date) -> None:
         self.session, self.now, self.as_of = session, now, as_of
         self.events: list[tuple[Event, str]] = []
+        self._history: list[dict[str, Any]] = []  # escalation_history rows not written yet
 
     async def apply(self, project: dict[str, Any], policy: Policy, decision: Decision) -> None:
-        if isinstance(decision, Raise):
-            await self._raise(project, policy, decision.finding)
-        elif isinstance(decision, Escalate):
-            await self._escalate(project, decision.finding, decision.previous_level, policy)
-        elif isinstance(decision, Resolve):
-            await self._resolve(project, decision.current, policy)
+        await self.apply_all([(project, policy, [decision])])
 
-    async def _raise(self, project: dict[str, Any], policy: Policy, finding: Finding) -> None:
-        key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
-        earlier = await self.session.scalar(
-            select(func.count()).select_from(escalations).where(escalations.c.escalation_key == key, escalations.c.occurrence == finding.occurrence)
-        )
-        esc_id = escalation_id(project["project_id"], finding.rule_id, finding.subject, finding.occurrence, (earlier or 0) + 1)
-        await self.session.execute(insert(escalations).values(
-            escalation_id=str(esc_id), escalation_key=key, project_id=project["project_id"], county_code=project["county_code"],
-            rule_id=finding.rule_id, rule_version=finding.rule_version, policy_version=policy.policy_version,
-            subject=finding.subject, occurrence=finding.occurrence, sequence=(earlier or 0) + 1, status="open",
-            opened_at=self.now, cleared_at=None, **self._finding_columns(finding),
-        ))
-        await self._record(EscalationRaised, str(esc_id), project, finding, "raised")
-        # The case (督办单) opens in the same transaction; its CaseChanged goes to the outbox there too.
-        await case_hooks.open_for_escalation(self.session, str(esc_id), project, policy, finding, self.as_of, self.now)
+    async def apply_all(self, work: Sequence[tuple[dict[str, Any], Policy, Sequence[Decision]]]) -> None:
+        """Every project's decisions, in order; the raises of all of them written together (the first sweep after an
+        import raises thousands: one statement per table instead of three per escalation)."""
+        raises: list[tuple[dict[str, Any], Policy, Finding]] = []
+        for project, policy, decisions in work:
+            for decision in decisions:
+                if isinstance(decision, Raise):
+                    raises.append((project, policy, decision.finding))
+                elif isinstance(decision, Escalate):
+                    await self._escalate(project, decision.finding, decision.previous_level, policy)
+                elif isinstance(decision, Resolve):
+                    await self._resolve(project, decision.current, policy)
+        if raises:
+            await self._raise_all(raises)
+
+    async def _raise_all(self, raises: list[tuple[dict[str, Any], Policy, Finding]]) -> None:
+        keyed = [(escalation_key(p["project_id"], f.rule_id, f.subject), p, policy, f) for p, policy, f in raises]
+        earlier = {(key, occurrence): count for key, occurrence, count in await self.session.execute(
+            select(escalations.c.escalation_key, escalations.c.occurrence, func.count()).where(escalations.c.escalation_key.in_(
+                sorted({key for key, *_ in keyed}))).group_by(escalations.c.escalation_key, escalations.c.occurrence))}
+        rows, opened = [], []
+        for key, project, policy, finding in keyed:
+            sequence = earlier.get((key, finding.occurrence), 0) + 1
+            esc_id = str(escalation_id(project["project_id"], finding.rule_id, finding.subject, finding.occurrence, sequence))
+            rows.append(dict(
+                escalation_id=esc_id, escalation_key=key, project_id=project["project_id"], county_code=project["county_code"],
+                rule_id=finding.rule_id, rule_version=finding.rule_version, policy_version=policy.policy_version,
+                subject=finding.subject, occurrence=finding.occurrence, sequence=sequence, status="open",
+                opened_at=self.now, cleared_at=None, **self._finding_columns(finding),
+            ))
+            self._event(EscalationRaised, esc_id, project, finding, "raised")
+            opened.append((esc_id, project, policy, finding))
+        await self.session.execute(insert(escalations), rows)
+        await self._write_history()
+        for esc_id, project, policy, finding in opened:
+            # The case (督办单) opens in the same transaction; its CaseChanged goes to the outbox there too.
+            await case_hooks.open_for_escalation(self.session, esc_id, project, policy, finding, self.as_of, self.now)
 
     async def _escalate(self, project: dict[str, Any], finding: Finding, previous_level: int, policy: Policy | None = None) -> None:
         key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
@@ -93,6 +112,11 @@ class Recorder:
 
     async def _record(self, kind: type[EscalationFacts], esc_id: str, project: dict[str, Any], finding: Finding, fact: str,
                       recipients: list[dict[str, str]] | None = None, **extra: Any) -> None:
+        self._event(kind, esc_id, project, finding, fact, recipients, **extra)
+        await self._write_history()
+
+    def _event(self, kind: type[EscalationFacts], esc_id: str, project: dict[str, Any], finding: Finding, fact: str,
+               recipients: list[dict[str, str]] | None = None, **extra: Any) -> None:
         event_id = uuid.uuid5(EVENT_NAMESPACE, f"{esc_id}|{fact}|{finding.level}")
         event = kind(
             event_id=event_id, occurred_at=self.now, county_code=project["county_code"], correlation_id=project["correlation_id"],
@@ -102,7 +126,11 @@ class Recorder:
             recipients=tuple(Recipient.model_validate(r) for r in (recipients if recipients is not None else _recipients(finding))),
             summary=finding.summary, **extra,
         )
-        await self.session.execute(insert(escalation_history).values(
-            escalation_id=esc_id, kind=fact, level=finding.level, as_of=self.as_of, event_id=str(event_id), recorded_at=self.now,
-        ))
+        self._history.append(dict(escalation_id=esc_id, kind=fact, level=finding.level, as_of=self.as_of, event_id=str(event_id),
+                                  recorded_at=self.now))
         self.events.append((event, subjects.escalation(project["county_code"], fact)))
+
+    async def _write_history(self) -> None:
+        if self._history:
+            await self.session.execute(insert(escalation_history), self._history)
+            self._history = []

@@ -1,11 +1,29 @@
 """escalation's own tables: its projection of project facts, the escalations, and the plumbing."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 from shared.persistence import SequenceId, dead_letters_table, outbox_table, processed_events_table
 
 metadata = MetaData()
+DUE_NOW = date(2000, 1, 1)  # next_due of a row no evaluation has dated yet: due at the next sweep
 
 # Built from tracker's events only (never from tracker's tables); the version guard keeps the newest.
 project_facts = Table(
@@ -16,6 +34,9 @@ project_facts = Table(
     Column("version", Integer, nullable=False),
     Column("snapshot", JSON, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The first Beijing day its findings can change with no new facts (domain/due.py); the sweep reads only rows due.
+    Column("next_due", Date, nullable=False, server_default=text(f"'{DUE_NOW.isoformat()}'")),
+    Index("ix_project_facts_due", "next_due", "project_id"),
 )
 
 escalations = Table(
@@ -133,7 +154,9 @@ cases = Table(
     Column("policy_version", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("clock_due", Date, nullable=True),  # the first day the ladder's clocks can climb it (cases/clock_due.py); None: never
     Index("ix_cases_county_state", "county_code", "state"),
+    Index("ix_cases_clock_due", "clock_due", "case_id"),
     Index("ix_cases_county_target", "county_code", "target_name"),
 )
 
@@ -156,6 +179,18 @@ case_actions = Table(
     Column("as_of", Date, nullable=False),
     Column("acted_at", DateTime(timezone=True), nullable=False),
     Column("event_id", String(36), nullable=False, unique=True),
+)
+
+# Per county, the basis its projects' next_due were computed on (policy, rule versions, holiday calendar); a new
+# basis re-evaluates the county in chunks, `after` the last project done, so a restart resumes.
+evaluation_basis = Table(
+    "evaluation_basis",
+    metadata,
+    Column("county_code", String(6), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("after", String(36), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Monthly bulletins (每月通报), one row per county, month and revision (an on-demand rerun is a new revision).

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.escalation.cases import lifecycle
@@ -24,10 +24,11 @@ PolicyFor = Callable[[str], Policy]
 
 async def advance_cases(session: AsyncSession, county_code: str | None, as_of: date, now: datetime, *,
                         policy_for: PolicyFor | None = None, case_policy_for: CasePolicyFor | None = None,
-                        after: str = "", limit: int | None = None) -> list[Event]:
+                        after: str = "", limit: int | None = None, only: Sequence[str] | None = None) -> list[Event]:
     """Climb every open case whose deadline passed before `as_of`, in the caller's transaction.
 
-    Cases are taken in case-id order after `after` (at most `limit` of them), so a caller can chunk.
+    Cases are taken in case-id order after `after` (at most `limit` of them), so a caller can chunk;
+    `only` limits them to the given ids (the sweep's due cases).
     Running it again for the same day finds nothing to do: each climb starts the new level's clocks today.
     """
     case_policy_for = case_policy_for or configured()
@@ -37,6 +38,8 @@ async def advance_cases(session: AsyncSession, county_code: str | None, as_of: d
         query = query.where(cases.c.county_code == county_code)
     if limit:
         query = query.limit(limit)
+    if only is not None:
+        query = query.where(cases.c.case_id.in_(only))
     rows = [dict(r) for r in (await session.execute(query.with_for_update())).mappings()]
     if not rows:
         return []
@@ -59,18 +62,20 @@ async def advance_cases(session: AsyncSession, county_code: str | None, as_of: d
 async def advance_all_cases(sessions: async_sessionmaker, county_code: str | None, as_of: date, now: datetime, *,
                             policy_for: PolicyFor | None = None, case_policy_for: CasePolicyFor | None = None,
                             chunk: int = 500, lock: Any = None) -> list[Event]:
-    """advance_cases over every case, one transaction per chunk (the sweep's `lock` held per chunk, like its projects)."""
+    """advance_cases over the cases whose clock_due has come, one transaction per chunk (the sweep's `lock` held per
+    chunk, like its projects); a case whose day has not come is not read."""
     events: list[Event] = []
-    after = ""
+    last: tuple[date, str] = (date.min, "")
     while True:
         async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
             await lock_for_writing(session)
-            ids = (await session.execute(
-                select(cases.c.case_id).where(cases.c.case_id > after, cases.c.state != "closed", cases.c.paused_since.is_(None))
-                .where(*([cases.c.county_code == county_code] if county_code else [])).order_by(cases.c.case_id).limit(chunk)
-            )).scalars().all()
-            if not ids:
+            due = (await session.execute(
+                select(cases.c.clock_due, cases.c.case_id).where(cases.c.clock_due <= as_of, tuple_(cases.c.clock_due, cases.c.case_id) > last)
+                .where(*([cases.c.county_code == county_code] if county_code else [])).order_by(cases.c.clock_due, cases.c.case_id)
+                .limit(chunk)
+            )).all()
+            if not due:
                 return events
             events += await advance_cases(session, county_code, as_of, now, policy_for=policy_for, case_policy_for=case_policy_for,
-                                          after=after, limit=chunk)
-            after = ids[-1]
+                                          only=[case_id for _, case_id in due])
+            last = tuple(due[-1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.escalation.cases.clock_due import clock_due
 from services.escalation.cases.lifecycle import Case, Claim, Letter
 from services.escalation.domain.workdays import Deadline
 from shared.contracts.case import CaseState
@@ -50,7 +51,7 @@ def to_values(case: Case) -> dict[str, Any]:
     return {"state": case.state.value, "ladder_level": case.level, "target_kind": case.target_kind, "target_name": case.target_name,
             "due_on": due.due if due else None, "due_provisional": bool(due and due.provisional), "step_started_on": case.step_started_on,
             "paused_since": case.paused_since, "paused_days": case.paused_days, "exception": extras, "letter": letter_json(case.letter),
-            "red_since": case.red_since, "opened_on": case.opened_on, "closed_on": case.closed_on}
+            "red_since": case.red_since, "opened_on": case.opened_on, "closed_on": case.closed_on, "clock_due": clock_due(case)}
 
 
 def from_row(row: Any) -> Case:
