@@ -55,7 +55,7 @@ def build(settings: Settings) -> FastAPI:
 
     async def run_sweep() -> int:
         report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=lease.renewing(writing),
-                             on_recorded=metrics.count_events)
+                             on_recorded=metrics.count_events, on_progress=metrics.reevaluation_progress)
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions, force=True)
         return report.projects

@@ -41,9 +41,18 @@ class EscalationMetrics:
                                        buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300))
         self.swept = Counter("escalation_sweep_projects_total", "Projects evaluated by sweeps", registry=registry)
         self.last_sweep = Gauge("escalation_last_sweep_timestamp_seconds", "When the last sweep finished", registry=registry)
+        # A new basis (policy, rule version, holiday calendar) re-evaluates whole counties inside the sweep, chunk by chunk.
+        self.reevaluated = Counter("escalation_reevaluated_projects_total", "Projects re-evaluated because their basis changed",
+                                   registry=registry)
+        self.reevaluation_left = Gauge("escalation_reevaluation_remaining_projects", "Projects of the running re-evaluation not done yet",
+                                       registry=registry)
         self.events = Counter("escalation_events_total", "Escalation events committed", ["county"], registry=registry)
         self.registry = registry
         self._last_refresh = 0.0
+
+    def reevaluation_progress(self, done: int, remaining: int) -> None:
+        self.reevaluated.inc(done)
+        self.reevaluation_left.set(remaining)
 
     def count_events(self, events: Sequence[Event]) -> None:
         """Told after the commit: count and log each escalation event with its ids."""
