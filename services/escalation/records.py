@@ -6,19 +6,25 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import hooks as case_hooks
+from services.escalation.cases.opening import open_cases
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import Decision, Escalate, Open, Raise, Resolve, escalation_id, escalation_key
 from services.escalation.domain.policy import Policy
-from services.escalation.tables import escalation_history, escalations
+from services.escalation.tables import cases, escalation_history, escalations
 from shared import subjects
 from shared.contracts import EscalationEscalated, EscalationFacts, EscalationRaised, EscalationResolved, Recipient
 from shared.contracts.base import Event
 
 EVENT_NAMESPACE = uuid.UUID("2d0c8a53-64c1-4f0e-8f7a-5b1e6c2d9a44")
+ESCALATE = (  # one statement for every escalation a transaction lifts (executemany)
+    update(escalations).where(escalations.c.escalation_id == bindparam("eid"))
+    .values(level=bindparam("level"), level_name=bindparam("level_name"), as_of=bindparam("as_of"), evidence=bindparam("evidence"),
+            recipients=bindparam("recipients"), summary=bindparam("summary"), updated_at=bindparam("updated_at"))
+)
 
 
 def _recipients(finding: Finding) -> list[dict[str, str]]:
@@ -44,23 +50,41 @@ class Recorder:
         self.events: list[tuple[Event, str]] = []
         self._history: list[dict[str, Any]] = []  # escalation_history rows not written yet
 
-    async def apply(self, project: dict[str, Any], policy: Policy, decision: Decision) -> None:
-        await self.apply_all([(project, policy, [decision])])
-
     async def apply_all(self, work: Sequence[tuple[dict[str, Any], Policy, Sequence[Decision]]]) -> None:
         """Every project's decisions, in order; the raises of all of them written together (the first sweep after an
         import raises thousands: one statement per table instead of three per escalation)."""
         raises: list[tuple[dict[str, Any], Policy, Finding]] = []
+        rises: list[tuple[dict[str, Any], Policy, Escalate]] = []
         for project, policy, decisions in work:
             for decision in decisions:
                 if isinstance(decision, Raise):
                     raises.append((project, policy, decision.finding))
                 elif isinstance(decision, Escalate):
-                    await self._escalate(project, decision.finding, decision.previous_level, policy)
+                    rises.append((project, policy, decision))
                 elif isinstance(decision, Resolve):
                     await self._resolve(project, decision.current, policy)
+        if rises:
+            await self._escalate_all(rises)
         if raises:
             await self._raise_all(raises)
+
+    async def _escalate_all(self, rises: list[tuple[dict[str, Any], Policy, Escalate]]) -> None:
+        keys = [escalation_key(p["project_id"], e.finding.rule_id, e.finding.subject) for p, _, e in rises]
+        ids = dict((await self.session.execute(select(escalations.c.escalation_key, escalations.c.escalation_id).where(
+            escalations.c.escalation_key.in_(keys), escalations.c.status == "open"))).all())
+        lifted = [(ids[key], project, policy, rise) for key, (project, policy, rise) in zip(keys, rises, strict=True)]
+        await self.session.execute(ESCALATE, [{"eid": esc_id, **self._finding_columns(rise.finding)} for esc_id, _, _, rise in lifted])
+        for esc_id, project, _, rise in lifted:
+            self._event(EscalationEscalated, esc_id, project, rise.finding, "escalated", previous_level=rise.previous_level)
+        await self._write_history()
+        with_case = set((await self.session.execute(
+            select(cases.c.escalation_id).where(cases.c.escalation_id.in_(list(ids.values()))))).scalars())
+        # A reminder that became overdue opens its case now (all of them together); a case that exists may climb.
+        await open_cases(self.session, [(esc_id, project, policy, rise.finding) for esc_id, project, policy, rise in lifted
+                                        if esc_id not in with_case], self.as_of, self.now)
+        for esc_id, _, policy, rise in lifted:
+            if esc_id in with_case:
+                await case_hooks.follow_escalation(self.session, esc_id, policy, rise.finding, self.as_of, self.now)
 
     async def _raise_all(self, raises: list[tuple[dict[str, Any], Policy, Finding]]) -> None:
         keyed = [(escalation_key(p["project_id"], f.rule_id, f.subject), p, policy, f) for p, policy, f in raises]
@@ -81,18 +105,8 @@ class Recorder:
             opened.append((esc_id, project, policy, finding))
         await self.session.execute(insert(escalations), rows)
         await self._write_history()
-        for esc_id, project, policy, finding in opened:
-            # The case (督办单) opens in the same transaction; its CaseChanged goes to the outbox there too.
-            await case_hooks.open_for_escalation(self.session, esc_id, project, policy, finding, self.as_of, self.now)
-
-    async def _escalate(self, project: dict[str, Any], finding: Finding, previous_level: int, policy: Policy | None = None) -> None:
-        key = escalation_key(project["project_id"], finding.rule_id, finding.subject)
-        esc_id = await self.session.scalar(
-            update(escalations).where(escalations.c.escalation_key == key, escalations.c.status == "open")
-            .values(**self._finding_columns(finding)).returning(escalations.c.escalation_id)
-        )
-        await self._record(EscalationEscalated, esc_id, project, finding, "escalated", previous_level=previous_level)
-        await case_hooks.follow_escalation(self.session, esc_id, policy or Policy(), finding, self.as_of, self.now)
+        # The cases (督办单) open in the same transaction; their CaseChanged events go to the outbox there too.
+        await open_cases(self.session, opened, self.as_of, self.now)
 
     async def _resolve(self, project: dict[str, Any], current: Open, policy: Policy | None = None) -> None:
         row = (await self.session.execute(

@@ -90,12 +90,21 @@ def parties_of(snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy
 async def letter_draft(session: AsyncSession, county_code: str, case_id: str, as_of: date, parties: Parties,
                        case_policy: CasePolicy) -> LetterDraft:
     """The number is stable per case; the handler is a named person of the lead department when the county issued one."""
-    department = parties.blocking_department or parties.lead_department or parties.responsible_unit
+    department = letter_department(parties)
     handler = None
     if department:
         handler = await session.scalar(
             select(people.c.name).where(people.c.county_code == county_code, people.c.role == "department",
                                         people.c.department == department, people.c.active.is_(True)).order_by(people.c.login).limit(1))
+    return draft_of(case_id, as_of, parties, case_policy, handler)
+
+
+def letter_department(parties: Parties) -> str | None:
+    return parties.blocking_department or parties.lead_department or parties.responsible_unit
+
+
+def draft_of(case_id: str, as_of: date, parties: Parties, case_policy: CasePolicy, handler: str | None) -> LetterDraft:
+    department = letter_department(parties)
     number = f"{case_policy.letter_prefix}〔{as_of.year}〕{case_id[:8].upper()}号"
     return LetterDraft(number, handler or f"{department or parties.office}负责同志", department)
 
@@ -109,28 +118,30 @@ def _tell(action: CaseAction, case: Case, parties: Parties) -> tuple[Audience, .
     return (Audience(case.target_kind, case.target_name, "action"),)  # type: ignore[arg-type]
 
 
-async def record(session: AsyncSession, ctx: Context, version: int | None, before: Case | None, case: Case, action: CaseAction,
-                 actor: Actor | None, note: str, details: dict[str, Any], as_of: date, now: datetime,
-                 step: str | None = None) -> CaseChanged:
-    """One transaction's worth of a step; `version` None inserts the case, else it must still be the stored version."""
-    values = to_values(case)
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one step of a case writes: the row's new values, its audit-log row and its event."""
+
+    version: int
+    values: dict[str, Any]
+    action_row: dict[str, Any]
+    event: CaseChanged
+
+
+def step_of(ctx: Context, version: int | None, before: Case | None, case: Case, action: CaseAction, actor: Actor | None, note: str,
+            details: dict[str, Any], as_of: date, now: datetime, step: str | None = None) -> Step:
+    """Pure: the rows and the event of a step (`version` None: the case is new)."""
+    new_version = 1 if version is None else version + 1
+    values = {**to_values(case), "version": new_version, "updated_at": now}
     if version is None:
-        new_version = 1
-        await session.execute(insert(cases).values(
-            case_id=ctx.case_id, escalation_id=ctx.escalation_id, project_id=ctx.project_id, county_code=ctx.county_code,
-            rule_id=ctx.rule_id, policy_version=ctx.policy_version, version=new_version, updated_at=now, **values))
-    else:
-        new_version = version + 1
-        result = await session.execute(update(cases).where(cases.c.case_id == ctx.case_id, cases.c.version == version)
-                                       .values(version=new_version, updated_at=now, **values))
-        if result.rowcount != 1:
-            raise Conflict(f"case {ctx.case_id} changed meanwhile; read it again")
+        values |= {"case_id": ctx.case_id, "escalation_id": ctx.escalation_id, "project_id": ctx.project_id,
+                   "county_code": ctx.county_code, "rule_id": ctx.rule_id, "policy_version": ctx.policy_version}
     event_id = event_id_for(ctx.case_id, action, step or f"v{new_version}")
-    await session.execute(insert(case_actions).values(
+    action_row = dict(
         case_id=ctx.case_id, county_code=ctx.county_code, action=action.value, actor_id=actor.person_id if actor else None,
         actor_name=actor.name if actor else "系统", actor_role=actor.role if actor else "system",
         from_state=before.state.value if before else None, to_state=case.state.value, ladder_level=case.level, note=note,
-        details=details, as_of=as_of, acted_at=now, event_id=str(event_id)))
+        details=details, as_of=as_of, acted_at=now, event_id=str(event_id))
     due = case.due
     level_name = LEVEL_NAMES[case.level]
     title = ctx.project_name or ctx.project_code or ctx.project_id
@@ -144,8 +155,23 @@ async def record(session: AsyncSession, ctx: Context, version: int | None, befor
         clocks_paused=case.paused, actor=actor.person_id if actor else None, note=note[:2000],
         recipients=tuple(Recipient(kind=a.kind, name=a.name, role=a.role) for a in _tell(action, case, ctx.parties)), summary=summary,
     )
-    await add_to_outbox(session, outbox, [(event, subjects.case(ctx.county_code, action.value))], now)
-    return event
+    return Step(new_version, values, action_row, event)
+
+
+async def record(session: AsyncSession, ctx: Context, version: int | None, before: Case | None, case: Case, action: CaseAction,
+                 actor: Actor | None, note: str, details: dict[str, Any], as_of: date, now: datetime,
+                 step: str | None = None) -> CaseChanged:
+    """One transaction's worth of a step; `version` None inserts the case, else it must still be the stored version."""
+    done = step_of(ctx, version, before, case, action, actor, note, details, as_of, now, step)
+    if version is None:
+        await session.execute(insert(cases).values(done.values))
+    else:
+        result = await session.execute(update(cases).where(cases.c.case_id == ctx.case_id, cases.c.version == version).values(done.values))
+        if result.rowcount != 1:
+            raise Conflict(f"case {ctx.case_id} changed meanwhile; read it again")
+    await session.execute(insert(case_actions).values(done.action_row))
+    await add_to_outbox(session, outbox, [(done.event, subjects.case(ctx.county_code, action.value))], now)
+    return done.event
 
 
 def _audience_of_recipients(recipients: list[dict[str, str]] | None) -> tuple[Audience, ...]:

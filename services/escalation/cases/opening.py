@@ -1,0 +1,68 @@
+"""Opening many cases at once (the first sweep after an import): what hooks.open_for_escalation does for one, in a
+fixed number of statements for the lot, in the Recorder's transaction."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.escalation.cases import lifecycle
+from services.escalation.cases.hooks import colour_of
+from services.escalation.cases.policy import CasePolicyFor, configured
+from services.escalation.cases.store import Context, Step, case_id_for, draft_of, letter_department, parties_of, step_of
+from services.escalation.domain.findings import Finding
+from services.escalation.domain.policy import Policy
+from services.escalation.tables import case_actions, cases, outbox, people, project_facts
+from shared import subjects
+from shared.contracts.case import CaseAction
+from shared.persistence import add_to_outbox
+
+Opening = tuple[str, dict[str, Any], Policy, Finding]  # escalation id, project, policy, finding
+
+
+async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: date, now: datetime,
+                     case_policy_for: CasePolicyFor | None = None) -> list[Step]:
+    """Open a case for every escalation that has none; a green finding (a reminder) opens none."""
+    wanted = [(case_id_for(esc_id), esc_id, project, policy, finding) for esc_id, project, policy, finding in openings
+              if colour_of(finding) != "green"]
+    if not wanted:
+        return []
+    existing = set((await session.execute(select(cases.c.case_id).where(cases.c.case_id.in_([w[0] for w in wanted])))).scalars())
+    wanted = [w for w in wanted if w[0] not in existing]
+    if not wanted:
+        return []
+    projects = sorted({project["project_id"] for _, _, project, _, _ in wanted})
+    snapshots = dict((await session.execute(
+        select(project_facts.c.project_id, project_facts.c.snapshot).where(project_facts.c.project_id.in_(projects)))).all())
+    handlers = await _handlers(session, sorted({project["county_code"] for _, _, project, _, _ in wanted}))
+    case_policy_for = case_policy_for or configured()
+    steps = []
+    for case_id, esc_id, project, policy, finding in wanted:
+        county = project["county_code"]
+        case_policy = case_policy_for(county)
+        parties = parties_of(snapshots.get(project["project_id"]) or {}, policy, case_policy, finding.audience, finding.evidence)
+        draft = draft_of(case_id, as_of, parties, case_policy, handlers.get((county, letter_department(parties))))
+        colour = colour_of(finding)
+        case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
+        ctx = Context(case_id, esc_id, project["project_id"], county, finding.rule_id, policy.policy_version, project.get("project_code"),
+                      project.get("name"), project.get("correlation_id") or project["project_id"], parties)
+        details = {"colour": colour, "rule_level": finding.level, "rule_level_name": finding.level_name, "evidence": dict(finding.evidence)}
+        steps.append(step_of(ctx, None, None, case, CaseAction.opened, None, finding.summary, details, as_of, now, step=f"L{case.level}"))
+    await session.execute(insert(cases), [s.values for s in steps])
+    await session.execute(insert(case_actions), [s.action_row for s in steps])
+    await add_to_outbox(session, outbox, [(s.event, subjects.case(s.event.county_code, CaseAction.opened.value)) for s in steps], now)
+    return steps
+
+
+async def _handlers(session: AsyncSession, counties: list[str]) -> dict[tuple[str, str], str]:
+    """The first active handler (by login) of every department of these counties, as letter_draft picks one."""
+    rows = await session.execute(
+        select(people.c.county_code, people.c.department, people.c.name)
+        .where(people.c.county_code.in_(counties), people.c.role == "department", people.c.active.is_(True)).order_by(people.c.login))
+    found: dict[tuple[str, str], str] = {}
+    for county, department, name in rows:
+        found.setdefault((county, department), name)
+    return found
