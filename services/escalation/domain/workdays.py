@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -19,6 +20,7 @@ class Deadline:
     provisional: bool = False  # some day on the way was judged by weekends only
 
 
+@lru_cache(maxsize=8192)  # chinesecalendar checks its whole table's range on every call; the sweep asks for the same days often
 def is_workday(day: date) -> tuple[bool, bool]:
     """(working day?, provisional?) for one Beijing date."""
     try:
