@@ -1,0 +1,51 @@
+"""Open-loop load for bench.pipeline: updates arrive at a constant rate whatever the responses, so the latency
+measured is the pipeline's at that offered load, not the queue of a burst."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+TICK = 0.01  # one POST every 10 ms carries the updates due in it: at 250/s that is 2-3 updates, at 1,000/s 10
+
+
+async def post_at_rate(base_url: str, updates: list[tuple[str, dict]], tokens: dict[str, str], rate: float,
+                       sent_at: dict[str, float]) -> int:
+    """POST `updates` at `rate` per second, on schedule (late ticks catch up, none waits for an answer); failed POSTs."""
+    failures = 0
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+        async def post(county: str, items: list[dict]) -> None:
+            nonlocal failures
+            started = time.monotonic()
+            try:
+                response = await client.post(f"/v1/counties/{county}/updates", json=items, headers={"Authorization": f"Bearer {tokens[county]}"})
+                response.raise_for_status()
+            except httpx.HTTPError:
+                failures += len(items)
+                return
+            for result in response.json()["results"]:
+                sent_at[result["event_id"]] = started
+
+        tasks, due, start = [], 0, time.monotonic()
+        while due < len(updates):
+            ready = min(len(updates), int((time.monotonic() - start) * rate) + 1)
+            batch, due = updates[due:ready], ready
+            for county in {c for c, _ in batch}:
+                tasks.append(asyncio.create_task(post(county, [item for c, item in batch if c == county])))
+            await asyncio.sleep(TICK)
+        await asyncio.gather(*tasks)
+    return failures
+
+
+def summary(label: str, latencies_ms: list[float], expected: int, within_ms: float = 5000) -> dict:
+    """p50/p99/max and how many arrived within `within_ms` of their POST (the rest are stranded or late)."""
+    ordered = sorted(latencies_ms)
+    if not ordered:
+        return {f"{label}_arrived": f"0/{expected}"}
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    return {f"{label}_p50_ms": at(0.5), f"{label}_p99_ms": at(0.99), f"{label}_max_ms": round(ordered[-1], 1),
+            f"{label}_within_5s": f"{sum(1 for v in ordered if v <= within_ms)}/{expected}"}
