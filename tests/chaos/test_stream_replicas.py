@@ -11,13 +11,16 @@ from services.tracker.settings import Settings as TrackerSettings
 from shared import subjects
 from shared.messaging import ensure_streams, stream_config
 from shared.runtime import Runtime
+from shared.stream_limits import load_stream_limits
+
+LIMITS = load_stream_limits()[subjects.UPDATES.name]
 
 
 def test_the_stream_config_carries_the_replica_count() -> None:
-    assert stream_config(subjects.UPDATES, 3).num_replicas == 3
-    assert stream_config(subjects.UPDATES).num_replicas == 1
+    assert stream_config(subjects.UPDATES, LIMITS, 3).num_replicas == 3
+    assert stream_config(subjects.UPDATES, LIMITS).num_replicas == 1
     with pytest.raises(ValueError, match="at least 1"):
-        stream_config(subjects.UPDATES, 0)
+        stream_config(subjects.UPDATES, LIMITS, 0)
 
 
 def test_a_service_reads_its_replica_count_from_its_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
