@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -113,11 +113,20 @@ class Run:
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "TUIJIN_VAR": str(var)},
                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
-    def wait_started(self, children: int) -> set[int]:
-        """Every service answered and the demo tokens are issued; the runner's processes below it."""
+    def wait_started(self, children: int, previous_demo_tokens: Collection[int] = ()) -> set[int]:
+        """Every service answered and this run's demo tokens are done (the run's own list of them, in var/, is
+        written last, after the previous run's are revoked); the runner's processes below it."""
         wait_until(lambda: (self.var / "addresses.json").exists() or self.process.poll() is not None, 180, "addresses.json")
         assert self.process.poll() is None, (self.var.parent / "devrun.log").read_text(errors="replace")[-3000:]
-        wait_until(lambda: any(t.label == "make run demo" and t.active for t in tokens_of(self.var)), 60, "the demo tokens")
+
+        def demo_tokens_done() -> bool:
+            try:
+                listed = set(json.loads((self.var / "demo-tokens.json").read_text()))
+            except (OSError, ValueError):
+                return False
+            return bool(listed) and listed.isdisjoint(previous_demo_tokens)
+
+        wait_until(demo_tokens_done, 60, "this run's demo tokens")
         self.children = descendants(self.process.pid)
         assert len(self.children) >= children, self.children
         return self.children
@@ -149,21 +158,21 @@ def test_runner_stops_everything_and_leaves_a_countys_own_tokens(tmp_path: Path,
         assert set(addresses) == {*SERVICES, "nats"}
         assert asyncio.run(replicas_of("UPDATES", addresses["nats"])) == 3  # the services made the streams at R3
         assert addresses["intake"] != "http://127.0.0.1:8100" and addresses["escalation"] != "http://127.0.0.1:8102"
-        issued = cli(var, "intake", "tokens-issue", COUNTY, "--label", "county system",
-                     INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{var / 'intake.db'}")
-        assert issued.returncode == 0, issued.stderr
-        county_token = issued.stdout.split()[0]
-
         first.process.send_signal(signal.SIGKILL)  # no cleanup at all: the kernel tells the children
         first.process.wait(10)
         wait_until(lambda: not any(running(pid) for pid in children), 60, "the SIGKILLed runner's children to exit")
     finally:
         first.close()
 
+    # Between runs, the county issues a token of its own for its system (a demo county code all the same).
+    issued = cli(var, "intake", "tokens-issue", COUNTY, "--label", "county system", INTAKE_DATABASE_URL=f"sqlite+aiosqlite:///{var / 'intake.db'}")
+    assert issued.returncode == 0, issued.stderr
+    county_token = issued.stdout.split()[0]
+
     first_demo = {t.id for t in tokens_of(var) if t.label == "make run demo"}
     second = Run(["make", "-s", "-o", ".venv/.installed-stamp", f"PY={sys.executable}", "run"], var)
     try:
-        children = second.wait_started(children=7)  # devrun itself below make, then its six
+        children = second.wait_started(children=7, previous_demo_tokens=first_demo)  # devrun itself below make, then its six
         addresses = json.loads((var / "addresses.json").read_text())
         by_id = {t.id: t for t in tokens_of(var)}
         assert all(not by_id[token_id].active for token_id in first_demo)  # the demo tokens it issued itself: replaced
