@@ -11,7 +11,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.errors import APIError, BadRequestError
 
 from shared.contracts.base import Event
 from shared.stream_limits import StreamLimits, load_stream_limits
@@ -26,6 +26,14 @@ MAX_RETRY_DELAY_SECONDS = 60.0
 # One fetch is one transaction (shared/consumer.py, shared/batching.py): whatever is there, up to this.
 PULL_BATCH = 500
 MAX_ACK_PENDING = 2000
+
+
+# JetStream's "insufficient storage resources available": a stream's max_bytes is more than the server can reserve.
+INSUFFICIENT_STORAGE = 10047
+
+
+class StreamsDoNotFit(RuntimeError):
+    """The streams' max_bytes add up to more than the server's JetStream storage: a setup error, said plainly at start."""
 
 
 def headers_for(event: Event) -> dict[str, str]:
@@ -72,9 +80,17 @@ async def ensure_streams(js: JetStreamContext, specs: Sequence[StreamSpec] = STR
     for spec in specs:
         config = stream_config(spec, limits[spec.name], replicas)
         try:
-            await js.add_stream(config)
-        except BadRequestError:
-            await js.update_stream(config)
+            try:
+                await js.add_stream(config)
+            except BadRequestError:
+                await js.update_stream(config)
+        except APIError as error:
+            if error.err_code == INSUFFICIENT_STORAGE:
+                raise StreamsDoNotFit(
+                    f"JetStream cannot reserve max_bytes={config.max_bytes} for stream {spec.name}: every stream's max_bytes is "
+                    "reserved up front, so the server's max_file_store (75% of the free disk by default) must exceed their sum. "
+                    "Free disk, raise max_file_store, or lower max_bytes in the streams file (config/streams.toml)") from error
+            raise
 
 
 async def publish_all(js: JetStreamContext, messages: Sequence[tuple[str, bytes, dict[str, str]]], timeout: float = 10.0) -> list[BaseException | None]:

@@ -1,11 +1,15 @@
 """Streams carry the limits of config/streams.toml on a real nats-server, old streams are brought to them, and a full one drops its oldest."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import nats
+import pytest
 from nats.js.api import DiscardPolicy, StreamConfig
 
+from services.launcher import NatsProcess
 from shared import subjects
-from shared.messaging import ensure_streams
+from shared.messaging import StreamsDoNotFit, ensure_streams
 from shared.stream_limits import DAY_SECONDS, StreamLimits, load_stream_limits
 
 
@@ -58,3 +62,21 @@ async def test_a_full_stream_drops_its_oldest_and_keeps_accepting(nats_server) -
         assert again.duplicate  # inside the duplicate window: stored once
     finally:
         await nc.close()
+
+
+async def test_a_server_too_small_for_the_limits_is_said_plainly(tmp_path: Path) -> None:
+    """JetStream reserves each stream's max_bytes up front: on a server with less storage the services stop at
+    start with what to change, instead of a bare 'insufficient storage resources available'."""
+    conf = tmp_path / "small.conf"
+    conf.write_text("jetstream { max_file_store: 1GB }\n")
+    server = NatsProcess(tmp_path / "store", extra_args=["-c", str(conf)])
+    server.start()
+    try:
+        nc = await nats.connect(server.url)
+        try:
+            with pytest.raises(StreamsDoNotFit, match="max_file_store"):
+                await ensure_streams(nc.jetstream())  # 3.4 GiB of max_bytes
+        finally:
+            await nc.close()
+    finally:
+        server.stop()
