@@ -92,11 +92,11 @@ def print_banner(services: ServiceProcesses, nats_server: NatsProcess | NatsClus
         print(f"  {name:<11} metrics: {services.url(name)}/metrics   ready: {services.url(name)}/readyz")
     print(f"  nats-server: {nats_server.url} (monitoring http://127.0.0.1:{nats_server.monitor_port}), store {nats_server.store_dir}")
     print(f"  logs: {services.logs}   notifications (file channel): {var / 'notifier' / 'outbox'}\n")
-    print("  Demo county tokens (new on every run; the previous ones are revoked):")
+    print("  Demo county tokens (new on every run; the last run's demo tokens are revoked, tokens you issued are kept):")
     for county, token in tokens.items():
         print(f"    {county}: {token}")
     county, token = next(iter(tokens.items()))
-    print(f"\n  Try:  TUIJIN_URL={intake} TUIJIN_TOKEN={token} .venv/bin/tuijin escalations {county}\n")
+    print(f"\n  Try:  TUIJIN_TOKEN={token} .venv/bin/tuijin escalations {county}   (the address comes from addresses.json)\n")
 
 
 def print_logins(services: ServiceProcesses, logins: dict[str, list[tuple[str, str, str]]]) -> None:
