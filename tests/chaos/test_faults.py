@@ -23,7 +23,7 @@ from tests.chaos.conftest import SIZES
 from tests.chaos.harness import COUNTIES, Cluster, Ledger, Poster, Workload, read_ledger, settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(1500 if SIZES.full else 300)]
-# Under xdist (make test: --dist loadgroup) the scenarios run three after three on two workers, each with its own
+# Under xdist (make test: --dist loadgroup) the scenarios run one after another on two workers, each with its own
 # throwaway cluster: about a minute each, they would otherwise be the whole suite's critical path, and more at once
 # would starve the timed outages on a 2-core box.
 FIRST, SECOND = pytest.mark.xdist_group("chaos-1"), pytest.mark.xdist_group("chaos-2")
@@ -171,6 +171,7 @@ async def test_f_poison_messages(make_cluster, sizes) -> None:  # noqa: ANN001
     assert ledger.drain_seconds <= 30
 
 
+@SECOND
 async def test_g_stream_leader_killed_on_a_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
     """Three nats-servers, every stream at R3, the services given all three URLs: the server leading UPDATES
     (found through stream info) is SIGKILLed under load and restarted 2 s later. A new leader takes over,
