@@ -23,9 +23,9 @@ from tests.chaos.conftest import SIZES
 from tests.chaos.harness import COUNTIES, Cluster, Ledger, Poster, Workload, read_ledger, settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(1500 if SIZES.full else 300)]
-# Under xdist (make test: --dist loadgroup) the scenarios run one after another on two workers, each with its own
-# throwaway cluster: about a minute each, they would otherwise be the whole suite's critical path, and more at once
-# would starve the timed outages on a 2-core box.
+# Under xdist (make test: --dist loadgroup) the scenarios take turns on two workers, each worker with its own throwaway
+# PostgreSQL: at about a minute each, one worker alone would be the suite's critical path, and more at once would
+# starve the timed outages on a 2-core box.
 FIRST, SECOND = pytest.mark.xdist_group("chaos-1"), pytest.mark.xdist_group("chaos-2")
 # JetStream's durables must be drained this soon after the last fault (the bound).
 DRAIN_BOUND_SECONDS = 60
