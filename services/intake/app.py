@@ -243,6 +243,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         Upstream("projects", "tracker", settings.tracker_url, "County projects / 项目查询"),
         Upstream("escalations", "escalation", settings.escalation_url, "County escalations / 督办事项"),
         Upstream("deliveries", "notifier", settings.notifier_url, "Notification deliveries / 通知记录"),
+        Upstream("cases", "escalation", settings.escalation_url, "County cases, read-only / 督办单查询"),
+        Upstream("as-of", "escalation", settings.escalation_url, "One project's rules as of a day / 项目按日查询"),
     ]
     app.include_router(build_router(upstreams, authorized_county, lambda request: runtime(request).http))
     app.include_router(build_uploads_router(authorized_county))
