@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.cases.ladder import LEVEL_NAMES
+from services.escalation.cases.ladder import level_name
 from services.escalation.cases.rows import public
 from services.escalation.domain.policy import Policy
 from services.escalation.project_view import as_json, load_project_history, project_view
@@ -23,7 +23,7 @@ from shared.clock import Clock, beijing_today
 
 
 def _case(row: Any) -> dict[str, Any]:
-    return {**public(row), "level_name": LEVEL_NAMES[row["ladder_level"]]}
+    return {**public(row), "level_name": level_name(row["ladder_level"], row["target_kind"])}
 
 
 def build_case_reads(sessions: async_sessionmaker, clock: Clock, policy_for: Callable[[str], Policy]) -> APIRouter:

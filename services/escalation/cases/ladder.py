@@ -16,12 +16,20 @@ from services.escalation.domain.workdays import Deadline, add_days, add_workdays
 
 TOP = 5
 LEVEL_NAMES = {
-    1: "牵头部门督办",
+    1: "责任部门督办",
     2: "分管领导交办",
     3: "专题会研究",
     4: "调度会议定",
     5: "问责建议",
 }
+
+
+def level_name(level: int, target_kind: str) -> str:
+    """What a person reads for the level: at L1 whose desk the case is on (the department that must act, which is
+    not always the lead department: a blocker or the body the rule names; or the office); above L1 the ladder's names."""
+    if level != 1:
+        return LEVEL_NAMES[level]
+    return "责任部门督办" if target_kind == "department" else "项目办督办"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.escalation.cases.ladder import LEVEL_NAMES, Parties, audience_of
+from services.escalation.cases.ladder import Parties, audience_of
+from services.escalation.cases.ladder import level_name as name_of_level
 from services.escalation.cases.lifecycle import Case, LetterDraft
 from services.escalation.cases.policy import CasePolicy
 from services.escalation.cases.rows import to_values
@@ -144,7 +145,7 @@ async def record(session: AsyncSession, ctx: Context, version: int | None, befor
         from_state=before.state.value if before else None, to_state=case.state.value, ladder_level=case.level, note=note,
         details=details, as_of=as_of, acted_at=now, event_id=str(event_id)))
     due = case.due
-    level_name = LEVEL_NAMES[case.level]
+    level_name = name_of_level(case.level, case.target_kind)
     title = ctx.project_name or ctx.project_code or ctx.project_id
     summary = f"督办单L{case.level}（{level_name}）{title}：{ACTION_TEXT[action]}" + (f"，期限{due.due.isoformat()}" if due else "")
     event = CaseChanged(

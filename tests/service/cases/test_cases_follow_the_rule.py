@@ -49,6 +49,8 @@ async def test_idle_land_turning_red_hands_the_letter_to_the_land_bureau(session
     await apply_changes(sessions, [change(1, **idle_parcel())], POLICY_FOR, date(2025, 12, 2), at(date(2025, 12, 2)))
     warned = await the_case(sessions, IDLE)
     assert (warned["ladder_level"], warned["target_name"]) == (1, "区发改局")  # a warning: the project's own lead department
+    [opened] = await case_events(sessions, warned["case_id"])
+    assert opened["level_name"] == "责任部门督办"
 
     await sweep(sessions, POLICY_FOR, date(2026, 3, 2), at(date(2026, 3, 2)))
     red = await the_case(sessions, IDLE)
@@ -85,6 +87,8 @@ async def test_an_approval_that_lapses_moves_the_case_from_the_unit_to_the_devel
                         date(2026, 4, 1), at(date(2026, 4, 1)))
     warned = await the_case(sessions, LAPSE)
     assert (warned["ladder_level"], warned["target_kind"], warned["target_name"]) == (1, "office", "区重点项目办")
+    [opened] = await case_events(sessions, warned["case_id"])
+    assert opened["level_name"] == "项目办督办"  # the office holds it: not labelled as a department's
 
     await sweep(sessions, POLICY_FOR, date(2026, 6, 11), at(date(2026, 6, 11)))
     lapsed = await the_case(sessions, LAPSE)
