@@ -1,7 +1,11 @@
 """Settings every service has; each service subclasses with its own env prefix (TRACKER_, ...)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.service_token import resolve
 
 
 class ServiceSettings(BaseSettings):
@@ -17,3 +21,9 @@ class ServiceSettings(BaseSettings):
     nats_nkey_seed_file: str | None = None
     # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
     stream_replicas: int = 1
+    # Shown on and checked at the services' /internal/* doors (shared/service_token.py); no default.
+    service_token: str = ""
+    service_token_file: Path | None = None
+
+    def resolved_service_token(self) -> str:
+        return resolve(self.service_token, self.service_token_file)
