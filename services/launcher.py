@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from shared.service_token import new_token
+
 NAMES = ("intake", "tracker", "escalation", "notifier")
 CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
 PREFERRED_PORTS = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103, "console": 8104}
@@ -74,6 +76,7 @@ class ServiceProcesses:
         }
         self.logs = workdir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.service_token = new_token()  # one per run: the services' /internal/* doors need it, and nothing has a default
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -85,6 +88,7 @@ class ServiceProcesses:
                f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(self.ports[name])}
         if schema:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
+        env[f"{prefix}SERVICE_TOKEN"] = self.service_token
         env.update({f"INTAKE_{other.upper()}_URL": self.url(other) for other in NAMES[1:]})
         if CONSOLE in self.names:
             env["CONSOLE_ESCALATION_URL"] = self.url("escalation")
