@@ -81,3 +81,20 @@ async def test_a_path_on_this_site_is_kept(console) -> None:
     assert done.headers["location"] == "/cases?state=opened"
     signed = await console.client().post("/login", data={"login": "office", "password": "pw-office", "next": "/projects?colour=red"})
     assert signed.headers["location"] == "/projects?colour=red"
+
+
+@pytest.fixture
+def over_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_SESSION_HTTPS_ONLY", "true")
+
+
+async def test_cookies_are_secure_when_served_over_https_and_http_only_always(over_https, console) -> None:  # noqa: ARG001
+    signed = await console.client().post("/login", data={"login": "office", "password": "pw-office"})
+    cookie = signed.headers["set-cookie"].lower()
+    assert "tuijin_session=" in cookie and "; secure" in cookie and "; httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_without_https_the_cookie_is_still_http_only(console) -> None:
+    signed = await console.client().post("/login", data={"login": "office", "password": "pw-office"})
+    cookie = signed.headers["set-cookie"].lower()
+    assert "; httponly" in cookie and "; secure" not in cookie
