@@ -172,7 +172,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
         if found is None:
             raise HTTPException(401, "wrong login or password")
         token, expires = opened
-        return {"token": token, "token_type": "session", "expires_at": expires.isoformat(), "person": found.public()}
+        return {"token": token, "expires_at": expires.isoformat(), "person": found.public()}
 
     @router.post("/logout", status_code=204)
     async def logout(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Response:
