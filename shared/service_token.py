@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 # Shorter than this is not a generated token (token_urlsafe(32) gives 43 characters).
 MIN_LENGTH = 32
@@ -63,3 +64,9 @@ def guard(token: str) -> Callable[[Request], Awaitable[None]]:
         if not presented(request, token):
             raise HTTPException(401, "the internal API needs the service token", headers={"WWW-Authenticate": "Bearer"})
     return check
+
+
+def guarded_when_set(token: str) -> list[Any]:
+    """Route dependencies for tracker's and notifier's /internal/*: guarded when the deployment gives them the token
+    (compose, Kubernetes and `make run` do); open without it, as before (SECURITY.md, known gaps)."""
+    return [Depends(guard(token))] if token else []

@@ -86,8 +86,8 @@ def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
     running = ServiceProcesses(nats.url, workdir, console=True, extra_env={"CONSOLE_SESSION_SECRET": OLD_COMPOSE_SECRET})
     replica: subprocess.Popen[bytes] | None = None
     try:
-        running.start("escalation")
-        running.start("console")
+        for name in ("escalation", "console", "tracker", "notifier"):
+            running.start(name)
         env = {**running.env("console"), "CONSOLE_PORT": str(free_port())}
         replica = subprocess.Popen([sys.executable, "-c", "from services.console.app import main; main()"], env=env, cwd=workdir,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -188,6 +188,14 @@ def test_escalation_s_internal_doors_need_the_service_token(doors: Doors) -> Non
         assert httpx.get(f"{doors.escalation}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200
     publish = httpx.post(f"{doors.escalation}/internal/counties/{COUNTY}/bulletins/2026-02", timeout=30)
     assert publish.status_code == 401
+
+
+def test_tracker_s_and_notifier_s_internal_doors_need_it_where_the_deployment_gives_it(doors: Doors) -> None:
+    token = getattr(doors.running, "service_token", "main had none")
+    for service, resource in (("tracker", "projects"), ("notifier", "deliveries")):
+        url = f"{doors.running.url(service)}/internal/counties/{COUNTY}/{resource}"
+        assert httpx.get(url, timeout=30).status_code == 401, service
+        assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30).status_code == 200, service
 
 
 def test_every_console_response_carries_the_security_headers(doors: Doors) -> None:
