@@ -68,8 +68,8 @@ def session_guard(console: Console):  # noqa: ANN201 - a FastAPI dependency
         if request.url.path == "/login":  # no session yet: the origin check above is its defence
             return
         session = request.state.web_session
-        if session is None:
-            raise LoginRequired(request.url.path)
+        if session is None:  # signed out meanwhile: back to the start after signing in (a form cannot be re-posted)
+            raise LoginRequired("/")
         given = request.headers.get(CSRF_HEADER) or str((await request.form()).get("csrf") or "")
         if not secrets.compare_digest(given.encode(), session.csrf_token.encode()):
             raise HTTPException(403, "missing or wrong CSRF token")
