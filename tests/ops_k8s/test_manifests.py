@@ -94,6 +94,7 @@ def test_each_consumer_scales_on_its_own_durable() -> None:
         assert metadata["consumer"] in durables
         assert (metadata["stream"], metadata["consumer"]) == CONSUMERS[name]
         assert metadata["natsServerMonitoringEndpoint"].split(".")[0] in of_kind("Service")
+        assert metadata["account"] == "TUIJIN"  # with accounts on, the streams are the services' account's, not $G
 
 
 def test_one_deployment_per_service_with_probes_resources_and_a_graceful_stop() -> None:
