@@ -40,6 +40,7 @@ from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
 from shared.service_token import bearer as service_bearer
 from shared.service_token import require
+from shared.stream_limits import load_stream_limits
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -148,7 +149,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             feeds.append(await start_bus_feed(nc, ingest))
 
         link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus,
-                        stream_replicas=settings.stream_replicas)
+                        stream_replicas=settings.stream_replicas, stream_limits=load_stream_limits(settings.streams_file))
         publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)
