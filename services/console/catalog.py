@@ -7,6 +7,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app": ("推进 · 重点项目挂图作战", "Tuijin · key-project battle map"),
     "login": ("登录", "Sign in"), "logout": ("退出", "Sign out"), "login_name": ("账号", "Login"),
     "password": ("密码", "Password"), "login_failed": ("账号或密码不正确", "Wrong login or password"),
+    "login_throttled": ("密码错误次数过多，请15分钟后再试", "Too many wrong passwords; try again in 15 minutes"),
     "overview": ("总览", "Overview"), "projects": ("项目", "Projects"), "cases": ("督办", "Cases"),
     "rankings": ("红黑榜", "Rankings"), "idle_land": ("闲置土地", "Idle land"), "bulletins": ("月度通报", "Bulletins"),
     "start_rate": ("开工率", "Start rate"), "completion_rate": ("竣工率", "Completion rate"),

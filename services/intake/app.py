@@ -38,6 +38,8 @@ from shared.contracts import ProjectUpdate
 from shared.contracts.types import COUNTY_CODE_PATTERN
 from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
+from shared.service_token import bearer as service_bearer
+from shared.service_token import require
 from shared.stream_limits import load_stream_limits
 
 log = logging.getLogger(__name__)
@@ -151,7 +153,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)
-        http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
+        service_token = settings.resolved_service_token()  # the upstreams' /internal/* doors ask for it
+        http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds, headers=service_bearer(service_token) if service_token else None)
         app.state.runtime = Runtime(engine, sessions, link, publisher, http, ingest)
         pull = PullScheduler(load_sources(settings.pull_config), sessions, publisher.publish, clock)
         await pull.start()
@@ -297,6 +300,7 @@ def main() -> None:
     from shared.runtime import tune_gc
 
     settings = Settings()
+    require(settings.resolved_service_token(), "INTAKE_")
     tune_gc()
     uvicorn.run(create_app(settings, clock_from_setting(settings.clock)), host=settings.host, port=settings.port, access_log=False)
 

@@ -96,7 +96,7 @@ def resubmit(county: str, file: Annotated[Path, typer.Argument(exists=True, dir_
         return
 
     async def work(sessions: async_sessionmaker, settings: Settings) -> tuple[store.Job, int]:
-        link = NatsLink(settings.nats_url, name="intake-cli")
+        link = NatsLink(settings.nats_url, name="intake-cli", nkeys_seed=settings.nats_nkey_seed_file)  # accounts are on
         await link.start(wait=settings.nats_connect_wait_seconds)
         try:
             duration = Histogram("intake_publish_duration_seconds", "publish time", registry=CollectorRegistry())

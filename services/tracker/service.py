@@ -63,7 +63,8 @@ async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUp
         except ConcurrentUpdate:
             if attempt == attempts:
                 raise
-            await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+            # Retry jitter, not a secret (bandit B311).
+            await asyncio.sleep(random.uniform(0, 0.02 * attempt))  # nosec B311
     raise AssertionError("unreachable")
 
 

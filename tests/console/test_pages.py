@@ -40,7 +40,7 @@ async def seed(console) -> None:  # type: ignore[no-untyped-def]
 async def test_pages_need_a_signed_in_person(console) -> None:
     async with console.client() as client:
         response = await client.get("/projects?stage=signed")
-        assert response.status_code == 303 and response.headers["location"] == "/login?next=/projects?stage=signed"
+        assert response.status_code == 303 and response.headers["location"] == "/login?next=/projects%3Fstage%3Dsigned"
         failed = await client.post("/login", data={"login": "office", "password": "wrong"})
         assert failed.status_code == 401 and "账号或密码不正确" in failed.text
 

@@ -32,6 +32,7 @@ from services.launcher import ServiceProcesses as Pipeline
 from services.notifier.tables import deliveries
 from shared import subjects
 from shared.db import make_engine, session_factory
+from shared.service_token import bearer
 
 pytestmark = pytest.mark.e2e
 COUNTY = "330106"
@@ -258,7 +259,7 @@ async def test_a_year_of_a_county(pipeline: Pipeline, nats_server) -> None:
         office = Api(client, tokens["office"])
         cases = {c["case_id"]: await office.case(c["case_id"]) for c in await office.cases()}
         check_cases(cases)
-        response = await client.post(f"/internal/counties/{COUNTY}/bulletins/{YEAR}-12")
+        response = await client.post(f"/internal/counties/{COUNTY}/bulletins/{YEAR}-12", headers=bearer(pipeline.service_token))
         assert response.status_code == 201, response.text
     await check_bulletins(pipeline, list(cases.values()))
     await check_deliveries(pipeline, cases)
