@@ -31,7 +31,7 @@ from services.intake.ingest import RETRY_AFTER_SECONDS, BatchRefused, BatchResul
 from services.intake.publishing import NatsLink, Publisher, PublishFailed
 from services.intake.pull import PullScheduler, load_sources
 from services.intake.settings import Settings
-from services.intake.tokens import authenticate
+from services.intake.tokens import identify
 from services.intake.uploads import build_uploads_router, start_upload_worker, stop_upload_worker
 from shared.clock import Clock, SystemClock, clock_from_setting
 from shared.contracts import ProjectUpdate
@@ -96,11 +96,12 @@ async def authorized_county(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(401, "a bearer token is required", headers=challenge)
-    county = await authenticate(runtime(request).sessions, credentials.credentials)
-    if county is None:
+    caller = await identify(runtime(request).sessions, credentials.credentials)
+    if caller is None:
         raise HTTPException(401, "unknown or revoked token", headers=challenge)
-    if county != county_code:
+    if caller.county_code != county_code:
         raise HTTPException(403, "this token belongs to another county")
+    request.state.caller = caller  # named in the history of what it sends
     return county_code
 
 
@@ -196,7 +197,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     async def post_updates(county_code: AuthorizedCounty, request: Request) -> Any:
         items = await _read_batch(request)
         try:
-            result = await runtime(request).ingest(county_code, items)
+            result = await runtime(request).ingest(county_code, items, request.state.caller.name)
         except PublishFailed as error:
             log.warning("a batch of county %s not published: %s", county_code, error)
             return JSONResponse(

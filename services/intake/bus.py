@@ -71,7 +71,7 @@ class BusFeed:
         except BatchRefused as refused:
             return refused.status, {"detail": refused.detail}
         try:
-            result = await self._ingest(county_code, items)
+            result = await self._ingest(county_code, items, f"NATS account of county {county_code}", door="NATS")
         except PublishFailed as error:
             log.warning("bus batch of county %s not published: %s", county_code, error)
             return 503, {"detail": "JetStream did not acknowledge the batch; nothing was accepted, send it again"}

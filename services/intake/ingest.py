@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake import quarantine
-from services.intake.domain import MAX_BATCH, Accepted, Rejected, triage
+from services.intake.domain import MAX_BATCH, Accepted, Origin, Rejected, triage
 from services.intake.publishing import Publisher
 from shared.clock import Clock
 
@@ -55,10 +55,10 @@ class Ingest:
     clock: Clock
     updates_total: Counter | None = None  # labels (county, outcome)
 
-    async def __call__(self, county_code: str, items: Sequence[Any]) -> BatchResult:
+    async def __call__(self, county_code: str, items: Sequence[Any], submitted_by: str | None = None, door: str = "HTTP") -> BatchResult:
         """Raises PublishFailed when JetStream did not store every valid item: then nothing is accepted."""
         now, batch_id = self.clock.now(), uuid4()
-        split = triage(county_code, items, now)
+        split = triage(county_code, items, now, Origin(f"{door} batch {batch_id}", submitted_by))
         await self.publisher.publish([event for _, event in split.events])
         # After the publish: a batch refused for want of acks is sent again, and would be quarantined twice.
         await quarantine.keep(self.sessions, county_code, batch_id, now, split.rejected)

@@ -136,7 +136,7 @@ def build_uploads_router(authorized_county: Callable[..., Awaitable[str]]) -> AP
             raise HTTPException(422, str(error)) from error
         content = await _read(file)
         job, must_run = await queue_upload(worker.context.sessions, county_code, file.filename or "upload", content, chosen,
-                                           moment, worker.context.now())
+                                           moment, worker.context.now(), request.state.caller.name)
         if must_run:
             worker.submit(job.job_id)
         return Queued(job_id=job.job_id, status=job.status)

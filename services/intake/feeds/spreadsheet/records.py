@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.intake.domain import build_event
+from services.intake.domain import Origin, build_event
 from services.intake.feeds.spreadsheet import normalize as n
 from services.intake.feeds.spreadsheet.mapping import Layout, Mapped, Problem, convert, record_time, squash
 from services.intake.feeds.spreadsheet.profiles import AS_OF, Profile
@@ -92,12 +92,13 @@ def _path(item: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def validate(profile: Profile, layout: Layout, county: str, mapped: Mapped, now: datetime) -> ProjectUpdated | None:
+def validate(profile: Profile, layout: Layout, county: str, mapped: Mapped, now: datetime,
+             origin: Origin = Origin()) -> ProjectUpdated | None:
     """The event for a mapped row, or None with the contract's objections added to its problems."""
     if mapped.item is None:
         return None
     try:
-        return build_event(county, ProjectUpdate.model_validate(mapped.item), now)
+        return build_event(county, ProjectUpdate.model_validate(mapped.item), now, origin)
     except ValidationError as error:
         headers = {p.spec.field: p.header for p in layout.placed}
         for detail in error.errors(include_url=False):
