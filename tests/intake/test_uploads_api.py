@@ -208,3 +208,12 @@ async def test_a_corrected_file_resubmitted_from_the_cli_flows_through(settings:
         marks = (await session.execute(select(quarantine.c.resubmitted_at).where(quarantine.c.job_id == first["job_id"]))).scalars().all()
     await engine.dispose()
     assert len(marks) == 2 and all(marks)
+
+
+async def test_rows_after_a_long_run_of_blank_rows_are_still_read(settings: Settings) -> None:
+    county = fresh_county()
+    async with uploading(settings) as (client, app):
+        token = await tokens.issue_token(app.state.runtime.sessions, county, "test")
+        job = await upload(client, county, token, fgw_xlsx([good(1)] + [[None] * 5] * 1200 + [good(2)]))
+    assert (job["status"], job["rows_accepted"]) == ("done", 2)
+    assert len(await stored(settings.nats_url, county)) == 2

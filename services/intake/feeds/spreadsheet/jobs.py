@@ -59,8 +59,12 @@ class _Rows:
                 return mapped, None
         return mapped, event
 
-    def chunk(self) -> list[tuple[Mapped, ProjectUpdated | None]]:
-        return [result for number, values in islice(self._rows, CHUNK) if (result := self._one(number, list(values)))]
+    def chunk(self) -> list[tuple[Mapped, ProjectUpdated | None]] | None:
+        """The next rows' results; None at the end of the file (a chunk of blank rows is [], not the end)."""
+        rows = list(islice(self._rows, CHUNK))
+        if not rows:
+            return None
+        return [result for number, values in rows if (result := self._one(number, list(values)))]
 
 
 async def _publish(publisher: Publisher, events: list[ProjectUpdated]) -> None:
@@ -150,8 +154,10 @@ async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[st
             chunk = await asyncio.to_thread(stream.chunk)
         except NotASpreadsheet as error:  # e.g. an encoding error half-way: the rows before it are in
             return _failure(error.reason_zh, error.reason_en)
-        if not chunk:
+        if chunk is None:
             return None
+        if not chunk:  # blank rows only: read on
+            continue
         events = [event for _, event in chunk if event is not None]
         refused = [mapped for mapped, event in chunk if event is None]
         await _publish(context.publisher, events)
