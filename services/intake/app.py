@@ -32,6 +32,7 @@ from services.intake.ingest import RETRY_AFTER_SECONDS, BatchRefused, BatchResul
 from services.intake.publishing import NatsLink, Publisher, PublishFailed
 from services.intake.pull import PullScheduler, load_sources
 from services.intake.settings import Settings
+from services.intake.token_events import listen_for_revocations
 from services.intake.tokens import identify
 from services.intake.uploads import MAX_UPLOAD_BYTES, build_uploads_router, start_upload_worker, stop_upload_worker
 from shared.clock import Clock, SystemClock, clock_from_setting
@@ -141,7 +142,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         sessions = session_factory(engine)
         feeds: list[BusFeed] = []
 
-        async def serve_bus(nc: NatsClient) -> None:  # counties on the bus, once NATS is there
+        async def serve_bus(nc: NatsClient) -> None:  # counties on the bus and token revocations, once NATS is there
+            await listen_for_revocations(nc)
             feeds.append(await start_bus_feed(nc, ingest, settings.max_body_bytes))
 
         link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus,

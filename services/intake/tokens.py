@@ -1,8 +1,9 @@
 """County bearer tokens: issued once in plaintext, kept only as a sha256 hash, cached briefly in memory.
 
 Authentication caches a successful lookup for `TTL_SECONDS`, keyed by the token's hash, so a request
-is not a database query. Revoking or rotating in this process forgets the cached entry at once; a
-revocation made elsewhere (the CLI, another replica) takes effect within the TTL.
+is not a database query. Revoking or rotating forgets the cached entry at once in this process, and in
+every running replica through the announcement on NATS (token_events.py); should that not arrive, the
+revocation takes effect within the TTL.
 """
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ class TokenCache:
 
     def put(self, token_hash: str, caller: Caller) -> None:
         self._entries[token_hash] = _Entry(caller, self._monotonic() + self._ttl)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
     def forget(self, token_ids: set[int]) -> None:
         for key in [key for key, entry in self._entries.items() if entry.caller.token_id in token_ids]:
