@@ -82,9 +82,13 @@ def event_id_for(county_code: str, update: ProjectUpdate) -> UUID:
 
 
 def field_errors(error: ValidationError) -> tuple[FieldError, ...]:
-    """Pydantic's errors as `{field, message}`; errors about the item as a whole are on "item"."""
+    """Pydantic's errors as `{field, message}`, the message in Chinese (field label, what is expected) then
+    English; errors about the item as a whole are on "item"."""
+    from services.intake.messages import rejection  # pure wording; imported here like validation below
+
     return tuple(
-        FieldError(".".join(str(part) for part in detail["loc"]) or "item", detail["msg"])
+        FieldError(".".join(str(part) for part in detail["loc"]) or "item",
+                   rejection(detail["loc"], detail["type"], detail["msg"], detail.get("ctx")))
         for detail in error.errors(include_url=False, include_input=False)
     )
 

@@ -92,7 +92,7 @@ async def announce_upload(intake: ServiceProcesses, auth: dict[str, str], size: 
             f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {size}\r\n\r\n")
     writer.write(head.encode())
     await writer.drain()
-    answer = await asyncio.wait_for(reader.read(4096), timeout=10)
+    answer = await asyncio.wait_for(reader.read(), timeout=10)  # to the end: the server closes after its answer
     writer.close()
     return answer
 

@@ -72,3 +72,16 @@ def test_triage_publishes_the_valid_items_and_reports_every_item_in_order() -> N
     results = split.results()
     assert [type(result) for result in results] == [Accepted, Rejected, Accepted]
     assert results[1] == Rejected(1, (FieldError("stage", results[1].errors[0].message),))
+
+
+def test_rejections_name_the_field_in_chinese_and_say_what_is_expected_without_a_regex() -> None:
+    bad = item(project_code="2403-33", total_investment_fen=-1, nmae="园区",
+               land_parcel={"parcel_id": "P-1", "agreed_start_date": "2026-13-01"}, milestones=[{"name": "开工", "planned": "明年"}])
+    (_, _, rejected), = triage("330106", [bad], NOW).rejected
+    messages = {error.field: error.message for error in rejected.errors}
+    assert messages["project_code"].startswith("项目代码：应为24位项目代码，格式 YYMM-RRRRRR-DD-TT-NNNNNN")
+    assert messages["total_investment_fen"] == "总投资：不能小于 0 / total_investment_fen: must be at least 0"
+    assert messages["land_parcel.agreed_start_date"].startswith("地块·约定动工日期：应为日期，格式 YYYY-MM-DD / ")
+    assert messages["milestones.0.planned"].startswith("节点·第1项·计划日期：应为日期")
+    assert messages["nmae"].startswith("nmae：不是可上报的字段")
+    assert not any("^" in message or "\\d" in message for message in messages.values())

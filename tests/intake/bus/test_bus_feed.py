@@ -112,6 +112,7 @@ async def test_deeply_nested_and_oversized_batches_get_an_answer(intake: Intake,
     await stop_bus_feed(intake.feed)  # served instead by a replica that takes at most 64 KB
     other_nc = await services_connection(secured_nats)
     small = await start_bus_feed(other_nc, intake.ingest, max_bytes=64 * 1024)
+    await other_nc.flush()  # the server knows the new subscription before the county asks
     try:
         deep_status, deep = await submit(county_a, b"[" * 10_000 + b"]" * 10_000)
         nested: object = "x"
