@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m services.devrun
+	$(PY) -m services.devrun --with-parent
 
 test: $(STAMP)
 	$(PY) -m ruff check --no-cache services shared bench tests

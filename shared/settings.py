@@ -1,7 +1,11 @@
 """Settings every service has; each service subclasses with its own env prefix (TRACKER_, ...)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.stream_limits import STREAMS_FILE
 
 
 class ServiceSettings(BaseSettings):
@@ -17,3 +21,5 @@ class ServiceSettings(BaseSettings):
     nats_nkey_seed_file: str | None = None
     # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
     stream_replicas: int = 1
+    # Each stream's max age, max bytes and duplicate window; every service must read the same file.
+    streams_file: Path = STREAMS_FILE

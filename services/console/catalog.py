@@ -54,6 +54,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case_reviewed": ("复核", "reviewed"), "case_closed": ("办结", "closed"), "case_reopened": ("重新督办", "reopened"),
     "case_climbed": ("督办升级", "climbed"), "case_exception_claimed": ("申请例外", "exception claimed"),
     "case_exception_confirmed": ("例外认定", "exception confirmed"), "case_exception_rejected": ("例外驳回", "exception rejected"),
+    "case_retargeted": ("转办", "moved to the department the rule names"),
     "open_escalations": ("在办预警", "Open escalations"), "my_projects": ("我包抓的项目", "My projects"), "none_yet": ("尚无数据", "No data yet"),
 }
 
@@ -69,6 +70,7 @@ ENUMS: dict[str, tuple[str, str]] = {
     "R6.data_freshness": ("R6 数据超期", "R6 stale data"), "R7.approval_lapse": ("R7 核准失效", "R7 approval lapse"),
     "climbed": ("升级", "climbed"), "reopened": ("重新打开", "reopened"), "exception_claimed": ("申请例外", "exception claimed"),
     "exception_confirmed": ("例外认定", "exception confirmed"), "exception_rejected": ("例外驳回", "exception rejected"),
+    "retargeted": ("转办", "moved to the department the rule names"),
 }
 
 

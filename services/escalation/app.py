@@ -18,6 +18,7 @@ from services.escalation.handlers import build_consumer, describe
 from services.escalation.policy_file import load_policy
 from services.escalation.policy_versions import PolicyVersionReused
 from services.escalation.reads import build_reads
+from services.escalation.reads_cases import build_case_reads
 from services.escalation.service import apply_changes, sweep
 from services.escalation.settings import Settings
 from services.escalation.sweeper import EscalationMetrics, Lease, Sweeper
@@ -80,6 +81,7 @@ def build(settings: Settings) -> FastAPI:
 
     http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin escalation")
     http.include_router(build_reads(runtime.sessions))
+    http.include_router(build_case_reads(runtime.sessions, clock, policy_for))
     http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir), runtime.wake_relay))
     http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay))
     return http

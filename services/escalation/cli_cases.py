@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 
+from services.addresses import address
 from services.escalation.cases.people import ROLES, add_person, disable_person, list_people, rotate_token
 from services.escalation.settings import Settings
 from shared.db import make_engine, migrate, session_factory
@@ -20,7 +21,7 @@ T = TypeVar("T")
 
 Token = Annotated[str, typer.Option("--token", envvar="TUIJIN_PERSON_TOKEN", help="your own token (people add printed it)")]
 Api = Annotated[str, typer.Option("--api", envvar="TUIJIN_CASES_API", help="the escalation service's HTTP address")]
-DEFAULT_API = "http://127.0.0.1:8102"
+DEFAULT_API = address("escalation", "http://127.0.0.1:8102")  # where `make run` put it, else the default port
 
 
 def _with_store(work: Callable[[Any], Awaitable[T]]) -> T:

@@ -40,6 +40,7 @@ from shared.contracts import ProjectUpdate
 from shared.contracts.types import COUNTY_CODE_PATTERN
 from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
+from shared.stream_limits import load_stream_limits
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -147,7 +148,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             feeds.append(await start_bus_feed(nc, ingest, settings.max_body_bytes))
 
         link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus,
-                        stream_replicas=settings.stream_replicas)
+                        stream_replicas=settings.stream_replicas, stream_limits=load_stream_limits(settings.streams_file))
         publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)
@@ -244,6 +245,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         Upstream("projects", "tracker", settings.tracker_url, "County projects / 项目查询"),
         Upstream("escalations", "escalation", settings.escalation_url, "County escalations / 督办事项"),
         Upstream("deliveries", "notifier", settings.notifier_url, "Notification deliveries / 通知记录"),
+        Upstream("cases", "escalation", settings.escalation_url, "County cases, read-only / 督办单查询"),
+        Upstream("as-of", "escalation", settings.escalation_url, "One project's rules as of a day / 项目按日查询"),
     ]
     app.include_router(build_router(upstreams, authorized_county, lambda request: runtime(request).http))
     app.include_router(build_uploads_router(authorized_county))

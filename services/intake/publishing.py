@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -16,6 +16,7 @@ from prometheus_client import Histogram
 from shared import subjects
 from shared.contracts import ProjectUpdated
 from shared.messaging import connect, ensure_streams, headers_for, publish_all
+from shared.stream_limits import StreamLimits
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,10 @@ class PublishFailed(Exception):
 
 class NatsLink:
     def __init__(self, url: str, name: str = "intake", nkeys_seed: str | None = None,
-                 on_ready: Callable[[NatsClient], Awaitable[None]] | None = None, stream_replicas: int = 1) -> None:
+                 on_ready: Callable[[NatsClient], Awaitable[None]] | None = None, stream_replicas: int = 1,
+                 stream_limits: Mapping[str, StreamLimits] | None = None) -> None:
         self._url, self._name, self._nkeys_seed, self._on_ready = url, name, nkeys_seed, on_ready
-        self._stream_replicas = stream_replicas
+        self._stream_replicas, self._stream_limits = stream_replicas, stream_limits
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
@@ -44,7 +46,7 @@ class NatsLink:
         self._nc = nc
         while True:
             try:
-                await ensure_streams(nc.jetstream(), replicas=self._stream_replicas)
+                await ensure_streams(nc.jetstream(), replicas=self._stream_replicas, limits=self._stream_limits)
                 break
             except Exception:  # JetStream not ready yet (e.g. just restarted): try again
                 log.exception("could not create the streams; retrying")

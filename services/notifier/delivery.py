@@ -9,7 +9,7 @@ NotificationSent goes to the outbox) right after, which clears the claim. Only a
 two steps can repeat a send (the crashed replica's claims expire after `claim_seconds`, then another
 replica sends again), and the repeat carries the same delivery key (webhook-id, Message-ID) so the
 receiver can drop it. Robots with a rate limit get a digest when more than one message waits for
-the same robot; the robot's bucket is per replica (see README "Operations").
+the same robot; the robot's budget is one for all replicas, kept in the database (robot_budget.py).
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from services.notifier.adapters.channels import Channel, PermanentDeliveryError,
 from services.notifier.domain import Endpoint, Routing
 from services.notifier.rate_limit import TokenBucket
 from services.notifier.rendering import NOTIFIED_EVENTS, NotifiedEvent, about_id, render, render_digest
+from services.notifier.robot_budget import RobotBudget
 from services.notifier.tables import deliveries, outbox
 from shared import subjects
 from shared.contracts import NotificationSent, Recipient
@@ -70,13 +71,13 @@ def backoff(attempts: int) -> timedelta:
 class DeliveryWorker:
     def __init__(self, sessions: async_sessionmaker, channels: dict[str, Channel], routing_for: Callable[[str], Routing],
                  now: Callable[[], datetime], registry: CollectorRegistry, file_root: Path, robot_per_minute: int = 20,
-                 monotonic: Callable[[], float] = time.monotonic, replica_id: str | None = None,
+                 robot_clock: Callable[[], float] = time.time, replica_id: str | None = None,
                  claim_seconds: float = CLAIM_SECONDS, public_url: str = "") -> None:
         self._sessions, self._channels, self._routing_for, self._now = sessions, channels, routing_for, now
         self._file_root = file_root
         self._public_url = public_url  # where bulletin links point (escalation's API as people reach it)
-        self._buckets = TokenBucket.strict(robot_per_minute, 60.0)
-        self._monotonic = monotonic  # the robots' rate-limit clock
+        # Wall-clock seconds: every replica reads the same budget, so they need one clock, not each its own monotonic one.
+        self._robots = RobotBudget(sessions, TokenBucket.strict(robot_per_minute, 60.0), robot_clock)
         self.replica_id = replica_id or replica_name()
         self._claim = timedelta(seconds=claim_seconds)
         self._wakeup = asyncio.Event()
@@ -126,7 +127,7 @@ class DeliveryWorker:
         sends, held_back = [], []
         for (channel, address), group in groups.items():
             if channel in RATE_LIMITED:
-                if not self._buckets.take(f"{channel}:{address}", self._monotonic()):
+                if not await self._robots.take(channel, address):
                     held_back += [row["delivery_key"] for row in group]
                     continue  # the robot is at its limit: these wait and go out later as one digest
                 sends.append(self._send(group))

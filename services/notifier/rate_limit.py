@@ -41,17 +41,24 @@ class TokenBucket:
         burst = max(1, limit // 2)
         return cls(capacity=burst, refill_per_second=(limit - burst) / window_seconds)
 
-    def _current(self, key: str, now: float) -> BucketState:
-        state = self._states.get(key)
+    def refilled(self, state: BucketState | None, now: float) -> BucketState:
+        """`state` (None: a bucket never used, so full) as it stands at `now`; pure, so a shared store can use it too."""
         if state is None:
             return BucketState(tokens=float(self.capacity), updated=now)
         # A clock that steps back (NTP) must not mint or burn tokens.
         elapsed = max(0.0, now - state.updated)
         return BucketState(min(float(self.capacity), state.tokens + elapsed * self.refill_per_second), max(now, state.updated))
 
+    @staticmethod
+    def has_token(state: BucketState) -> bool:
+        return state.tokens >= 1.0 - _EPSILON
+
+    def _current(self, key: str, now: float) -> BucketState:
+        return self.refilled(self._states.get(key), now)
+
     def take(self, key: str, now: float) -> bool:
         state = self._current(key, now)
-        if state.tokens >= 1.0 - _EPSILON:
+        if self.has_token(state):
             self._states[key] = BucketState(state.tokens - 1.0, state.updated)
             return True
         self._states[key] = state
@@ -60,7 +67,7 @@ class TokenBucket:
     def next_available(self, key: str, now: float) -> float:
         """The earliest time `take(key, t)` will succeed; `now` when a token is there already."""
         state = self._current(key, now)
-        if state.tokens >= 1.0 - _EPSILON:
+        if self.has_token(state):
             return now
         return state.updated + max(0.0, 1.0 - state.tokens) / self.refill_per_second
 

@@ -1,7 +1,7 @@
 """notifier's own tables: the delivery log (one row per escalation event, recipient and channel)."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
 from shared.persistence import dead_letters_table, outbox_table, processed_events_table
 
@@ -34,6 +34,17 @@ deliveries = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_county", "county_code", "created_at"),
+)
+
+# One token bucket per rate-limited robot, shared by every replica (services/notifier/robot_budget.py):
+# changed only by compare-and-set on `version`, so two replicas never spend the same token.
+robot_budgets = Table(
+    "robot_budgets",
+    metadata,
+    Column("robot_key", String(64), primary_key=True),  # sha256 of channel and address: no webhook token stored
+    Column("tokens", Float, nullable=False),
+    Column("updated", Float, nullable=False),  # wall-clock seconds: the replicas' one shared clock
+    Column("version", Integer, nullable=False),
 )
 
 outbox = outbox_table(metadata)

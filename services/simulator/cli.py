@@ -10,10 +10,12 @@ from typing import Annotated, Any
 import httpx
 import typer
 
+from services.addresses import address
 from services.simulator.formats import FORMATS, batch_files, sheet_files, write
 from services.simulator.generate import Mix, generate
 
 app = typer.Typer(name="simulator", help="County simulator: realistic feeds with planted problems.", no_args_is_help=True)
+INTAKE_URL = address("intake", "http://127.0.0.1:8100")  # where `make run` put it, else the default port
 MAX_ATTEMPTS = 10  # a 503 (JetStream not acknowledging) is retried after Retry-After, this many times
 POLL_SECONDS, POLL_LIMIT = 0.2, 3000  # an upload job is polled this often, at most this many times (10 minutes)
 
@@ -51,7 +53,7 @@ def generate_command(
 @app.command("post")
 def post_command(
     directory: Annotated[Path, typer.Argument(help="a directory written by `generate`")],
-    url: Annotated[str, typer.Option(help="intake's HTTP address")] = "http://127.0.0.1:8100",
+    url: Annotated[str, typer.Option(help="intake's HTTP address")] = INTAKE_URL,
     token_file: Annotated[Path, typer.Option(help='JSON {"<county>": "<token>"}')] = Path("tokens.json"),
 ) -> None:
     """Post every batch to intake, county by county in sending order; print accepted and rejected counts."""
@@ -87,7 +89,7 @@ def _post(client: httpx.Client, county: str, token: str, path: Path) -> dict[str
 @app.command("upload")
 def upload_command(
     directory: Annotated[Path, typer.Argument(help="a directory written by `generate` with xlsx and/or csv")],
-    url: Annotated[str, typer.Option(help="intake's HTTP address")] = "http://127.0.0.1:8100",
+    url: Annotated[str, typer.Option(help="intake's HTTP address")] = INTAKE_URL,
     token_file: Annotated[Path, typer.Option(help='JSON {"<county>": "<token>"}')] = Path("tokens.json"),
 ) -> None:
     """Upload every spreadsheet with its profile, wait for each job, print its rows accepted and rejected."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from services.nats_cluster import NatsCluster
 from tests.chaos.harness import Cluster, SmtpSink, ThrowawayPostgres, WebhookReceiver, clear_schemas
 from tests.conftest import REQUIRE_PG
 
@@ -62,6 +63,17 @@ def throwaway_pg() -> Iterator[ThrowawayPostgres]:
 
 
 @pytest.fixture
+def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
+    """Three nats-servers on loopback routed into one JetStream cluster, a store directory each."""
+    cluster = NatsCluster(tmp_path_factory.mktemp("nats-cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
 async def make_cluster(throwaway_pg: ThrowawayPostgres) -> AsyncIterator[Callable[..., Cluster]]:
     """Builds the scenario's cluster; afterwards stops every process and drops its schemas.
 
@@ -71,9 +83,9 @@ async def make_cluster(throwaway_pg: ThrowawayPostgres) -> AsyncIterator[Callabl
     made: list[tuple[Cluster, str]] = []
     webhook, smtp = WebhookReceiver(), SmtpSink()
 
-    def make(**extra_env: str) -> Cluster:
+    def make(nats_servers: int = 1, **extra_env: str) -> Cluster:
         prefix = f"chaos_{uuid.uuid4().hex[:8]}"
-        cluster = Cluster(workdir, throwaway_pg, webhook, smtp, prefix, extra_env)
+        cluster = Cluster(workdir, throwaway_pg, webhook, smtp, prefix, extra_env, nats_servers=nats_servers)
         made.append((cluster, prefix))
         return cluster
 

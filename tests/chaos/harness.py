@@ -33,11 +33,13 @@ from sqlalchemy import func, select, text, update
 
 from services.escalation import tables as escalation_tables
 from services.intake.tokens import issue_token
-from services.launcher import NatsProcess, ServiceProcesses, free_port
+from services.launcher import NAMES, NatsProcess, ServiceProcesses, free_port
+from services.nats_cluster import NatsCluster
 from services.notifier import tables as notifier_tables
 from services.tracker import tables as tracker_tables
 from shared import subjects
 from shared.db import make_engine, session_factory
+from shared.messaging import nats_servers
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 COUNTIES = ("330106", "330782", "330102")
@@ -281,12 +283,16 @@ class Cluster:
     """nats-server and the services of one scenario, on the throwaway PostgreSQL (a schema per service)."""
 
     def __init__(self, workdir: Path, pg: ThrowawayPostgres, webhook: WebhookReceiver, smtp: SmtpSink, prefix: str,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, nats_servers: int = 1) -> None:
+        """nats_servers: 1, or 3 for a JetStream cluster on loopback with every stream at R3."""
         self.workdir, self.pg, self.webhook, self.smtp = workdir, pg, webhook, smtp
-        self.nats = NatsProcess(workdir / "jetstream", log=workdir / "nats.log")
+        self.nats: NatsProcess | NatsCluster = (
+            NatsProcess(workdir / "jetstream", log=workdir / "nats.log") if nats_servers == 1
+            else NatsCluster(workdir / f"jetstream-{prefix}", nats_servers, logs=workdir))
         routing = write_routing(workdir / "routing", webhook.url)
+        replicas = {f"{name.upper()}_STREAM_REPLICAS": str(nats_servers) for name in NAMES} if nats_servers > 1 else {}
         env = {"ESCALATION_CLOCK": ESCALATION_CLOCK, "NOTIFIER_ROUTING_DIR": str(routing), "NOTIFIER_SMTP_URL": smtp.url,
-               **(extra_env or {})}
+               **replicas, **(extra_env or {})}
         self.services = ServiceProcesses(self.nats.url, workdir, pg.url, prefix, env)
         self.replicas: list[subprocess.Popen[bytes]] = []
         self.tokens: dict[str, str] = {}
@@ -321,6 +327,13 @@ class Cluster:
         raise RuntimeError(f"{name} replica did not become ready")
 
     # Faults. Each blocks until the system is whole again, so they run in a thread beside the poster.
+    def kill_stream_leader(self, stream: str) -> str:
+        """On a cluster: SIGKILL the server leading `stream` (found through stream info), restart it after 2 s."""
+        assert isinstance(self.nats, NatsCluster)
+        leader = self.nats.kill_leader_of(stream)
+        self.last_fault = time.monotonic()
+        return leader
+
     def kill_nats(self) -> None:
         self.nats.stop(signal.SIGKILL)
         time.sleep(1.0)
@@ -362,7 +375,7 @@ class Cluster:
 
     async def backlog(self) -> dict[str, int]:
         """num_pending + num_ack_pending per durable, from JetStream itself."""
-        nc = await nats.connect(self.nats.url, connect_timeout=2, max_reconnect_attempts=0)
+        nc = await nats.connect(servers=nats_servers(self.nats.url), connect_timeout=2, max_reconnect_attempts=0)
         try:
             js = nc.jetstream()
             found = {}

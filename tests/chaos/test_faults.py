@@ -159,3 +159,21 @@ async def test_f_poison_messages(make_cluster, sizes) -> None:  # noqa: ANN001
     assert ledger.resends == 0
     # No head-of-line blocking: poison is terminated at once, never redelivered, so the durables drain quickly.
     assert ledger.drain_seconds <= 30
+
+
+async def test_g_stream_leader_killed_on_a_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
+    """Three nats-servers, every stream at R3, the services given all three URLs: the server leading UPDATES
+    (found through stream info) is SIGKILLed under load and restarted 2 s later. A new leader takes over,
+    clients fail over to the other servers, and the ledger stays clean."""
+    cluster, workload = make_cluster(nats_servers=3), Workload.build(sizes.n, seed=13)
+    killed: list[str] = []
+
+    async def faults() -> None:
+        await asyncio.sleep(SIZES.post_seconds / 3)
+        killed.append(await asyncio.to_thread(cluster.kill_stream_leader, subjects.UPDATES.name))
+
+    poster = await run(cluster, workload, faults)
+    ledger = await judge("g-leader-kill", cluster, poster, workload)
+    print(f"killed {killed[0]} (leader of UPDATES); durables drained {ledger.drain_seconds:.1f}s after it")
+    assert killed and killed[0] in cluster.nats.servers  # type: ignore[union-attr]
+    assert ledger.resends == 0

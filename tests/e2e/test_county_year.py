@@ -287,6 +287,10 @@ def check_cases(cases: dict[str, dict[str, Any]]) -> None:
     assert date.fromisoformat(str(opened["as_of"])) == date(2026, 3, 16), opened  # the step after 9 months
     pack = actions(idle, "climbed")[-1]["details"]["evidence_pack"]
     assert "建议" in pack["wording"] and pack["kind"] == "accountability_recommendation"
+    # Idle from 06-16, the fee decision is 自然资源局's: the case's letter is handed to it, and it is told to act.
+    assert idle["case"]["letter"]["handler_department"] == "自然资源局"
+    [moved] = actions(idle, "retargeted")
+    assert date.fromisoformat(str(moved["as_of"])) >= date(2026, 6, 16) and moved["details"]["letter_handler"] == "自然资源局"
 
     # Budget overrun: red in April → opened at L2 with a letter to the leader; approved in June → cleared,
     # reviewed and closed by the office.

@@ -6,7 +6,7 @@ import subprocess
 from ops_support import RULE_TESTS, RULES, alert_exprs, promtool
 
 ALERTS = {"TuijinServiceDown", "TuijinConsumerStalled", "TuijinBacklogGrowing", "TuijinDeadLetters",
-          "TuijinOutboxNotDraining", "TuijinDeliveryFailures", "TuijinSweepNotRun"}
+          "TuijinOutboxNotDraining", "TuijinDeliveryFailures", "TuijinSweepNotRun", "TuijinStreamNearLimit"}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.escalation.cases import lifecycle
 from services.escalation.cases.access import can_see, may_act
 from services.escalation.cases.climbing import climb_case
-from services.escalation.cases.ladder import LEVEL_NAMES
+from services.escalation.cases.ladder import level_name
 from services.escalation.cases.lifecycle import Case, NotAllowed
 from services.escalation.cases.people import Person, person_by_login, person_by_token
 from services.escalation.cases.policy import CasePolicy, CasePolicyFor, configured
@@ -64,7 +64,7 @@ class Decision(Note):
 
 
 def _view(row: Any, escalation: Any) -> dict[str, Any]:
-    return {**public(row), "level_name": LEVEL_NAMES[row["ladder_level"]], "recipients": (escalation or {}).get("recipients") or []}
+    return {**public(row), "level_name": level_name(row["ladder_level"], row["target_kind"]), "recipients": (escalation or {}).get("recipients") or []}
 
 
 async def _escalations(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, Any]]:

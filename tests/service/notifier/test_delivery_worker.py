@@ -320,12 +320,12 @@ class FakeMonotonic:
 
 @pytest.fixture
 def bucket_time(monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> Iterator[FakeMonotonic]:
-    """Every worker the test builds gets this rate-limit clock (DeliveryWorker's `monotonic` parameter);
+    """Every worker the test builds gets this rate-limit clock (DeliveryWorker's `robot_clock` parameter);
     asyncio and httpx keep the real one."""
     from functools import partialmethod
 
     fake = FakeMonotonic()
-    monkeypatch.setattr(delivery_module.DeliveryWorker, "__init__", partialmethod(delivery_module.DeliveryWorker.__init__, monotonic=fake))
+    monkeypatch.setattr(delivery_module.DeliveryWorker, "__init__", partialmethod(delivery_module.DeliveryWorker.__init__, robot_clock=fake))
     receiver.clock = fake
     yield fake
     receiver.clock = time.monotonic

@@ -1,0 +1,92 @@
+"""A JetStream cluster on loopback: three nats-servers from the wheel, routed to each other, a store each.
+
+What production runs (deploy/k8s/nats.yaml: a StatefulSet of 3, streams at R3), on one machine, for
+`python -m services.devrun --cluster 3` and the fault tests: a stream survives losing its leader's
+server, and the services reconnect to another server from the URL list they were given.
+"""
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import nats
+
+from services.launcher import NatsProcess, free_port
+from shared.messaging import nats_servers
+
+
+class NatsCluster:
+    """`size` servers named n1…nN in cluster `name`; `url` lists every client URL (comma-separated, as NATS_URL takes it)."""
+
+    def __init__(self, base_dir: Path, size: int = 3, logs: Path | None = None, die_with_parent: bool = False,
+                 name: str = "tuijin") -> None:
+        if size < 3:
+            raise ValueError("a JetStream cluster needs at least 3 servers to keep a quorum when one goes")
+        route_ports = [free_port() for _ in range(size)]
+        routes = ",".join(f"nats://127.0.0.1:{port}" for port in route_ports)
+        self.servers: dict[str, NatsProcess] = {}
+        for index, route_port in enumerate(route_ports, start=1):
+            server = f"n{index}"
+            self.servers[server] = NatsProcess(
+                base_dir / server, log=(logs / f"nats-{server}.log") if logs else None, die_with_parent=die_with_parent,
+                extra_args=["--server_name", server, "--cluster_name", name, "--cluster", f"nats://127.0.0.1:{route_port}",
+                            "--routes", routes],
+            )
+        self.store_dir = base_dir
+
+    @property
+    def url(self) -> str:
+        return ",".join(server.url for server in self.servers.values())
+
+    @property
+    def monitor_port(self) -> int:
+        return next(iter(self.servers.values())).monitor_port
+
+    def start(self, timeout: float = 60) -> None:
+        """Start every server (those already running are left alone), then wait until JetStream answers on each."""
+        for server in self.servers.values():
+            if server.process is None or server.process.poll() is not None:
+                server.start()
+        deadline = time.monotonic() + timeout
+        for server in self.servers.values():
+            while not self._jetstream_ready(server):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"JetStream cluster not ready within {timeout:.0f}s")
+                time.sleep(0.2)
+
+    @staticmethod
+    def _jetstream_ready(server: NatsProcess) -> bool:
+        try:  # 200 once the server is current with the meta leader and its streams
+            return httpx.get(f"http://127.0.0.1:{server.monitor_port}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        for server in self.servers.values():
+            server.stop(sig)
+
+    def leader_of(self, stream: str) -> str:
+        """The name of the server leading `stream`, as JetStream reports it."""
+
+        async def ask() -> str:
+            nc = await nats.connect(servers=nats_servers(self.url), connect_timeout=2, max_reconnect_attempts=2)
+            try:
+                info = await nc.jetstream().stream_info(stream)
+            finally:
+                await nc.close()
+            if info.cluster is None or not info.cluster.leader:
+                raise RuntimeError(f"{stream} has no leader")
+            return info.cluster.leader
+
+        return asyncio.run(ask())
+
+    def kill_leader_of(self, stream: str, down_seconds: float = 2.0) -> str:
+        """SIGKILL the server leading `stream`, leave it down a moment, start it again (same store, same ports)."""
+        leader = self.leader_of(stream)
+        self.servers[leader].stop(signal.SIGKILL)
+        time.sleep(down_seconds)
+        self.start()
+        return leader
