@@ -35,7 +35,7 @@ from shared.db import make_engine, session_factory
 from shared.subjects import UPDATES
 
 sys.path.insert(0, str(Path(__file__).parent / "feeds"))
-from ledgers import fgw_row, fgw_xlsx, project_code  # noqa: E402
+from ledgers import PAY_HEADER, csv_bytes, fgw_row, fgw_xlsx, pay_row, project_code  # noqa: E402
 
 runner = CliRunner()
 
@@ -217,3 +217,18 @@ async def test_rows_after_a_long_run_of_blank_rows_are_still_read(settings: Sett
         job = await upload(client, county, token, fgw_xlsx([good(1)] + [[None] * 5] * 1200 + [good(2)]))
     assert (job["status"], job["rows_accepted"]) == ("done", 2)
     assert len(await stored(settings.nats_url, county)) == 2
+
+
+async def test_the_job_says_what_it_did_with_every_column_and_warns_of_a_column_it_could_never_read(settings: Settings) -> None:
+    county = fresh_county()
+    header = [*PAY_HEADER, "1-11月完成投资（万元）"]  # a column the profile does not know: ignored, and said so
+    rows = [[*pay_row(i, c0=project_code(i, county), c6="约五十万"), "12"] for i in (1, 2)]  # 累计支付 never a number
+    async with uploading(settings) as (client, app):
+        token = await tokens.issue_token(app.state.runtime.sessions, county, "test")
+        job = await upload(client, county, token, csv_bytes(rows, header=header), profile="cz_payments", name="支付台账.csv")
+    columns = {column["column"]: column for column in job["columns"]}
+    assert columns["1-11月完成投资(万元)"]["status"] == "ignored" and "not imported" in columns["1-11月完成投资(万元)"]["why"]
+    paid = next(column for column in job["columns"] if column["column"].startswith("累计支付"))
+    assert (paid["status"], paid["cells_read"], paid["cells_refused"]) == ("mapped", 0, 2)
+    assert columns["项目代码"]["cells_read"] == 2
+    assert [warning["column"] for warning in job["warnings"]] == [paid["column"]] and "均无法读取" in job["warnings"][0]["message"]

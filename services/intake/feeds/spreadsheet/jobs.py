@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake.domain import Origin
 from services.intake.feeds.spreadsheet import store
+from services.intake.feeds.spreadsheet.columns import ColumnTally
 from services.intake.feeds.spreadsheet.mapping import BEIJING, RECORD_HOUR, Layout, Mapped, Problem, locate
 from services.intake.feeds.spreadsheet.profiles import Profile, ProfileError, find_profile
 from services.intake.feeds.spreadsheet.readers import NotASpreadsheet, read_rows
@@ -42,6 +43,7 @@ class _Rows:
                  as_of: datetime | None, now: datetime, origin: Origin) -> None:
         self._profile, self._layout, self._county, self._as_of, self._now = profile, layout, county, as_of, now
         self._rows, self._origin = rows, origin
+        self.tally = ColumnTally()
         # (record id, time) → first row: one file giving a record twice is ambiguous (which is the correction?)
         self._seen: dict[tuple[str, str], int] = {}
 
@@ -49,6 +51,7 @@ class _Rows:
         mapped = map_row(self._profile, self._layout, number, values, self._as_of)
         if mapped is None:
             return None
+        self.tally.add(mapped)
         event = validate(self._profile, self._layout, self._county, mapped, self._now, self._origin)
         if event is not None:
             record = event.update.source_record_id, event.update.source_record_time.isoformat()
@@ -155,6 +158,7 @@ async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[st
         except NotASpreadsheet as error:  # e.g. an encoding error half-way: the rows before it are in
             return _failure(error.reason_zh, error.reason_en)
         if chunk is None:
+            await store.note(sessions, job.job_id, stream.tally.report(layout))
             return None
         if not chunk:  # blank rows only: read on
             continue

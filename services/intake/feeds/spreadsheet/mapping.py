@@ -48,6 +48,7 @@ class Layout:
     placed: list[Placed]
     file_values: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # missing columns: the whole file is refused, reported once
+    ignored: list[str] = field(default_factory=list)  # headers of the file's columns no profile column takes
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Mapped:
     problems: list[Problem]
     cells: dict[str, str]  # the row as the county wrote it, by header
     key: str  # the record's identity from the raw cells, to match a later correction of a rejected row
+    read: frozenset[str] = frozenset()  # the fields whose cells were read in this row
 
 
 def squash(value: Any) -> str:
@@ -115,7 +117,7 @@ def _layout(profile: Profile, header_row: int, parts: list[list[str]], above: li
                 placed.append(Placed(i, spec, "/".join(column), units[-1] if units else spec.unit))
                 used.add(i)
                 break
-    layout = Layout(header_row, placed)
+    layout = Layout(header_row, placed, ignored=["/".join(column) for i, column in enumerate(parts) if column and i not in used])
     found = {p.spec.field for p in placed}
     needed = [spec for spec in profile.columns if spec.field not in found and (spec.required or spec.field in profile.record_id)]
     for spec in needed:

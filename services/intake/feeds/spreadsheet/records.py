@@ -70,8 +70,9 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         column = headers.get(profile.record_time[0], profile.record_time[0])
         problems.append(Problem(number, column, "", "缺少填报时间（填写该列或上传时给出 as_of）",
                                 "no record time (fill this column or give as_of with the upload)", "source_record_time"))
+    read = frozenset(found) - set(layout.file_values)
     if problems:
-        return Mapped(number, None, problems, cells, "|".join(key_parts))
+        return Mapped(number, None, problems, cells, "|".join(key_parts), read)
     item: dict[str, Any] = {
         "source_system": profile.source_system,
         "source_record_id": "|".join(str(found[name]) for name in profile.record_id),
@@ -81,7 +82,7 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         _put(item, path, value)
     if "expropriation" in item:  # counted as of the record's day unless a column dates it
         item["expropriation"][0].setdefault("as_of", record_time(when).date().isoformat())
-    return Mapped(number, item, [], cells, "|".join(key_parts))
+    return Mapped(number, item, [], cells, "|".join(key_parts), read)
 
 
 def _path(item: dict[str, Any], loc: tuple[int | str, ...]) -> str:

@@ -126,8 +126,18 @@ async def progress(sessions: async_sessionmaker, job_id: str, total: int, accept
             rows_total=total, rows_accepted=accepted, rows_rejected=rejected))
 
 
+async def note(sessions: async_sessionmaker, job_id: str, notes: dict[str, Any]) -> None:
+    """Add to a job's notes (its column report)."""
+    job = await get_job(sessions, None, job_id)
+    assert job is not None
+    async with sessions() as session, session.begin():
+        await session.execute(update(upload_jobs).where(upload_jobs.c.job_id == job_id).values(
+            error=json.dumps({**job.notes(), **notes}, ensure_ascii=False)))
+
+
 async def finish(sessions: async_sessionmaker, job: Job, now: datetime, failure: dict[str, Any] | None = None) -> None:
-    kept = {key: value for key, value in job.notes().items() if key in ("as_of", "submitted_by")}  # runs: counted afresh
+    job = await get_job(sessions, None, job.job_id) or job  # the notes written while it ran
+    kept = {key: value for key, value in job.notes().items() if key in ("as_of", "submitted_by", "columns", "warnings")}
     notes = {**kept, **(failure or {})}
     async with sessions() as session, session.begin():
         await session.execute(update(upload_jobs).where(upload_jobs.c.job_id == job.job_id).values(
