@@ -11,6 +11,7 @@ import typer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake import quarantine, tokens
+from services.intake.cli_profiles import app as profile_app
 from services.intake.cli_uploads import app as uploads_app
 from services.intake.settings import Settings
 from services.intake.token_events import announce_revoked
@@ -21,6 +22,7 @@ T = TypeVar("T")
 
 app = typer.Typer(name="intake", help="Intake: county tokens, rejected items and spreadsheet uploads.", no_args_is_help=True)
 app.add_typer(uploads_app, name="uploads")
+app.add_typer(profile_app, name="profile")
 
 
 def _run(work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:
