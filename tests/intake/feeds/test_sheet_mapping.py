@@ -31,6 +31,13 @@ def test_three_profiles_ship_and_parse() -> None:
     assert {"fgw_ledger", "zrzy_land_supply", "cz_payments"} <= set(available())
 
 
+def test_subtotal_and_footer_lines_are_skipped_not_reported_as_bad_rows() -> None:
+    layout_lines = [["小计（新建项目）", None, None, None, None, 12000.5], [None, "小 计", None, None, None, 12000.5],
+                    ["填报人：张三", None, None, None, "审核人：李四"], ["联系电话：0571-88886666"], ["填报日期：2024年4月3日"]]
+    rows, problems = mapped("fgw_ledger", fgw_xlsx([fgw_row(1), *layout_lines, fgw_row(2)]))
+    assert problems == [] and [(m.row, m.problems) for m in rows] == [(5, []), (11, [])]
+
+
 def test_fgw_ledger_with_merged_two_row_header_title_month_and_trailing_rows() -> None:
     rows, problems = mapped("fgw_ledger", fgw_xlsx([fgw_row(1), fgw_row(2, c3="续建", c9="2024-04")]))
     assert problems == [] and [m.row for m in rows] == [5, 6]  # 合计 and blank rows are not records

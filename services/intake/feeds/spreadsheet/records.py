@@ -21,6 +21,10 @@ REASONS_ZH = {
 VALUE_ERRORS_ZH = {"either project_code or local_id is required": "缺少项目代码或本地编号", "end is before start": "结束日期早于开始日期"}
 
 
+# Lines clerks add under a ledger: who filled it in, checked it, and how to reach them; never records.
+FOOTERS = ("填报人", "填表人", "制表人", "审核人", "负责人", "联系人", "联系电话", "填报日期", "制表日期", "备注:", "说明:")
+
+
 def _put(item: dict[str, Any], path: str, value: Any) -> None:
     """`milestones.开工.planned` becomes an entry of the milestones list; other dotted paths nest dicts."""
     parts = path.split(".")
@@ -42,11 +46,12 @@ def _put(item: dict[str, Any], path: str, value: Any) -> None:
 
 
 def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as_of: datetime | None) -> Mapped | None:
-    """None for blank and total rows: they are layout, not records."""
+    """None for blank, total (合计/小计) and footer (填报人, 联系电话, 审核人…) rows: they are layout, not records."""
     cleaned = [n.clean(value) for value in values]
     if all(value is None for value in cleaned):
         return None
-    if any(isinstance(value, str) and squash(value) in profile.skip_markers for value in [v for v in cleaned if v is not None][:3]):
+    first = [squash(v) for v in cleaned if v is not None][:3]
+    if any(value.startswith(marker) for value in first for marker in (*profile.skip_markers, *FOOTERS)):
         return None
     cells = {p.header: n.text(cleaned[p.index]) for p in layout.placed if p.index < len(cleaned) and cleaned[p.index] is not None}
     found: dict[str, Any] = dict(layout.file_values)
