@@ -46,7 +46,7 @@ def check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
                 raise typer.Exit(1)
             typer.echo(f"profile {chosen.name} v{chosen.version}; header ends at row {layout.header_row}; from the title: {layout.file_values}")
             shown, tally = [], ColumnTally()
-            for number, values in islice(((n, v) for n, v in read), rows * 20):  # blank and 合计 rows are skipped
+            for number, values in islice(layout.data_rows(read), rows * 20):  # blank and 合计 rows are skipped
                 mapped = map_row(chosen, layout, number, values, moment)
                 if mapped is None:
                     continue

@@ -21,7 +21,7 @@ def mapped(profile_name: str, data: bytes, as_of: datetime | None = None) -> tup
     profile = find_profile(profile_name)
     rows = read_rows(io.BytesIO(data))
     layout = locate(profile, rows)
-    results = [m for number, values in rows if (m := map_row(profile, layout, number, values, as_of))]
+    results = [m for number, values in layout.data_rows(rows) if (m := map_row(profile, layout, number, values, as_of))]
     for m in results:
         validate(profile, layout, "330106", m, NOW)
     return results, layout.problems
@@ -29,6 +29,15 @@ def mapped(profile_name: str, data: bytes, as_of: datetime | None = None) -> tup
 
 def test_three_profiles_ship_and_parse() -> None:
     assert {"fgw_ledger", "zrzy_land_supply", "cz_payments"} <= set(available())
+
+
+def test_a_one_line_header_under_a_two_line_profile_keeps_the_first_data_row() -> None:
+    header = ["序号", "项目代码", "项目名称", "建设性质", "项目阶段", "总投资（万元）", "年度计划投资", "本月完成投资", "累计完成投资",
+              "计划开工时间", "实际开工时间", "责任单位", "包抓领导", "备注"]
+    data = csv_bytes([fgw_row(1), fgw_row(2)], header=header, encoding="utf-8")
+    rows, problems = mapped("fgw_ledger", data, as_of=NOW)
+    assert problems == [] and [m.row for m in rows] == [2, 3]
+    assert [ProjectUpdate.model_validate(m.item).project_code for m in rows] == ["2403-330106-04-01-000001", "2403-330106-04-01-000002"]
 
 
 def test_subtotal_and_footer_lines_are_skipped_not_reported_as_bad_rows() -> None:

@@ -149,7 +149,7 @@ async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[st
     if layout.problems:
         return _failure("表头不符合模板，未导入任何行", "the header does not match the profile; no row was imported", layout.problems)
     origin = Origin(f"upload {job.job_id} ({job.filename})"[:300], job.submitted_by)
-    stream = _Rows(profile, layout, rows, job.county_code, job.as_of, context.now(), origin)
+    stream = _Rows(profile, layout, layout.data_rows(rows), job.county_code, job.as_of, context.now(), origin)
     rejections = await OpenRejections.load(sessions, job.county_code, job.profile, job.job_id)
     total = accepted = rejected = 0
     while True:
