@@ -40,6 +40,14 @@ def test_a_one_line_header_under_a_two_line_profile_keeps_the_first_data_row() -
     assert [ProjectUpdate.model_validate(m.item).project_code for m in rows] == ["2403-330106-04-01-000001", "2403-330106-04-01-000002"]
 
 
+def test_the_owner_unit_column_maps_to_owner_unit_as_written() -> None:
+    header = ["序号", "项目代码", "项目名称（三期）", "建设单位"]
+    data = csv_bytes([[1, "2403-330106-04-01-000001", "城西科创园（三期）", "杭州城西科创（集团）有限公司"]], header=header, encoding="utf-8")
+    rows, problems = mapped("fgw_ledger", data, as_of=NOW)
+    assert problems == [] and rows[0].item is not None
+    assert ProjectUpdate.model_validate(rows[0].item).owner_unit == "杭州城西科创（集团）有限公司"
+
+
 def test_subtotal_and_footer_lines_are_skipped_not_reported_as_bad_rows() -> None:
     layout_lines = [["小计（新建项目）", None, None, None, None, 12000.5], [None, "小 计", None, None, None, 12000.5],
                     ["填报人：张三", None, None, None, "审核人：李四"], ["联系电话：0571-88886666"], ["填报日期：2024年4月3日"]]

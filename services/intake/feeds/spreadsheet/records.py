@@ -60,6 +60,8 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         raw = cleaned[p.index] if p.index < len(cleaned) else None
         if raw is None:
             continue
+        if p.spec.kind == "text" and isinstance(values[p.index], str):
+            raw = values[p.index].strip()  # free text as written: NFKC is for codes, numbers and dates only
         try:
             found[p.spec.field] = convert(p.spec, p.unit, raw)
         except n.CellProblem as error:
