@@ -40,6 +40,7 @@ class BusFeed:
         # One subscription, handled one batch at a time per replica (nats-py runs a subscription's
         # callbacks in order); more throughput comes from more replicas in the queue group.
         self._subscription = await self._nc.subscribe(submit_subject(), queue=QUEUE_GROUP, cb=self._on_request)
+        await self._nc.flush()  # the server has the subscription before start returns: no "no responders" right after
 
     async def stop(self) -> None:
         """Stop taking batches, finish (and answer) the ones already received."""
