@@ -113,7 +113,7 @@ async def main(projects: int, requests: int, url: str | None, schema: str | None
     engine = make_engine(url, schema)
     api = EscalationApi("http://escalation", transport=escalation_stub())
     console = Console(session_factory(engine), api, FixedClock(NOW), Settings(_env_file=None), templates())  # type: ignore[call-arg]
-    app = add_pages(FastAPI(), console, "bench")
+    app = add_pages(FastAPI(), console)
     started = time.perf_counter()
     await fill(console, projects)
     print(f"read model filled: {projects} projects in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})")

@@ -12,6 +12,7 @@ from services.addresses import address
 from services.deadletters_cli import app as dead_letters_app
 from services.escalation.cli import app as escalation_app
 from services.intake.cli import app as intake_app
+from services.security_cli import nats_app, secrets_app
 from services.simulator.cli import app as simulator_app
 
 app = typer.Typer(help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
@@ -19,6 +20,8 @@ app.add_typer(intake_app, name="intake")
 app.add_typer(escalation_app, name="escalation")
 app.add_typer(simulator_app, name="simulator")
 app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(secrets_app, name="secrets")
+app.add_typer(nats_app, name="nats")
 
 Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door; default: where `make run` put it)")]
 INTAKE_URL = address("intake", "http://127.0.0.1:8100")

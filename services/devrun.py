@@ -91,6 +91,8 @@ def print_banner(services: ServiceProcesses, nats_server: NatsProcess | NatsClus
     for name in services.names:
         print(f"  {name:<11} metrics: {services.url(name)}/metrics   ready: {services.url(name)}/readyz")
     print(f"  nats-server: {nats_server.url} (monitoring http://127.0.0.1:{nats_server.monitor_port}), store {nats_server.store_dir}")
+    print("  development mode: NATS runs without accounts on 127.0.0.1, and the service token is new on every run"
+          " (compose and Kubernetes run with accounts and per-deployment secrets: SECURITY.md)")
     print(f"  logs: {services.logs}   notifications (file channel): {var / 'notifier' / 'outbox'}\n")
     print("  Demo county tokens (new on every run; the last run's demo tokens are revoked, tokens you issued are kept):")
     for county, token in tokens.items():

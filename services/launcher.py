@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from services.parent_death import preexec
+from shared.service_token import new_token
 
 NAMES = ("intake", "tracker", "escalation", "notifier")
 CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
@@ -50,7 +51,8 @@ class NatsProcess:
     def start(self) -> None:
         binary = Path(sys.executable).parent / "nats-server"
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
+        # Our own nats-server with argv fixed here (bandit B603).
+        self.process = subprocess.Popen(  # nosec B603
             [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port), "-js", "-sd", str(self.store_dir),
              *self.extra_args],
             stdout=out, stderr=out, start_new_session=True, preexec_fn=preexec() if self.die_with_parent else None,
@@ -84,6 +86,7 @@ class ServiceProcesses:
         }
         self.logs = workdir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.service_token = new_token()  # one per run: the services' /internal/* doors need it, and nothing has a default
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -98,6 +101,7 @@ class ServiceProcesses:
                f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(self.ports[name])}
         if schema:
             env[f"{prefix}DATABASE_SCHEMA"] = schema
+        env[f"{prefix}SERVICE_TOKEN"] = self.service_token
         env.update({f"INTAKE_{other.upper()}_URL": self.url(other) for other in NAMES[1:]})
         if CONSOLE in self.names:
             env["CONSOLE_ESCALATION_URL"] = self.url("escalation")
@@ -108,10 +112,10 @@ class ServiceProcesses:
     def start(self, name: str, wait: bool = True) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        code = f"from services.{name}.app import main; main()"
+        code = f"from services.{name}.app import main; main()"  # name is one of NAMES: argv fixed here (bandit B603)
         self.processes[name] = subprocess.Popen([sys.executable, "-c", code], env=self.env(name), stdout=log, stderr=log,
                                                 cwd=self.workdir, start_new_session=True,
-                                                preexec_fn=preexec() if self.die_with_parent else None)
+                                                preexec_fn=preexec() if self.die_with_parent else None)  # nosec B603
         if wait:
             self.wait_ready(name)
 

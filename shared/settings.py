@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.service_token import resolve
 from shared.stream_limits import STREAMS_FILE
 
 
@@ -17,9 +18,15 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     clock: str = "real"  # real | fixed:<iso time> | offset:<±N[dhms]>
-    # The services' nkey seed file, where nats-server runs with deploy/nats/accounts.conf.
+    # The services' nkey seed file (`tuijin nats init-accounts`), where nats-server runs with accounts.
     nats_nkey_seed_file: str | None = None
     # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
     stream_replicas: int = 1
     # Each stream's max age, max bytes and duplicate window; every service must read the same file.
     streams_file: Path = STREAMS_FILE
+    # Shown on and checked at the services' /internal/* doors (shared/service_token.py); no default.
+    service_token: str = ""
+    service_token_file: Path | None = None
+
+    def resolved_service_token(self) -> str:
+        return resolve(self.service_token, self.service_token_file)

@@ -57,6 +57,10 @@ def submit_subject(county_code: str = ANY_COUNTY) -> str:
     return f"{COUNTY_SUBMIT}.{_county_token(county_code)}"
 
 
+# Core NATS (no stream): a county token was revoked or rotated; every intake replica forgets it from its cache.
+TOKENS_REVOKED = "intake.tokens.revoked"
+
+
 def county_of(subject: str) -> str | None:
     prefix, _, county = subject.rpartition(".")
     return county if prefix == COUNTY_SUBMIT and is_county_code(county) else None

@@ -1,16 +1,16 @@
 """Composition root of console: `build()` (what runs) and `app` (its AsyncAPI description)."""
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
-from starlette.middleware.sessions import SessionMiddleware
 
 from services.console.escalation_api import EscalationApi, EscalationError
+from services.console.guard import SecurityHeaders, same_site_path, session_guard
 from services.console.handlers import build_consumers, describe
 from services.console.pages import auth, boards, cases, overview, projects
 from services.console.settings import Settings
@@ -22,28 +22,28 @@ from shared.consumer import ConsumerMetrics
 from shared.dead_letters import DeadLetters
 from shared.persistence import utcnow
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
+from shared.service_token import require
 
 STATIC = Path(__file__).parent / "static"
 
 
-def add_pages(http: FastAPI, console: Console, session_secret: str, https_only: bool = False) -> FastAPI:
-    """The pages, their static files and the signed session: also what the service tests mount without NATS."""
-    http.add_middleware(SessionMiddleware, secret_key=session_secret, session_cookie="tuijin_console", max_age=12 * 3600,
-                        same_site="lax", https_only=https_only)
+def add_pages(http: FastAPI, console: Console) -> FastAPI:
+    """The pages, their static files, the session guard and the security headers: also what the service tests mount without NATS."""
+    http.add_middleware(SecurityHeaders)
     http.mount("/static", StaticFiles(directory=STATIC), name="static")
+    guarded = [Depends(session_guard(console))]
     for module in (auth, overview, projects, cases, boards):
-        http.include_router(module.build(console))
+        http.include_router(module.build(console), dependencies=guarded)
 
     @http.exception_handler(LoginRequired)
     async def to_login(request: Request, error: LoginRequired) -> Response:
         if request.headers.get("HX-Request"):  # an htmx poll after the session ended: send the whole page to the login
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={error.next_path}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(same_site_path(error.next_path))}", status_code=303)
 
     @http.exception_handler(EscalationError)
     async def escalation_failed(request: Request, error: EscalationError) -> Response:
-        if error.status == 401:  # the person's token was revoked: sign in again
-            request.session.pop("viewer", None)
+        if error.status == 401:  # the session was revoked in between: sign in again
             return RedirectResponse("/login", status_code=303)
         return console.render(request, "error.html", None, status_code=502 if error.status >= 500 else error.status,
                               message=error.detail)
@@ -54,7 +54,8 @@ def add_pages(http: FastAPI, console: Console, session_secret: str, https_only: 
 def build(settings: Settings, clock: Clock | None = None) -> FastAPI:
     runtime = Runtime.of("console", settings, Path(__file__).parent / "migrations", None)
     clock = clock or clock_from_setting(settings.clock)
-    api = EscalationApi(settings.escalation_url)
+    service_token = require(settings.resolved_service_token(), "CONSOLE_")
+    api = EscalationApi(settings.escalation_url, service_token=service_token)
     console = Console(runtime.sessions, api, clock, settings, templates())
     poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "console")
     # recorded_at is bookkeeping time (what the live panel orders by), not business time.
@@ -72,7 +73,7 @@ def build(settings: Settings, clock: Clock | None = None) -> FastAPI:
         await api.close()
 
     http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin console")
-    return add_pages(http, console, settings.session_secret or secrets.token_urlsafe(32), settings.session_https_only)
+    return add_pages(http, console)
 
 
 app = asyncapi_app("console", describe)

@@ -7,6 +7,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app": ("推进 · 重点项目挂图作战", "Tuijin · key-project battle map"),
     "login": ("登录", "Sign in"), "logout": ("退出", "Sign out"), "login_name": ("账号", "Login"),
     "password": ("密码", "Password"), "login_failed": ("账号或密码不正确", "Wrong login or password"),
+    "login_throttled": ("密码错误次数过多，请15分钟后再试", "Too many wrong passwords; try again in 15 minutes"),
     "overview": ("总览", "Overview"), "projects": ("项目", "Projects"), "cases": ("督办", "Cases"),
     "rankings": ("红黑榜", "Rankings"), "idle_land": ("闲置土地", "Idle land"), "bulletins": ("月度通报", "Bulletins"),
     "start_rate": ("开工率", "Start rate"), "completion_rate": ("竣工率", "Completion rate"),
@@ -54,6 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case_reviewed": ("复核", "reviewed"), "case_closed": ("办结", "closed"), "case_reopened": ("重新督办", "reopened"),
     "case_climbed": ("督办升级", "climbed"), "case_exception_claimed": ("申请例外", "exception claimed"),
     "case_exception_confirmed": ("例外认定", "exception confirmed"), "case_exception_rejected": ("例外驳回", "exception rejected"),
+    "case_retargeted": ("转办", "moved to the department the rule names"),
     "open_escalations": ("在办预警", "Open escalations"), "my_projects": ("我包抓的项目", "My projects"), "none_yet": ("尚无数据", "No data yet"),
 }
 
@@ -69,6 +71,7 @@ ENUMS: dict[str, tuple[str, str]] = {
     "R6.data_freshness": ("R6 数据超期", "R6 stale data"), "R7.approval_lapse": ("R7 核准失效", "R7 approval lapse"),
     "climbed": ("升级", "climbed"), "reopened": ("重新打开", "reopened"), "exception_claimed": ("申请例外", "exception claimed"),
     "exception_confirmed": ("例外认定", "exception confirmed"), "exception_rejected": ("例外驳回", "exception rejected"),
+    "retargeted": ("转办", "moved to the department the rule names"),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+CLIENT_ADDRESS = "X-Tuijin-Client-Address"  # escalation.cases.api reads it
 ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "exception/decision")
 
 
@@ -18,14 +19,17 @@ class EscalationError(Exception):
 
 
 class EscalationApi:
-    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 15) -> None:
+    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 15,
+                 service_token: str = "") -> None:
         self._client = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+        self._service_token = service_token  # for /internal/* and to name the signing-in person's address
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def _call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async def _call(self, method: str, path: str, token: str | None = None, headers: dict[str, str] | None = None,
+                    **kwargs: Any) -> httpx.Response:
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         try:
             response = await self._client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as error:
@@ -38,11 +42,16 @@ class EscalationApi:
             raise EscalationError(response.status_code, detail if isinstance(detail, str) else str(detail))
         return response
 
-    async def login(self, login: str, password: str) -> dict[str, Any]:
-        """{token, person}; the person as GET /api/me describes it."""
-        body = (await self._call("POST", "/api/login", json={"login": login, "password": password})).json()
+    async def login(self, login: str, password: str, address: str) -> dict[str, Any]:
+        """{token, expires_at, person}: a session token of escalation's (not the password), the person as /api/me has it.
+        Escalation throttles per login and per address; it believes the address only with the service token."""
+        headers = {CLIENT_ADDRESS: address}
+        body = (await self._call("POST", "/api/login", self._service_token, headers, json={"login": login, "password": password})).json()
         person = await self.me(body["token"])
-        return {"token": body["token"], "person": person}
+        return {"token": body["token"], "expires_at": body.get("expires_at"), "person": person}
+
+    async def logout(self, token: str) -> None:
+        await self._call("POST", "/api/logout", token)
 
     async def me(self, token: str) -> dict[str, Any]:
         return (await self._call("GET", "/api/me", token)).json()  # type: ignore[no-any-return]
@@ -61,4 +70,4 @@ class EscalationApi:
         return (await self._call("POST", f"/api/cases/{case_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
 
     async def bulletin(self, county: str, month: str, fmt: str) -> httpx.Response:
-        return await self._call("GET", f"/internal/counties/{county}/bulletins/{month}.{fmt}")
+        return await self._call("GET", f"/internal/counties/{county}/bulletins/{month}.{fmt}", self._service_token)

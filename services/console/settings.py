@@ -10,9 +10,7 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/console.db"
     port: int = 8104
     escalation_url: str = "http://127.0.0.1:8102"
-    # Signs the session cookie; empty means a random secret per process (dev: sessions end on restart,
-    # and several replicas must share one, so production sets it).
-    session_secret: str = ""
+    # Cookies marked `Secure` (sent over HTTPS only): set it when the console is served over HTTPS, e.g. behind a TLS proxy.
     session_https_only: bool = False
     # The year's targets the overview compares against (speech: 开工率 70% by year end) [L].
     start_target_percent: int = 70

@@ -158,5 +158,19 @@ bulletins = Table(
     Column("published_at", DateTime(timezone=True), nullable=False),
 )
 
+# Signed-in sessions, server side: the cookie holds only a random id (kept here as its sha256). The row keeps
+# escalation's access token for this session (never the password) and the session's CSRF token.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("access_token", String(200), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 processed_events = processed_events_table(metadata)
 dead_letters = dead_letters_table(metadata)

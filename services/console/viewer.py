@@ -39,7 +39,3 @@ class Viewer:
     @property
     def may_act(self) -> bool:
         return self.role != "readonly"
-
-    def session_data(self) -> dict[str, Any]:
-        return {"person_id": self.person_id, "county_code": self.county_code, "login": self.login, "name": self.name,
-                "role": self.role, "department": self.department, "token": self.token}

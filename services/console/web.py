@@ -19,6 +19,7 @@ from services.console.viewer import Viewer
 from shared.clock import Clock, beijing_today
 
 TEMPLATES = Path(__file__).parent / "templates"
+LANG_COOKIE = "tuijin_lang"
 
 
 class LoginRequired(Exception):
@@ -56,21 +57,28 @@ class Console:
         return self.clock.now()
 
     def lang(self, request: Request) -> str:
+        """?lang= switches and is remembered in a plain cookie (a preference, not a credential)."""
         wanted = request.query_params.get("lang")
         if wanted in ("zh", "en"):
-            request.session["lang"] = wanted
-        return request.session.get("lang", "zh")  # type: ignore[no-any-return]
+            return wanted  # type: ignore[return-value]
+        return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
 
     def viewer(self, request: Request) -> Viewer:
-        data = request.session.get("viewer")
-        if not data:
+        """The person of the server-side session, as escalation described them for this request (guard.py)."""
+        viewer = getattr(request.state, "viewer", None)
+        if viewer is None:
             raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-        return Viewer(**data)
+        return viewer  # type: ignore[no-any-return]
 
     def render(self, request: Request, name: str, viewer: Viewer | None, status_code: int = 200, **context: Any) -> Response:
         lang = self.lang(request)
         switch = urlencode({**request.query_params, "lang": "zh" if lang == "en" else "en"})
-        return self.templates.TemplateResponse(request, name, {
+        session = getattr(request.state, "web_session", None)
+        response = self.templates.TemplateResponse(request, name, {
             "t": translator(lang), "lang": lang, "viewer": viewer, "today": self.today(), "path": request.url.path,
-            "query": request.url.query, "live_seconds": self.settings.live_poll_seconds, "quote": quote, "lang_href": f"{request.url.path}?{switch}", **context,
+            "query": request.url.query, "live_seconds": self.settings.live_poll_seconds, "quote": quote, "lang_href": f"{request.url.path}?{switch}",
+            "csrf": session.csrf_token if session else "", **context,
         }, status_code=status_code)
+        if request.query_params.get("lang") in ("zh", "en"):
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", secure=self.settings.session_https_only)
+        return response

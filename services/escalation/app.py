@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from services.escalation.bulletin.api import build_bulletin_api
@@ -18,6 +18,7 @@ from services.escalation.handlers import build_consumer, describe
 from services.escalation.policy_file import load_policy
 from services.escalation.policy_versions import PolicyVersionReused
 from services.escalation.reads import build_reads
+from services.escalation.reads_cases import build_case_reads
 from services.escalation.service import apply_changes, sweep
 from services.escalation.settings import Settings
 from services.escalation.sweeper import EscalationMetrics, Lease, Sweeper
@@ -28,6 +29,7 @@ from shared.consumer import ConsumerMetrics
 from shared.contracts import ProjectStateChanged
 from shared.dead_letters import DeadLetters
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
+from shared.service_token import guard, require
 
 
 def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
@@ -39,6 +41,7 @@ def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
 
 
 def build(settings: Settings) -> FastAPI:
+    service_token = require(settings.resolved_service_token(), "ESCALATION_")
     runtime = Runtime.of("escalation", settings, Path(__file__).parent / "migrations", outbox)
     clock = clock_from_setting(settings.clock)
     policy_for = policies(settings.policy_dir)
@@ -79,9 +82,13 @@ def build(settings: Settings) -> FastAPI:
         await bulletins.stop()
 
     http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin escalation")
-    http.include_router(build_reads(runtime.sessions))
-    http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir), runtime.wake_relay))
-    http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay))
+    internal = [Depends(guard(service_token))]  # /internal/*: other services (intake's front door, the console) only
+    http.include_router(build_reads(runtime.sessions), dependencies=internal)
+    http.include_router(build_case_reads(runtime.sessions, clock, policy_for), dependencies=internal)
+    http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir), runtime.wake_relay,
+                                       service_token))
+    http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay),
+                        dependencies=internal)
     return http
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -13,9 +14,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.escalation.bulletin.service import generate_bulletin, month_end
 from services.escalation.bulletin.settings import load_bulletin_settings
 from services.escalation.policy_file import load_policy
+from services.escalation.project_view import ProjectView, load_project_history, project_view
+from services.escalation.project_view import as_json as as_dict
 from services.escalation.settings import Settings
 from services.escalation.whatif import Step, backtest, findings_report, known_on, load_current, load_history, load_proposed_policy
-from shared.clock import beijing_today, clock_from_setting
+from shared.clock import BEIJING, beijing_today, clock_from_setting
 from shared.db import make_engine, migrate, session_factory
 
 T = TypeVar("T")
@@ -61,9 +64,16 @@ def generate_command(county: County, month: Annotated[str, typer.Option(help="YY
             typer.echo(f"  wrote {path}")
 
 
-def whatif_command(county: County, as_of: Annotated[str, typer.Option("--as-of", help="Beijing date, YYYY-MM-DD")]) -> None:
+COLOURS = {"red": "红", "yellow": "黄", "grey": "灰", "green": "绿", "clear": "无"}
+
+
+def whatif_command(county: County, as_of: Annotated[str, typer.Option("--as-of", help="Beijing date, YYYY-MM-DD")],
+                   project: Annotated[str | None, typer.Option(help="one project (项目代码, id or local id): every rule's result")] = None,
+                   as_json: Annotated[bool, typer.Option("--json", help="with --project: print JSON")] = False) -> None:
     """Findings by rule and colour as of any day: past days use the facts as known then, later days today's facts."""
     day = date.fromisoformat(as_of)
+    if project is not None:
+        return _project_whatif(county, project, day, as_json)
 
     async def work(sessions: async_sessionmaker, settings: Settings) -> tuple[int, dict[str, Any]]:
         today = beijing_today(clock_from_setting(settings.clock))
@@ -75,6 +85,28 @@ def whatif_command(county: County, as_of: Annotated[str, typer.Option("--as-of",
     typer.echo(f"{'rule':<28}{'red':>6}{'yellow':>8}{'other':>7}")
     for rule, counts in sorted(report.items()):
         typer.echo(f"{rule:<28}{counts.red:>6}{counts.yellow:>8}{counts.other:>7}")
+
+
+def _project_whatif(county: str, project: str, day: date, as_json: bool) -> None:
+    async def work(sessions: async_sessionmaker, settings: Settings) -> ProjectView | None:
+        return project_view(await load_project_history(sessions, county, project), load_policy(county, settings.policy_dir), day)
+
+    view = _with_database(work)
+    if view is None:
+        raise typer.BadParameter(f"本县（{county}）没有项目 {project}，或截至{day}尚无数据", param_hint="--project")
+    if as_json:
+        typer.echo(json.dumps(as_dict(view), ensure_ascii=False, indent=2))
+        return
+    name = view.snapshot.get("name") or view.snapshot.get("project_code") or view.project_id
+    typer.echo(f"{name}：截至{day}（北京时间），依据第{view.version}版数据（{view.known_from.astimezone(BEIJING):%Y-%m-%d %H:%M}起）")
+    for r in view.results:
+        line = f"  {r.title}：{COLOURS.get(r.colour, r.colour)}"
+        if r.level is not None:
+            who = "、".join(f"{a.name}（{'办理' if a.role == 'action' else '知悉'}）" for a in r.addressees)
+            line += f"，第{r.level}级 {r.level_name}；{who}"
+            if r.dates:
+                line += "；" + "，".join(f"{k} {v}" for k, v in r.dates)
+        typer.echo(line)
 
 
 def backtest_command(county: County, policy: Annotated[Path, typer.Option(help="the proposed <county>.toml", exists=True, dir_okay=False)],

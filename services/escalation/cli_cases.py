@@ -64,7 +64,7 @@ def people_list(county: Annotated[str | None, typer.Option(help="only this count
 
 @people_app.command("rotate")
 def people_rotate(login: str) -> None:
-    """Issue a new token (the console password) for a person; the old one stops working at once."""
+    """Issue a new token (the console password) for a person; the old one and every session of theirs end at once."""
     try:
         person, token = _with_store(lambda s: rotate_token(s, login))
     except LookupError as exc:
@@ -75,7 +75,7 @@ def people_rotate(login: str) -> None:
 
 @people_app.command("disable")
 def people_disable(login: str) -> None:
-    """Disable a person: their token stops working at once."""
+    """Disable a person: their token and every session (console pages included, on every replica) end at once."""
     try:
         person = _with_store(lambda s: disable_person(s, login))
     except LookupError as exc:

@@ -128,6 +128,31 @@ people = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# A person's signed-in sessions: an access token of its own (kept as its sha256), never the person's password.
+person_sessions = Table(
+    "person_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("person_id", String(36), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Every sign-in attempt (the audit of failed logins) and what the throttle counts.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", SequenceId, primary_key=True, autoincrement=True),
+    Column("login", String(50), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("outcome", String(10), nullable=False),  # ok | wrong | throttled
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_attempts_login_at", "login", "at"),
+    Index("ix_login_attempts_address_at", "address", "at"),
+)
+
 # A case (督办单): one per escalation, worked by people until it closes.
 cases = Table(
     "cases",

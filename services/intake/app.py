@@ -1,8 +1,8 @@
 """Composition root of intake: the HTTP API counties post to, its lifespan, metrics and health."""
 from __future__ import annotations
 
-import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,20 +24,24 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from services.intake import quarantine
+from services.intake.body_limits import MULTIPART_SLACK, BodyLimitMiddleware, Limit
 from services.intake.bus import BusFeed, start_bus_feed, stop_bus_feed
 from services.intake.domain import MAX_BATCH, FieldError
 from services.intake.frontdoor import Upstream, build_router
-from services.intake.ingest import RETRY_AFTER_SECONDS, BatchRefused, BatchResult, Ingest, check_batch
+from services.intake.ingest import RETRY_AFTER_SECONDS, BatchRefused, BatchResult, Ingest, parse_batch
 from services.intake.publishing import NatsLink, Publisher, PublishFailed
 from services.intake.pull import PullScheduler, load_sources
 from services.intake.settings import Settings
-from services.intake.tokens import authenticate
-from services.intake.uploads import build_uploads_router, start_upload_worker, stop_upload_worker
+from services.intake.token_events import listen_for_revocations
+from services.intake.tokens import identify
+from services.intake.uploads import MAX_UPLOAD_BYTES, build_uploads_router, start_upload_worker, stop_upload_worker
 from shared.clock import Clock, SystemClock, clock_from_setting
 from shared.contracts import ProjectUpdate
 from shared.contracts.types import COUNTY_CODE_PATTERN
 from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
+from shared.service_token import bearer as service_bearer
+from shared.service_token import require
 from shared.stream_limits import load_stream_limits
 
 log = logging.getLogger(__name__)
@@ -49,7 +53,7 @@ class QuarantinedItemOut(BaseModel):
     batch_id: UUID
     index: int = Field(description="position of the item in its batch")
     received_at: datetime
-    item: Any = Field(description="the item exactly as it was posted")
+    item: Any = Field(description="the item as it was posted; one larger than 16 KB as {truncated, sha256, chars, head}")
     errors: list[FieldError]
 
 
@@ -97,11 +101,12 @@ async def authorized_county(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(401, "a bearer token is required", headers=challenge)
-    county = await authenticate(runtime(request).sessions, credentials.credentials)
-    if county is None:
+    caller = await identify(runtime(request).sessions, credentials.credentials)
+    if caller is None:
         raise HTTPException(401, "unknown or revoked token", headers=challenge)
-    if county != county_code:
+    if caller.county_code != county_code:
         raise HTTPException(403, "this token belongs to another county")
+    request.state.caller = caller  # named in the history of what it sends
     return county_code
 
 
@@ -119,13 +124,10 @@ UPDATES_BODY = {
 }
 
 
-async def _read_batch(request: Request) -> list[Any]:
+async def _read_batch(request: Request, max_bytes: int) -> list[Any]:
+    """The body was bounded by BodyLimitMiddleware before it was read."""
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HTTPException(422, f"the body is not JSON: {error}") from error
-    try:
-        return check_batch(body)
+        return parse_batch(await request.body(), max_bytes)
     except BatchRefused as refused:
         raise HTTPException(refused.status, refused.detail) from refused
 
@@ -143,15 +145,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         sessions = session_factory(engine)
         feeds: list[BusFeed] = []
 
-        async def serve_bus(nc: NatsClient) -> None:  # counties on the bus, once NATS is there
-            feeds.append(await start_bus_feed(nc, ingest))
+        async def serve_bus(nc: NatsClient) -> None:  # counties on the bus and token revocations, once NATS is there
+            await listen_for_revocations(nc)
+            feeds.append(await start_bus_feed(nc, ingest, settings.max_body_bytes))
 
         link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus,
                         stream_replicas=settings.stream_replicas, stream_limits=load_stream_limits(settings.streams_file))
         publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)
-        http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
+        service_token = settings.resolved_service_token()  # the upstreams' /internal/* doors ask for it
+        http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds, headers=service_bearer(service_token) if service_token else None)
         app.state.runtime = Runtime(engine, sessions, link, publisher, http, ingest)
         pull = PullScheduler(load_sources(settings.pull_config), sessions, publisher.publish, clock)
         await pull.start()
@@ -189,15 +193,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         openapi_extra={"requestBody": UPDATES_BODY},
         responses={
             **AUTH_RESPONSES,
-            413: {"model": Problem, "description": f"more than {MAX_BATCH} items"},
-            422: {"model": BatchResult, "description": "no valid item (per-item results; all quarantined), or a body that is not a non-empty list"},
+            413: {"model": Problem, "description": f"more than {MAX_BATCH} items, or a body larger than INTAKE_MAX_BODY_BYTES"},
+            422: {"model": BatchResult, "description": "no valid item (per-item results; all quarantined), or a body that is not "
+                  "JSON, not a non-empty list, or nested too deeply"},
             503: {"model": Problem, "description": "JetStream did not acknowledge; nothing accepted, retry after Retry-After seconds"},
         },
     )
     async def post_updates(county_code: AuthorizedCounty, request: Request) -> Any:
-        items = await _read_batch(request)
+        items = await _read_batch(request, settings.max_body_bytes)
         try:
-            result = await runtime(request).ingest(county_code, items)
+            result = await runtime(request).ingest(county_code, items, request.state.caller.name)
         except PublishFailed as error:
             log.warning("a batch of county %s not published: %s", county_code, error)
             return JSONResponse(
@@ -243,13 +248,19 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         Upstream("projects", "tracker", settings.tracker_url, "County projects / 项目查询"),
         Upstream("escalations", "escalation", settings.escalation_url, "County escalations / 督办事项"),
         Upstream("deliveries", "notifier", settings.notifier_url, "Notification deliveries / 通知记录"),
+        Upstream("cases", "escalation", settings.escalation_url, "County cases, read-only / 督办单查询"),
+        Upstream("as-of", "escalation", settings.escalation_url, "One project's rules as of a day / 项目按日查询"),
     ]
     app.include_router(build_router(upstreams, authorized_county, lambda request: runtime(request).http))
     app.include_router(build_uploads_router(authorized_county))
     metrics = make_asgi_app(registry)
     app.add_route("/metrics", _AsgiEndpoint(metrics), include_in_schema=False)  # no 307 to /metrics/
     app.mount("/metrics", metrics)
-    app.add_middleware(HttpMetricsMiddleware, metrics=HttpRequestMetrics(registry, "intake"))
+    app.add_middleware(BodyLimitMiddleware, limits=[
+        Limit(re.compile(r"/v1/counties/[^/]+/updates"), settings.max_body_bytes, "a batch of updates"),
+        Limit(re.compile(r"/v1/counties/[^/]+/uploads"), MAX_UPLOAD_BYTES + MULTIPART_SLACK, "an uploaded file"),
+    ])
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpRequestMetrics(registry, "intake"))  # outermost: counts the 413s
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -295,6 +306,7 @@ def main() -> None:
     from shared.runtime import tune_gc
 
     settings = Settings()
+    require(settings.resolved_service_token(), "INTAKE_")
     tune_gc()
     uvicorn.run(create_app(settings, clock_from_setting(settings.clock)), host=settings.host, port=settings.port, access_log=False)
 

@@ -6,7 +6,7 @@ account, where intake answers. The county code is the last token of that subject
 server's import configuration sets: never the payload, never a subject the county chose.
 
 The reply is the body the HTTP API would answer, with the HTTP status in the `Tuijin-Status` header:
-202 valid items stored in JetStream, 422 nothing valid (or not a batch), 413 too long,
+202 valid items stored in JetStream, 422 nothing valid (or not a batch, not JSON, nested too deep), 413 too long,
 503 JetStream did not acknowledge (nothing accepted; send the same batch again), 500 anything else.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from services.intake.ingest import RETRY_AFTER_SECONDS, BatchRefused, Ingest, check_batch
+from services.intake.ingest import DEFAULT_MAX_BODY_BYTES, RETRY_AFTER_SECONDS, BatchRefused, Ingest, parse_batch
 from services.intake.publishing import PublishFailed
 from shared.subjects import county_of, submit_subject
 
@@ -32,14 +32,15 @@ STATUS_HEADER = "Tuijin-Status"  # not "Status": nats-py reads that one as the s
 
 
 class BusFeed:
-    def __init__(self, nc: NatsClient, ingest: Ingest) -> None:
-        self._nc, self._ingest = nc, ingest
+    def __init__(self, nc: NatsClient, ingest: Ingest, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self._nc, self._ingest, self._max_bytes = nc, ingest, max_bytes
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
         # One subscription, handled one batch at a time per replica (nats-py runs a subscription's
         # callbacks in order); more throughput comes from more replicas in the queue group.
         self._subscription = await self._nc.subscribe(submit_subject(), queue=QUEUE_GROUP, cb=self._on_request)
+        await self._nc.flush()  # the server has the subscription before start returns: no "no responders" right after
 
     async def stop(self) -> None:
         """Stop taking batches, finish (and answer) the ones already received."""
@@ -65,13 +66,11 @@ class BusFeed:
     async def handle(self, county_code: str, data: bytes) -> tuple[int, Any]:
         """(status, JSON body) for one submitted batch, exactly as the HTTP API would answer it."""
         try:
-            items = check_batch(json.loads(data))
-        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
-            return 422, {"detail": f"the body is not JSON: {error}"}
+            items = parse_batch(data, self._max_bytes)
         except BatchRefused as refused:
             return refused.status, {"detail": refused.detail}
         try:
-            result = await self._ingest(county_code, items)
+            result = await self._ingest(county_code, items, f"NATS account of county {county_code}", door="NATS")
         except PublishFailed as error:
             log.warning("bus batch of county %s not published: %s", county_code, error)
             return 503, {"detail": "JetStream did not acknowledge the batch; nothing was accepted, send it again"}
@@ -81,9 +80,9 @@ class BusFeed:
         return (202 if result.accepted else 422), result.model_dump(mode="json")
 
 
-async def start_bus_feed(nc: NatsClient, ingest: Ingest) -> BusFeed:
+async def start_bus_feed(nc: NatsClient, ingest: Ingest, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> BusFeed:
     """Serve `intake.submit.*` on the (connected, services') client; call once its streams exist."""
-    feed = BusFeed(nc, ingest)
+    feed = BusFeed(nc, ingest, max_bytes)
     await feed.start()
     return feed
 

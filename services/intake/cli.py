@@ -11,8 +11,10 @@ import typer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake import quarantine, tokens
+from services.intake.cli_profiles import app as profile_app
 from services.intake.cli_uploads import app as uploads_app
 from services.intake.settings import Settings
+from services.intake.token_events import announce_revoked
 from shared.db import make_engine, migrate, session_factory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,6 +22,7 @@ T = TypeVar("T")
 
 app = typer.Typer(name="intake", help="Intake: county tokens, rejected items and spreadsheet uploads.", no_args_is_help=True)
 app.add_typer(uploads_app, name="uploads")
+app.add_typer(profile_app, name="profile")
 
 
 def _run(work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:
@@ -33,6 +36,21 @@ def _run(work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _announce(token_ids: set[int]) -> str:
+    """Running intakes drop the tokens at once when told over NATS; otherwise within their cache TTL."""
+    settings = Settings()
+    if not token_ids:
+        return "none was active"
+    if asyncio.run(announce_revoked(settings.nats_url, token_ids, settings.nats_nkey_seed_file)):
+        return "running intakes refuse them from now on"
+    return f"running intakes refuse them within {tokens.TTL_SECONDS:.0f} s (NATS not reachable to tell them at once)"
+
+
+async def _rotate(sessions: async_sessionmaker, county: str, label: str) -> tuple[str, set[int]]:
+    active = {info.id for info in await tokens.list_tokens(sessions, county) if info.active}
+    return await tokens.rotate_tokens(sessions, county, label), active
 
 
 def _fail(message: str) -> None:
@@ -55,11 +73,11 @@ def tokens_issue(county: str, label: Annotated[str, typer.Option(help="who or wh
 def tokens_rotate(county: str, label: Annotated[str, typer.Option(help="label of the new token")] = "") -> None:
     """Revoke every active token of COUNTY and print a new one."""
     try:
-        token = _run(lambda sessions: tokens.rotate_tokens(sessions, county, label))
+        token, revoked = _run(lambda sessions: _rotate(sessions, county, label))
     except ValueError as error:
         _fail(str(error))
     typer.echo(token)
-    typer.echo(f"Old tokens revoked (running intakes stop accepting them within {tokens.TTL_SECONDS:.0f} s).", err=True)
+    typer.echo(f"Old tokens revoked ({_announce(revoked)}).", err=True)
 
 
 @app.command("tokens-revoke")
@@ -69,7 +87,7 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="to
         info = _run(lambda sessions: tokens.revoke_token(sessions, token_id))
     except (LookupError, ValueError) as error:
         _fail(str(error))
-    typer.echo(f"revoked {info.id} {info.prefix}… ({info.county_code} {info.label})")
+    typer.echo(f"revoked {info.id} {info.prefix}… ({info.county_code} {info.label}); {_announce({info.id})}")
 
 
 @app.command("tokens-list")

@@ -6,6 +6,7 @@ INTAKE_* settings, like the other intake commands), and waits for the job: no to
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -96,13 +97,14 @@ def resubmit(county: str, file: Annotated[Path, typer.Argument(exists=True, dir_
         return
 
     async def work(sessions: async_sessionmaker, settings: Settings) -> tuple[store.Job, int]:
-        link = NatsLink(settings.nats_url, name="intake-cli")
+        link = NatsLink(settings.nats_url, name="intake-cli", nkeys_seed=settings.nats_nkey_seed_file)  # accounts are on
         await link.start(wait=settings.nats_connect_wait_seconds)
         try:
             duration = Histogram("intake_publish_duration_seconds", "publish time", registry=CollectorRegistry())
             context = JobContext(sessions, Publisher(link, duration, settings.publish_timeout_seconds), lambda: datetime.now(UTC))
             started = context.now()
-            job, _ = await queue_upload(sessions, county, file.name, file.read_bytes(), chosen, moment, started)
+            job, _ = await queue_upload(sessions, county, file.name, file.read_bytes(), chosen, moment, started,
+                                        f"command line ({getpass.getuser()})")
             job = await run_job(context, job.job_id)  # an already-done identical upload runs again: same ids, nothing new
             return job, await resubmitted_since(sessions, county, started)
         finally:

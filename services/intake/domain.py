@@ -1,6 +1,8 @@
 """Pure intake rules: triage of a county batch, deterministic event ids, per-item results."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,28 +55,53 @@ class Triage:
         return sorted([*accepted, *rejected], key=lambda result: result.index)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Which upload or call brought a record, and who sent it: shown in the project's history."""
+
+    via: str | None = None
+    submitted_by: str | None = None
+
+
+RECORD_KEY = {"source_system", "source_record_id", "source_record_time"}
+
+
+def content_digest(update: ProjectUpdate) -> str:
+    """sha256 of what the record says, as validated (normalised JSON, keys sorted): equal content, equal digest.
+    The record's identity is left out: it is in the id's key already, and `09:00+08:00` is `01:00Z`."""
+    data = update.model_dump(mode="json", exclude_none=True, exclude=RECORD_KEY)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
 def event_id_for(county_code: str, update: ProjectUpdate) -> UUID:
-    """The same source record, posted again, always gets the same id (JetStream drops the copy)."""
-    key = f"{county_code}|{update.source_system}|{update.source_record_id}|{update.source_record_time.isoformat()}"
+    """The same record, posted again, always gets the same id (JetStream and tracker drop the copy); a corrected
+    record (same source record and time, other content) gets a new one, so the correction is never dropped."""
+    key = (f"{county_code}|{update.source_system}|{update.source_record_id}|{update.source_record_time.isoformat()}"
+           f"|{content_digest(update)}")
     return uuid5(NAMESPACE, key)
 
 
 def field_errors(error: ValidationError) -> tuple[FieldError, ...]:
-    """Pydantic's errors as `{field, message}`; errors about the item as a whole are on "item"."""
+    """Pydantic's errors as `{field, message}`, the message in Chinese (field label, what is expected) then
+    English; errors about the item as a whole are on "item"."""
+    from services.intake.messages import rejection  # pure wording; imported here like validation below
+
     return tuple(
-        FieldError(".".join(str(part) for part in detail["loc"]) or "item", detail["msg"])
+        FieldError(".".join(str(part) for part in detail["loc"]) or "item",
+                   rejection(detail["loc"], detail["type"], detail["msg"], detail.get("ctx")))
         for detail in error.errors(include_url=False, include_input=False)
     )
 
 
-def build_event(county_code: str, update: ProjectUpdate, now: datetime) -> ProjectUpdated:
+def build_event(county_code: str, update: ProjectUpdate, now: datetime, origin: Origin = Origin()) -> ProjectUpdated:
     event_id = event_id_for(county_code, update)
     return ProjectUpdated(
         event_id=event_id, occurred_at=now, county_code=county_code, correlation_id=str(event_id), update=update,
+        received_via=origin.via, submitted_by=origin.submitted_by,
     )
 
 
-def triage(county_code: str, items: Sequence[Any], now: datetime) -> Triage:
+def triage(county_code: str, items: Sequence[Any], now: datetime, origin: Origin = Origin()) -> Triage:
     """Validate every item on its own: an invalid item never blocks a valid one."""
     from services.intake.validation import check  # here, not on top: validation imports FieldError from us
 
@@ -90,5 +117,5 @@ def triage(county_code: str, items: Sequence[Any], now: datetime) -> Triage:
         if semantic := check(county_code, update, today):
             rejected.append((index, item, Rejected(index, semantic)))
             continue
-        events.append((index, build_event(county_code, update, now)))
+        events.append((index, build_event(county_code, update, now, origin)))
     return Triage(tuple(events), tuple(rejected))

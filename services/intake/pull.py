@@ -21,7 +21,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake import quarantine
-from services.intake.domain import triage
+from services.intake.domain import Origin, triage
 from services.intake.tables import pull_cursors
 from shared.clock import Clock, SystemClock
 from shared.contracts import ProjectUpdated
@@ -137,7 +137,8 @@ class PullScheduler:
             raise PullError(f"no list of items at {source.items_path!r} in the response")
         items = [{"source_system": source.source_system, **item} if isinstance(item, dict) else item for item in items]
         now = self._clock.now()
-        split = self._triage(source.county_code, items, now)
+        origin = Origin(f"pull {source.source} cursor {cursor or '(start)'}"[:300], f"pull adapter {source.source}"[:200])
+        split = self._triage(source.county_code, items, now, origin)
         await self._publish([event for _, event in split.events])  # raises unless JetStream stored all
         # The same page repeated after a crash gets the same batch id, so its quarantined copies are recognisable.
         batch_id = uuid5(NAMESPACE_URL, f"pull:{source.county_code}:{source.source}:{cursor}")

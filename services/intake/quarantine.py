@@ -1,6 +1,7 @@
-"""Rejected items kept for audit, exactly as the county sent them, with the reasons; readable by the county."""
+"""Rejected items kept for audit, as the county sent them (a huge one truncated, with its digest), with the reasons; readable by the county."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -13,6 +14,20 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake.domain import FieldError, Rejected
 from services.intake.tables import quarantine
+
+# What is kept of one rejected item: enough to see what was wrong, not a copy of a hostile megabyte.
+MAX_KEPT_CHARS = 16 * 1024
+HEAD_CHARS = 4 * 1024
+
+
+def kept_copy(item: Any) -> str:
+    """The item as posted (ASCII JSON); a huge one as its digest, size and first characters."""
+    # ASCII escapes: a lone surrogate in a bad item must be kept, and no database stores it raw.
+    text = json.dumps(item, ensure_ascii=True)
+    if len(text) <= MAX_KEPT_CHARS:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps({"truncated": True, "sha256": digest, "chars": len(text), "head": text[:HEAD_CHARS]})
 
 
 @dataclass(frozen=True)
@@ -40,8 +55,7 @@ async def keep(
             "received_at": received_at,
             "batch_id": str(batch_id),
             "item_index": index,
-            # ASCII escapes: a lone surrogate in a bad item must be kept, and no database stores it raw.
-            "raw_item": json.dumps(item, ensure_ascii=True),
+            "raw_item": kept_copy(item),
             "errors": [asdict(error) for error in result.errors],
         }
         for index, item, result in rejected

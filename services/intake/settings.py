@@ -1,6 +1,7 @@
 """Intake configuration, from INTAKE_* environment variables."""
 from pydantic_settings import SettingsConfigDict
 
+from services.intake.ingest import DEFAULT_MAX_BODY_BYTES
 from shared.settings import ServiceSettings
 
 
@@ -24,3 +25,5 @@ class Settings(ServiceSettings):
     # A TOML file, or a directory of them, of pull adapters (config/pull/README.md); unset: none.
     # Run them in one intake replica only: two would pull the same pages (harmless, twice the load).
     pull_config: str | None = None
+    # The largest body POST /updates (and the bus) accepts; larger is answered 413 before it is read.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES

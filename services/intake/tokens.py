@@ -1,8 +1,9 @@
 """County bearer tokens: issued once in plaintext, kept only as a sha256 hash, cached briefly in memory.
 
 Authentication caches a successful lookup for `TTL_SECONDS`, keyed by the token's hash, so a request
-is not a database query. Revoking or rotating in this process forgets the cached entry at once; a
-revocation made elsewhere (the CLI, another replica) takes effect within the TTL.
+is not a database query. Revoking or rotating forgets the cached entry at once in this process, and in
+every running replica through the announcement on NATS (token_events.py); should that not arrive, the
+revocation takes effect within the TTL.
 """
 from __future__ import annotations
 
@@ -49,10 +50,23 @@ class TokenInfo:
         return self.revoked_at is None
 
 
-@dataclass
-class _Entry:
+@dataclass(frozen=True)
+class Caller:
+    """Who a valid token belongs to: its county, and how the county labelled it (for the history)."""
+
     county_code: str
     token_id: int
+    label: str
+    prefix: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.label} ({self.prefix}…)" if self.label else f"{self.prefix}…"
+
+
+@dataclass
+class _Entry:
+    caller: Caller
     expires: float
 
 
@@ -63,20 +77,23 @@ class TokenCache:
         self._ttl, self._monotonic = ttl, monotonic
         self._entries: dict[str, _Entry] = {}
 
-    def get(self, token_hash: str) -> str | None:
+    def get(self, token_hash: str) -> Caller | None:
         entry = self._entries.get(token_hash)
         if entry is None:
             return None
         if entry.expires <= self._monotonic():
             del self._entries[token_hash]
             return None
-        return entry.county_code
+        return entry.caller
 
-    def put(self, token_hash: str, county_code: str, token_id: int) -> None:
-        self._entries[token_hash] = _Entry(county_code, token_id, self._monotonic() + self._ttl)
+    def put(self, token_hash: str, caller: Caller) -> None:
+        self._entries[token_hash] = _Entry(caller, self._monotonic() + self._ttl)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
     def forget(self, token_ids: set[int]) -> None:
-        for key in [key for key, entry in self._entries.items() if entry.token_id in token_ids]:
+        for key in [key for key, entry in self._entries.items() if entry.caller.token_id in token_ids]:
             del self._entries[key]
 
 
@@ -160,16 +177,23 @@ async def list_tokens(sessions: async_sessionmaker, county: str | None = None) -
         return [_info(row) for row in await session.execute(query)]
 
 
-async def authenticate(sessions: async_sessionmaker, token: str, cache: TokenCache = CACHE) -> str | None:
-    """The county the token belongs to, or None for an unknown or revoked token."""
+async def identify(sessions: async_sessionmaker, token: str, cache: TokenCache = CACHE) -> Caller | None:
+    """Who the token belongs to, or None for an unknown or revoked token."""
     token_hash = hash_token(token)
-    county = cache.get(token_hash)
-    if county is not None:
-        return county
-    query = select(tokens.c.id, tokens.c.county_code).where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None))
+    caller = cache.get(token_hash)
+    if caller is not None:
+        return caller
+    query = select(tokens.c.id, tokens.c.county_code, tokens.c.label, tokens.c.prefix)
     async with sessions() as session:
-        row = (await session.execute(query)).first()
+        row = (await session.execute(query.where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None)))).first()
     if row is None:
         return None
-    cache.put(token_hash, row.county_code, row.id)
-    return row.county_code
+    caller = Caller(row.county_code, row.id, row.label, row.prefix)
+    cache.put(token_hash, caller)
+    return caller
+
+
+async def authenticate(sessions: async_sessionmaker, token: str, cache: TokenCache = CACHE) -> str | None:
+    """The county the token belongs to, or None for an unknown or revoked token."""
+    caller = await identify(sessions, token, cache)
+    return caller.county_code if caller else None

@@ -39,6 +39,9 @@ class JobOut(BaseModel):
     rows_accepted: int
     rows_rejected: int
     error: str | None = Field(description="why the whole file was refused (English / 中文); the rows are in the report")
+    columns: list[dict[str, Any]] = Field(default=[], description="each column of the file: mapped to which field "
+                                          "(with cells read and refused), or ignored and why")
+    warnings: list[dict[str, Any]] = Field(default=[], description="mapped columns none of whose cells could be read")
     created_at: datetime
     finished_at: datetime | None
 
@@ -46,7 +49,9 @@ class JobOut(BaseModel):
     def of(cls, job: store.Job) -> "JobOut":
         failure = job.failure()
         error = f"{failure['reason_en']} / {failure['reason_zh']}" if failure else None
-        return cls(**{**{k: v for k, v in vars(job).items() if k in cls.model_fields}, "error": error})
+        notes = job.notes()
+        return cls(**{**{k: v for k, v in vars(job).items() if k in cls.model_fields}, "error": error,
+                      "columns": notes.get("columns", []), "warnings": notes.get("warnings", [])})
 
 
 class UploadWorker:
@@ -136,7 +141,7 @@ def build_uploads_router(authorized_county: Callable[..., Awaitable[str]]) -> AP
             raise HTTPException(422, str(error)) from error
         content = await _read(file)
         job, must_run = await queue_upload(worker.context.sessions, county_code, file.filename or "upload", content, chosen,
-                                           moment, worker.context.now())
+                                           moment, worker.context.now(), request.state.caller.name)
         if must_run:
             worker.submit(job.job_id)
         return Queued(job_id=job.job_id, status=job.status)

@@ -24,6 +24,7 @@ from shared.consumer import ConsumerMetrics
 from shared.dead_letters import DeadLetters
 from shared.persistence import utcnow
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
+from shared.service_token import guarded_when_set
 
 
 def routings(directory: Path):  # noqa: ANN201 - a cached RoutingFor
@@ -66,7 +67,7 @@ def build(settings: Settings) -> FastAPI:
         await client.aclose()
 
     http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin notifier")
-    http.include_router(build_reads(runtime.sessions))
+    http.include_router(build_reads(runtime.sessions), dependencies=guarded_when_set(settings.resolved_service_token()))
     return http
 
 

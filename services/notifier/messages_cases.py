@@ -7,7 +7,7 @@ from shared.contracts.case import CaseAction
 
 ACTION_TAGS: dict[str, str] = {
     "opened": "督办", "acknowledged": "已签收", "replied": "已反馈", "reviewed": "已复核", "closed": "已办结", "reopened": "重新督办",
-    "climbed": "督办升级", "exception_claimed": "申请例外", "exception_confirmed": "例外确认", "exception_rejected": "例外驳回",
+    "climbed": "督办升级", "exception_claimed": "申请例外", "exception_confirmed": "例外确认", "exception_rejected": "例外驳回", "retargeted": "转办",
 }
 # What the step now expected asks of the one who must act, by ladder level (DOMAIN.md R4).
 ASKED: dict[int, str] = {

@@ -18,6 +18,7 @@ from shared.consumer import ConsumerMetrics
 from shared.contracts import ProjectUpdated
 from shared.dead_letters import DeadLetters
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
+from shared.service_token import guarded_when_set
 
 
 def build(settings: Settings) -> FastAPI:
@@ -39,7 +40,7 @@ def build(settings: Settings) -> FastAPI:
         await consumer.start(runtime.nc)
 
     http = http_app(runtime, on_start=on_start, on_stop=consumer.stop, title="tuijin tracker")
-    http.include_router(build_reads(runtime.sessions))
+    http.include_router(build_reads(runtime.sessions), dependencies=guarded_when_set(settings.resolved_service_token()))
     return http
 
 

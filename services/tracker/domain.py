@@ -1,13 +1,15 @@
 """Merging partial updates into a project's state, field by field, newest source record wins.
 
-State is a flat map `path -> Field(value, stamp)`. A stamp orders source records (their record
-time, then their event id as a tie-break); an update sets a path only if its stamp is newer. That
-makes applying updates idempotent and order-insensitive per field: county systems send different
-fields at different times, and an older record never overwrites what a newer one set.
+State is a flat map `path -> Field(value, stamp)`. A stamp orders source records: their record
+time, then the time intake received them, then their event id (a digest of the content); an update
+sets a path only if its stamp is newer. That makes applying updates idempotent and order-insensitive
+per field: county systems send different fields at different times, an older record never
+overwrites what a newer one set, and a correction of a record (same record time, other content,
+so another event id) received later wins over the record it corrects.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,17 +30,25 @@ KEYED: dict[str, str] = {
 IDENTITY_FIELDS = {"project_code", "local_id", "source_system", "source_record_id", "source_record_time"}
 
 
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # ISO UTC with microseconds: compares as text
+
+
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    record_time: str  # ISO UTC with microseconds: compares as text
+    record_time: str
     event_id: str
+    received_at: str = ""  # "" for fields stamped before corrections were ordered by receipt: any receipt is later
 
     @classmethod
-    def of(cls, record_time: datetime, event_id: str) -> Stamp:
-        return cls(record_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), event_id)
+    def of(cls, record_time: datetime, event_id: str, received_at: datetime | None = None) -> Stamp:
+        return cls(_utc_text(record_time), event_id, _utc_text(received_at) if received_at else "")
+
+    def key(self) -> tuple[str, str, str]:
+        return self.record_time, self.received_at, self.event_id
 
     def newer_than(self, other: Stamp | None) -> bool:
-        return other is None or (self.record_time, self.event_id) > (other.record_time, other.event_id)
+        return other is None or self.key() > other.key()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +62,8 @@ class Change:
     path: str
     old: Any
     new: Any
+    # The event whose value this replaces when it had the same record time: the record was corrected.
+    corrects: str | None = field(default=None, compare=False)
 
 
 State = dict[str, FieldValue]
@@ -72,9 +84,9 @@ def flatten(update: ProjectUpdate) -> dict[str, Any]:
     return flat
 
 
-def merge(state: State, update: ProjectUpdate, event_id: str) -> tuple[State, list[Change]]:
-    """Apply one update; returns the new state and what actually changed."""
-    stamp = Stamp.of(update.source_record_time, event_id)
+def merge(state: State, update: ProjectUpdate, event_id: str, received_at: datetime | None = None) -> tuple[State, list[Change]]:
+    """Apply one update received at `received_at`; returns the new state and what actually changed."""
+    stamp = Stamp.of(update.source_record_time, event_id, received_at)
     merged = dict(state)
     changes: list[Change] = []
     for path, value in flatten(update).items():
@@ -82,8 +94,11 @@ def merge(state: State, update: ProjectUpdate, event_id: str) -> tuple[State, li
         if not stamp.newer_than(current.stamp if current else None):
             continue
         merged[path] = FieldValue(value, stamp)
-        if current is None or current.value != value:
-            changes.append(Change(path, current.value if current else None, value))
+        if current is None:
+            changes.append(Change(path, None, value))
+        elif current.value != value:
+            same_record = current.stamp.record_time == stamp.record_time
+            changes.append(Change(path, current.value, value, current.stamp.event_id if same_record else None))
     return merged, changes
 
 
@@ -91,13 +106,13 @@ def unflatten(state: State) -> dict[str, Any]:
     """The state as nested facts, ready for a ProjectSnapshot."""
     facts: dict[str, Any] = {}
     items: dict[str, dict[str, dict[str, Any]]] = {}
-    for path, field in sorted(state.items()):
+    for path, fv in sorted(state.items()):
         collection = path.split(".", 1)[0]
         if collection in KEYED and "." in path:
             item_key, key = path[len(collection) + 1 :].rsplit(".", 1)
-            items.setdefault(collection, {}).setdefault(item_key, {})[key] = field.value
+            items.setdefault(collection, {}).setdefault(item_key, {})[key] = fv.value
         else:
-            facts[path] = field.value
+            facts[path] = fv.value
     for collection, by_key in items.items():
         facts[collection] = list(by_key.values())
     facts.setdefault(PARCELS, [])
@@ -105,12 +120,13 @@ def unflatten(state: State) -> dict[str, Any]:
 
 
 def latest_record_time(state: State) -> str | None:
-    return max((field.stamp.record_time for field in state.values()), default=None)
+    return max((fv.stamp.record_time for fv in state.values()), default=None)
 
 
 def encode_state(state: State) -> dict[str, list[Any]]:
-    return {path: [field.value, field.stamp.record_time, field.stamp.event_id] for path, field in state.items()}
+    return {path: [fv.value, fv.stamp.record_time, fv.stamp.event_id, fv.stamp.received_at] for path, fv in state.items()}
 
 
 def decode_state(raw: dict[str, list[Any]] | None) -> State:
-    return {path: FieldValue(value, Stamp(time, event)) for path, (value, time, event) in (raw or {}).items()}
+    """Rows written before receipt times were kept hold three items per field."""
+    return {path: FieldValue(item[0], Stamp(*item[1:4])) for path, item in (raw or {}).items()}

@@ -56,6 +56,8 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
             changes = (await session.execute(
                 select(change_log).where(change_log.c.project_id == project_id).order_by(change_log.c.id.desc()).limit(limit)
             )).mappings().all()
-        return {"project_id": project_id, "stage_history": [dict(s) for s in stages], "changes": [dict(c) for c in changes]}
+        # A correction (the same source record and time sent again with other content) is named as such.
+        logged = [{**c, "kind": "correction" if c["corrects"] else "update"} for c in changes]
+        return {"project_id": project_id, "stage_history": [dict(s) for s in stages], "changes": logged}
 
     return router

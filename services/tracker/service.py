@@ -63,7 +63,8 @@ async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUp
         except ConcurrentUpdate:
             if attempt == attempts:
                 raise
-            await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+            # Retry jitter, not a secret (bandit B311).
+            await asyncio.sleep(random.uniform(0, 0.02 * attempt))  # nosec B311
     raise AssertionError("unreachable")
 
 
@@ -88,7 +89,7 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     for event, where in zip(fresh, resolved, strict=False):
         project = loaded.setdefault(where.project_id, _Project(None, event.county_code, None, {}, 0))
         project.code = project.code or event.update.project_code
-        merged, changes = domain.merge(project.state, event.update, str(event.event_id))
+        merged, changes = domain.merge(project.state, event.update, str(event.event_id), event.occurred_at)
         if not changes and not where.is_new:
             unchanged.add(str(event.event_id))
             if merged == project.state:
@@ -140,10 +141,13 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
 
 
 def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:
+    corrects = sorted({c.corrects for c in changes if c.corrects})
     return [{
-        "project_id": where.project_id, "version": version, "changes": [{"path": c.path, "old": c.old, "new": c.new} for c in changes],
+        "project_id": where.project_id, "version": version,
+        "changes": [{"path": c.path, "old": c.old, "new": c.new, **({"corrects": c.corrects} if c.corrects else {})} for c in changes],
         "source_system": event.update.source_system, "source_record_id": event.update.source_record_id,
         "source_record_time": event.update.source_record_time, "event_id": str(event.event_id), "note": where.note, "recorded_at": now,
+        "received_via": event.received_via, "submitted_by": event.submitted_by, "corrects": corrects or None,
     }]
 
 

@@ -43,8 +43,8 @@ stage_history = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
-# Append-only, one row per applied update: who (source system and record), what (every changed
-# path with its old and new value), when, which event.
+# Append-only, one row per applied update: who (source system and record, sender), what (every changed
+# path with its old and new value), when, which event, and which earlier events it corrected.
 change_log = Table(
     "change_log",
     metadata,
@@ -58,6 +58,9 @@ change_log = Table(
     Column("event_id", String(36), nullable=False),
     Column("note", Text, nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("received_via", String(300), nullable=True),  # the upload or call that brought the update
+    Column("submitted_by", String(200), nullable=True),  # the token's label and prefix, or the NATS account
+    Column("corrects", JSON, nullable=True),  # event ids whose values this update corrected (same record time)
 )
 
 outbox = outbox_table(metadata)

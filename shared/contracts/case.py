@@ -31,6 +31,7 @@ class CaseAction(StrEnum):
     exception_claimed = "exception_claimed"  # government-caused delay, force majeure or 容错: clocks paused
     exception_confirmed = "exception_confirmed"  # re-targeted at the blocking department
     exception_rejected = "exception_rejected"
+    retargeted = "retargeted"  # the rule's new level names another department to act: the case moves there, the old target is told
 
 
 class CaseChanged(Event):

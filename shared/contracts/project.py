@@ -230,6 +230,8 @@ class ProjectUpdated(Event):
     """intake → tracker: a validated update from a county system."""
 
     update: ProjectUpdate
+    received_via: str | None = Field(default=None, max_length=300, description="the upload or call that brought it, e.g. `upload <job> (<file>)`")
+    submitted_by: str | None = Field(default=None, max_length=200, description="who sent it: the token's label and prefix, or the NATS account")
 
 
 class ProjectSnapshot(ProjectFacts):

@@ -1,6 +1,7 @@
 """The console on a real database (SQLite and PostgreSQL), its pages served through httpx's ASGI transport."""
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,10 +36,18 @@ class ConsoleUnderTest:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console", follow_redirects=False)
 
     async def signed_in(self, login: str) -> httpx.AsyncClient:
+        """A client signed in as `login`, sending the session's CSRF token as htmx does (read from the page)."""
         client = self.client()
         response = await client.post("/login", data={"login": login, "password": f"pw-{login}", "next": "/"})
         assert response.status_code == 303, response.text
+        client.headers["X-CSRF-Token"] = csrf_of((await client.get("/")).text)
         return client
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'"X-CSRF-Token": "([^"]+)"', page)
+    assert found, "the page carries no CSRF token"
+    return found.group(1)
 
 
 @pytest.fixture
@@ -54,7 +63,7 @@ async def console(database: tuple[str, str | None]) -> AsyncIterator[ConsoleUnde
     api = EscalationApi("http://escalation", transport=httpx.ASGITransport(app=fake.app()))
     clock = FixedClock(NOW)
     console = Console(session_factory(engine), api, clock, Settings(_env_file=None), templates())  # type: ignore[call-arg]
-    app = add_pages(FastAPI(), console, "test-secret")
+    app = add_pages(FastAPI(), console)
     yield ConsoleUnderTest(console.sessions, fake, app, clock)
     await api.close()
     await engine.dispose()

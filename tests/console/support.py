@@ -78,6 +78,7 @@ class FakeEscalation:
     people: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> person
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     actions: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)  # (login, case, action, body)
+    logged_out: list[str] = field(default_factory=list)  # tokens whose session was ended
 
     def add_person(self, login: str, role: str, county: str = COUNTY, department: str | None = None) -> str:
         token = f"tok-{login}"
@@ -100,6 +101,11 @@ class FakeEscalation:
                 if p["login"] == body["login"] and p["password"] == body["password"]:
                     return {"token": token, "person": p}
             raise HTTPException(401, "wrong login or password")
+
+        @api.post("/api/logout", status_code=204)
+        async def logout(authorization: str | None = Header(None)) -> Response:
+            self.logged_out.append((authorization or "").removeprefix("Bearer "))
+            return Response(status_code=204)
 
         @api.get("/api/me")
         async def me(authorization: str | None = Header(None)) -> dict[str, Any]:

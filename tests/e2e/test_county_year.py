@@ -32,6 +32,7 @@ from services.launcher import ServiceProcesses as Pipeline
 from services.notifier.tables import deliveries
 from shared import subjects
 from shared.db import make_engine, session_factory
+from shared.service_token import bearer
 
 pytestmark = pytest.mark.e2e
 COUNTY = "330106"
@@ -258,7 +259,7 @@ async def test_a_year_of_a_county(pipeline: Pipeline, nats_server) -> None:
         office = Api(client, tokens["office"])
         cases = {c["case_id"]: await office.case(c["case_id"]) for c in await office.cases()}
         check_cases(cases)
-        response = await client.post(f"/internal/counties/{COUNTY}/bulletins/{YEAR}-12")
+        response = await client.post(f"/internal/counties/{COUNTY}/bulletins/{YEAR}-12", headers=bearer(pipeline.service_token))
         assert response.status_code == 201, response.text
     await check_bulletins(pipeline, list(cases.values()))
     await check_deliveries(pipeline, cases)
@@ -287,6 +288,10 @@ def check_cases(cases: dict[str, dict[str, Any]]) -> None:
     assert date.fromisoformat(str(opened["as_of"])) == date(2026, 3, 16), opened  # the step after 9 months
     pack = actions(idle, "climbed")[-1]["details"]["evidence_pack"]
     assert "建议" in pack["wording"] and pack["kind"] == "accountability_recommendation"
+    # Idle from 06-16, the fee decision is 自然资源局's: the case's letter is handed to it, and it is told to act.
+    assert idle["case"]["letter"]["handler_department"] == "自然资源局"
+    [moved] = actions(idle, "retargeted")
+    assert date.fromisoformat(str(moved["as_of"])) >= date(2026, 6, 16) and moved["details"]["letter_handler"] == "自然资源局"
 
     # Budget overrun: red in April → opened at L2 with a letter to the leader; approved in June → cleared,
     # reviewed and closed by the office.

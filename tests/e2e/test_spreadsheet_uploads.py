@@ -45,9 +45,9 @@ async def tokens_for(pipeline: ServiceProcesses) -> dict[str, str]:
         await engine.dispose()
 
 
-async def upload_and_wait(client: httpx.AsyncClient, county: str, token: str, content: bytes) -> dict:
+async def upload_and_wait(client: httpx.AsyncClient, county: str, token: str, content: bytes, filename: str = "土地供应清单.xlsx") -> dict:
     headers = {"Authorization": f"Bearer {token}"}
-    files = {"file": ("土地供应清单.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    files = {"file": (filename, content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
     queued = await client.post(f"/v1/counties/{county}/uploads", files=files, data={"profile": "zrzy_land_supply"}, headers=headers)
     assert queued.status_code == 202, queued.text
     for _ in range(300):
@@ -100,3 +100,52 @@ async def test_uploads_become_state_and_escalations_and_a_fixed_row_flows_throug
         assert {e["project_code"] for e in escalations} == {f"2501-{a}-04-01-{n:06d}" for n in (1, 2, 3)}, result.stdout + result.stderr
         projects = await wait_for(client, tokens[a], f"/v1/counties/{a}/projects", "projects", 3)
         assert len(projects) == 3 and {p["version"] for p in projects} == {1}  # the re-sent good rows changed nothing
+
+
+async def test_a_corrected_upload_lands_shows_as_a_correction_and_clears_the_escalation(pipeline: ServiceProcesses) -> None:
+    tokens = await tokens_for(pipeline)
+    county = COUNTIES[0]
+    auth = {"Authorization": f"Bearer {tokens[county]}"}
+    code = f"2501-{county}-04-01-{1:06d}"
+    async with httpx.AsyncClient(base_url=pipeline.url("intake"), timeout=30) as client:
+        first = await upload_and_wait(client, county, tokens[county], land_xlsx([parcel_row(county, 1), parcel_row(county, 2)]))
+        assert first["rows_accepted"] == 2
+        raised = await wait_for(client, tokens[county], f"/v1/counties/{county}/escalations", "escalations", 2)
+        assert code in {e["project_code"] for e in raised}
+
+        # The clerk typed the agreed start date wrong; the same list (same 更新日期) comes back corrected.
+        fixed = land_xlsx([parcel_row(county, 1, agreed="2025年12月1日"), parcel_row(county, 2)])
+        second = await upload_and_wait(client, county, tokens[county], fixed, "土地供应清单（更正）.xlsx")
+        assert (second["status"], second["rows_accepted"]) == ("done", 2)
+
+        async def project() -> dict:
+            return (await client.get(f"/v1/counties/{county}/projects/{code}", headers=auth)).json()
+
+        deadline = asyncio.get_running_loop().time() + 60
+        while (await project())["facts"]["land_parcels"][0]["agreed_start_date"] != "2025-12-01":
+            assert asyncio.get_running_loop().time() < deadline, await project()
+            await asyncio.sleep(0.2)
+        assert (await project())["version"] == 2  # the unchanged row 2 and the repeated row 1 changed nothing else
+        history = (await client.get(f"/v1/counties/{county}/projects/{code}/history", headers=auth)).json()["changes"]
+        correction = history[0]
+        assert correction["kind"] == "correction" and len(correction["corrects"]) == 1
+        assert correction["changes"] == [{"path": f"land_parcels.{county}2025B00001.agreed_start_date", "old": "2025-03-01",
+                                          "new": "2025-12-01", "corrects": correction["corrects"][0]}]
+        assert correction["received_via"] == f"upload {second['job_id']} (土地供应清单（更正）.xlsx)"
+        assert correction["submitted_by"].startswith("e2e (tj_")
+
+        # Re-evaluated: three months past the corrected date is no idle land; the other project stays escalated.
+        deadline = asyncio.get_running_loop().time() + 60
+        while True:
+            open_now = await wait_for(client, tokens[county], f"/v1/counties/{county}/escalations", "escalations", 0)
+            if {e["project_code"] for e in open_now} == {f"2501-{county}-04-01-{2:06d}"}:
+                break
+            assert asyncio.get_running_loop().time() < deadline, open_now
+            await asyncio.sleep(0.5)
+
+        # Both contents again in another file (a new job), and a new project after them: nothing changes but that one.
+        again = land_xlsx([parcel_row(county, 1), parcel_row(county, 1, agreed="2025年12月1日"), parcel_row(county, 3)])
+        third = await upload_and_wait(client, county, tokens[county], again, "土地供应清单（再次）.xlsx")
+        assert third["rows_accepted"] == 2 and third["rows_rejected"] == 1  # one list giving a record twice is ambiguous
+        await wait_for(client, tokens[county], f"/v1/counties/{county}/projects", "projects", 3)
+        assert (await project())["version"] == 2 and (await project())["facts"]["land_parcels"][0]["agreed_start_date"] == "2025-12-01"

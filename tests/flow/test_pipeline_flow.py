@@ -16,6 +16,7 @@ from services.tracker.app import build as build_tracker
 from services.tracker.settings import Settings as TrackerSettings
 from shared import subjects
 from shared.messaging import ensure_streams, headers_for
+from shared.service_token import bearer, new_token
 from tests.support.factories import COUNTY, update, updated
 from tests.support.services import eventually, running
 
@@ -39,13 +40,16 @@ def overrun_update(record_id: str = "budget-1"):
     )
 
 
+SERVICE_TOKEN = new_token()
+
+
 async def test_an_update_becomes_escalations_and_notifications(nats_server, database, tmp_path: Path) -> None:
     url, schema = database
     schemas = {name: (f"{schema}_{name}" if schema else None) for name in ("tracker", "escalation", "notifier")}
     urls = {name: url if schema else f"sqlite+aiosqlite:///{tmp_path / name}.db" for name in schemas}
     tracker = build_tracker(TrackerSettings(nats_url=nats_server.url, database_url=urls["tracker"], database_schema=schemas["tracker"]))
     escalation = build_escalation(EscalationSettings(nats_url=nats_server.url, database_url=urls["escalation"],
-                                                        database_schema=schemas["escalation"], clock=IDLE_DAY))
+                                                        database_schema=schemas["escalation"], clock=IDLE_DAY, service_token=SERVICE_TOKEN))
     notifier = build_notifier(NotifierSettings(nats_url=nats_server.url, database_url=urls["notifier"],
                                                   database_schema=schemas["notifier"], file_root=tmp_path))
     nc = await nats.connect(nats_server.url)
@@ -54,6 +58,7 @@ async def test_an_update_becomes_escalations_and_notifications(nats_server, data
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(running(tracker))
         escalation_client = await stack.enter_async_context(running(escalation))
+        escalation_client.headers.update(bearer(SERVICE_TOKEN))
         notifier_client = await stack.enter_async_context(running(notifier))
         for event in (updated(idle_parcel_update()), updated(overrun_update()), updated(idle_parcel_update())):
             await js.publish(subjects.project_updated(COUNTY), event.model_dump_json().encode(), headers=headers_for(event))

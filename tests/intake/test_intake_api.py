@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 
 import nats
 import pytest
@@ -213,3 +215,31 @@ async def test_the_openapi_document_describes_the_contract(settings: Settings) -
     assert post["requestBody"]["content"]["application/json"]["schema"]["items"] == {"$ref": "#/components/schemas/ProjectUpdate"}
     assert "source_record_time" in document["components"]["schemas"]["ProjectUpdate"]["properties"]
     assert {"202", "401", "403", "413", "422", "503"} <= set(post["responses"])
+
+
+async def test_a_huge_rejected_item_is_kept_as_its_digest_and_head(settings: Settings) -> None:
+    county = fresh_county()
+    huge = update("r-huge", name="名" * 100_000)  # far past the name's 200 characters: rejected
+    async with running(settings) as (client, app):
+        token = await token_for(app, county)
+        response = await client.post(f"/v1/counties/{county}/updates", json=[huge, update("r-1")], headers=bearer(token))
+        kept = (await client.get(f"/v1/counties/{county}/rejected", headers=bearer(token))).json()["items"]
+    assert response.status_code == 202 and response.json()["rejected"] == 1
+    text = json.dumps(huge, ensure_ascii=True)
+    assert kept[0]["item"]["truncated"] is True and kept[0]["item"]["chars"] == len(text)
+    assert kept[0]["item"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert kept[0]["item"]["head"] == text[:4096] and kept[0]["errors"][0]["field"] == "name"
+
+
+async def test_a_body_past_the_limit_is_413_and_a_deep_one_422(settings: Settings) -> None:
+    county = fresh_county()
+    async with running(settings.model_copy(update={"max_body_bytes": 4096})) as (client, app):
+        token = await token_for(app, county)
+        url, headers = f"/v1/counties/{county}/updates", {**bearer(token), "Content-Type": "application/json"}
+        large = await client.post(url, json=[update(f"r-{n}") for n in range(40)], headers=headers)
+        deep = await client.post(url, content=b"[" * 100_000 + b"]" * 100_000, headers=headers)
+        fine = await client.post(url, json=[update("r-1")], headers=headers)
+    assert large.status_code == 413 and "4096" not in large.json()["detail"] and "MB" in large.json()["detail"]
+    assert deep.status_code == 413  # larger than the limit, too: refused before it is parsed
+    assert fine.status_code == 202
+    assert len(await stored(settings.nats_url, county)) == 1

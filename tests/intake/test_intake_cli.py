@@ -77,5 +77,5 @@ def test_rejected_prints_the_items_with_their_errors(database_env: tuple[str, st
     asyncio.run(keep())
     printed = runner.invoke(app, ["rejected", "330106", "--limit", "5"])
     assert printed.exit_code == 0, printed.output
-    assert "stage: Input should be" in printed.stdout and '"L-9"' in printed.stdout
+    assert "stage: 项目阶段：应为以下之一" in printed.stdout and '"L-9"' in printed.stdout
     assert "no rejected items" in runner.invoke(app, ["rejected", "330107"]).stderr

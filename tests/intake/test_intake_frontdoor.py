@@ -39,10 +39,14 @@ def upstream() -> Iterator[str]:
     server.server_close()
 
 
+SERVICE_TOKEN = "internal-" + "x" * 40
+
+
 @pytest.fixture
 def frontdoor_settings(settings: Settings, upstream: str, unused_tcp_port: int) -> Settings:
     return settings.model_copy(update={
         "tracker_url": upstream, "escalation_url": upstream + "/", "notifier_url": f"http://127.0.0.1:{unused_tcp_port}",
+        "service_token": SERVICE_TOKEN,
     })
 
 
@@ -52,7 +56,8 @@ async def test_reads_are_forwarded_to_the_owning_service_with_their_query(frontd
         headers = bearer(await tokens.issue_token(app.state.runtime.sessions, county, "t"))
         projects = await client.get(f"/v1/counties/{county}/projects?stage=started&stage=signed&limit=5", headers=headers)
         assert projects.status_code == 200
-        assert projects.json() == {"path": f"/internal/counties/{county}/projects?stage=started&stage=signed&limit=5", "authorization": None}
+        assert projects.json() == {"path": f"/internal/counties/{county}/projects?stage=started&stage=signed&limit=5",
+                                   "authorization": f"Bearer {SERVICE_TOKEN}"}  # the service token, never the county's
         one = await client.get(f"/v1/counties/{county}/escalations/abc-1/history", headers=headers)
         assert one.json()["path"] == f"/internal/counties/{county}/escalations/abc-1/history"
         missing = await client.get(f"/v1/counties/{county}/projects/missing", headers=headers)

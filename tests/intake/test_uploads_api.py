@@ -23,7 +23,7 @@ from services.intake import tokens
 from services.intake.app import authorized_county, create_app
 from services.intake.cli_uploads import app as uploads_cli
 from services.intake.feeds.spreadsheet import store
-from services.intake.feeds.spreadsheet.jobs import queue_upload
+from services.intake.feeds.spreadsheet.jobs import MAX_RUNS, queue_upload
 from services.intake.feeds.spreadsheet.profiles import find_profile
 from services.intake.settings import Settings
 from services.intake.tables import quarantine
@@ -35,7 +35,7 @@ from shared.db import make_engine, session_factory
 from shared.subjects import UPDATES
 
 sys.path.insert(0, str(Path(__file__).parent / "feeds"))
-from ledgers import fgw_row, fgw_xlsx, project_code  # noqa: E402
+from ledgers import PAY_HEADER, csv_bytes, fgw_row, fgw_xlsx, pay_row, project_code  # noqa: E402
 
 runner = CliRunner()
 
@@ -149,7 +149,7 @@ async def test_a_job_cut_by_a_restart_is_rerun_at_startup(settings: Settings) ->
         token = await tokens.issue_token(sessions, county, "test")
     engine = make_engine(settings.database_url, settings.database_schema)
     job, _ = await queue_upload(session_factory(engine), county, "cut.xlsx", fgw_xlsx([good(1), good(2)]), find_profile("fgw_ledger"), None, NOW)
-    await store.begin_run(session_factory(engine), job.job_id, 1)  # "running" when the process died
+    await store.begin_run(session_factory(engine), job, 1)  # "running" when the process died
     await engine.dispose()
     async with uploading(settings) as (client, app):
         for _ in range(200):
@@ -158,6 +158,26 @@ async def test_a_job_cut_by_a_restart_is_rerun_at_startup(settings: Settings) ->
                 break
             await asyncio.sleep(0.05)
     assert status["rows_accepted"] == 2 and len(await stored(settings.nats_url, county)) == 2
+
+
+async def test_a_job_cut_off_again_and_again_is_failed_with_the_reason_not_rerun_forever(settings: Settings) -> None:
+    county = fresh_county()
+    async with uploading(settings) as (client, app):
+        token = await tokens.issue_token(app.state.runtime.sessions, county, "test")
+    engine = make_engine(settings.database_url, settings.database_schema)
+    sessions = session_factory(engine)
+    job, _ = await queue_upload(sessions, county, "kills.xlsx", fgw_xlsx([good(1)]), find_profile("fgw_ledger"), None, NOW)
+    for _ in range(MAX_RUNS):  # each run died with its process (e.g. killed for memory)
+        await store.begin_run(sessions, await store.get_job(sessions, county, job.job_id), 1)
+    await engine.dispose()
+    async with uploading(settings) as (client, app):
+        for _ in range(200):
+            status = (await client.get(f"/v1/counties/{county}/uploads/{job.job_id}", headers=bearer(token))).json()
+            if status["status"] != "running":
+                break
+            await asyncio.sleep(0.05)
+    assert status["status"] == "failed" and f"cut off {MAX_RUNS} times" in status["error"] and "不再重试" in status["error"]
+    assert await stored(settings.nats_url, county) == []
 
 
 async def test_a_corrected_file_resubmitted_from_the_cli_flows_through(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,3 +208,27 @@ async def test_a_corrected_file_resubmitted_from_the_cli_flows_through(settings:
         marks = (await session.execute(select(quarantine.c.resubmitted_at).where(quarantine.c.job_id == first["job_id"]))).scalars().all()
     await engine.dispose()
     assert len(marks) == 2 and all(marks)
+
+
+async def test_rows_after_a_long_run_of_blank_rows_are_still_read(settings: Settings) -> None:
+    county = fresh_county()
+    async with uploading(settings) as (client, app):
+        token = await tokens.issue_token(app.state.runtime.sessions, county, "test")
+        job = await upload(client, county, token, fgw_xlsx([good(1)] + [[None] * 5] * 1200 + [good(2)]))
+    assert (job["status"], job["rows_accepted"]) == ("done", 2)
+    assert len(await stored(settings.nats_url, county)) == 2
+
+
+async def test_the_job_says_what_it_did_with_every_column_and_warns_of_a_column_it_could_never_read(settings: Settings) -> None:
+    county = fresh_county()
+    header = [*PAY_HEADER, "1-11月完成投资（万元）"]  # a column the profile does not know: ignored, and said so
+    rows = [[*pay_row(i, c0=project_code(i, county), c6="约五十万"), "12"] for i in (1, 2)]  # 累计支付 never a number
+    async with uploading(settings) as (client, app):
+        token = await tokens.issue_token(app.state.runtime.sessions, county, "test")
+        job = await upload(client, county, token, csv_bytes(rows, header=header), profile="cz_payments", name="支付台账.csv")
+    columns = {column["column"]: column for column in job["columns"]}
+    assert columns["1-11月完成投资(万元)"]["status"] == "ignored" and "not imported" in columns["1-11月完成投资(万元)"]["why"]
+    paid = next(column for column in job["columns"] if column["column"].startswith("累计支付"))
+    assert (paid["status"], paid["cells_read"], paid["cells_refused"]) == ("mapped", 0, 2)
+    assert columns["项目代码"]["cells_read"] == 2
+    assert [warning["column"] for warning in job["warnings"]] == [paid["column"]] and "均无法读取" in job["warnings"][0]["message"]

@@ -115,7 +115,7 @@ async def exported_metric_names(nats_url: str, tmp_path: Path) -> set[str]:
     apps = [
         create_app(IntakeSettings(_env_file=None, nats_url=nats_url, database_url=db("intake"))),  # type: ignore[call-arg]
         build_tracker(TrackerSettings(_env_file=None, nats_url=nats_url, database_url=db("tracker"))),  # type: ignore[call-arg]
-        build_escalation(EscalationSettings(_env_file=None, nats_url=nats_url, database_url=db("escalation"))),  # type: ignore[call-arg]
+        build_escalation(EscalationSettings(_env_file=None, nats_url=nats_url, database_url=db("escalation"), service_token="t" * 43)),  # type: ignore[call-arg]
         build_notifier(NotifierSettings(_env_file=None, nats_url=nats_url, database_url=db("notifier"), file_root=tmp_path)),  # type: ignore[call-arg]
     ]
     names: set[str] = set()

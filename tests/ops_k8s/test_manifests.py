@@ -94,6 +94,7 @@ def test_each_consumer_scales_on_its_own_durable() -> None:
         assert metadata["consumer"] in durables
         assert (metadata["stream"], metadata["consumer"]) == CONSUMERS[name]
         assert metadata["natsServerMonitoringEndpoint"].split(".")[0] in of_kind("Service")
+        assert metadata["account"] == "TUIJIN"  # with accounts on, the streams are the services' account's, not $G
 
 
 def test_one_deployment_per_service_with_probes_resources_and_a_graceful_stop() -> None:
@@ -139,3 +140,22 @@ def test_nats_is_three_servers_on_three_hosts_with_fsync_on_every_write() -> Non
     assert all(f"nats://nats-{n}.nats-headless:6222" in conf for n in range(3))
     assert container(nats)["image"].startswith("nats:2.12.")  # see deploy/README.md "Production NATS" before moving it
     assert of_kind("PodDisruptionBudget")["nats"]["spec"]["maxUnavailable"] == 1
+
+
+def test_secrets_come_from_kubernetes_secrets_and_nats_runs_with_accounts() -> None:
+    for name, deployment in of_kind("Deployment").items():
+        main, pod = container(deployment), deployment["spec"]["template"]["spec"]
+        env = {e["name"]: e for e in main["env"]}
+        assert env[f"{name.upper()}_SERVICE_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "tuijin-service-token", "key": "token"}
+        seed = Path(env[f"{name.upper()}_NATS_NKEY_SEED_FILE"]["value"])
+        [mount] = [m for m in main["volumeMounts"] if m["mountPath"] == str(seed.parent)]
+        [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+        assert volume["secret"]["secretName"] == "tuijin-nats-services"
+        assert not any("SECRET" in e["name"] and "value" in e for e in main["env"]), "no secret written into a manifest"
+    nats = of_kind("StatefulSet")["nats"]
+    conf = of_kind("ConfigMap")["nats-config"]["data"]["nats.conf"]
+    assert "include ../accounts/accounts.conf" in conf
+    mounts = {m["mountPath"]: m["name"] for m in container(nats)["volumeMounts"]}
+    volumes = {v["name"]: v for v in nats["spec"]["template"]["spec"]["volumes"]}
+    assert volumes[mounts["/etc/nats/accounts"]]["secret"]["secretName"] == "tuijin-nats-accounts"
+    assert volumes[mounts["/etc/nats/config"]]["configMap"]["name"] == "nats-config"

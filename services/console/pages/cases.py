@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from services.console.escalation_api import ACTIONS, EscalationError
+from services.console.guard import same_site_path
 from services.console.tables import cases as case_table
 from services.console.tables import projects
 from services.console.web import Console
@@ -100,6 +101,6 @@ def build(console: Console) -> APIRouter:
             case["project_name"] = case.get("project_name") or names.get(str(case.get("project_id")))
             return console.render(request, "_case_card.html", viewer, c=case, error=error, acted=error is None,
                                   today_iso=console.today().isoformat(), status_code=200)
-        return RedirectResponse(back if back.startswith("/") else "/cases", status_code=303)
+        return RedirectResponse(same_site_path(back, "/cases"), status_code=303)
 
     return router

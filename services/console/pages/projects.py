@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from services.console import detail, queries
 from services.console.catalog import translator
 from services.console.web import Console, wan
+from shared.exports import xlsx_row
 
 EXPORT_COLUMNS = ("code", "name", "stage", "nature", "township", "responsible_unit", "leader", "colour",
                   "total_investment", "annual_plan", "ytd")
@@ -38,9 +39,9 @@ def build(console: Console) -> APIRouter:
         sheet = book.create_sheet(t("projects"))
         sheet.append([t(c) for c in EXPORT_COLUMNS])
         for r in rows:
-            sheet.append([r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
+            sheet.append(xlsx_row(sheet, [r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
                           r["township"], r["responsible_unit"], r["leader"], t(r["colour"]), wan(r["total_investment_fen"]),
-                          wan(r["annual_plan_fen"]), wan(r["investment_ytd_fen"])])
+                          wan(r["annual_plan_fen"]), wan(r["investment_ytd_fen"])]))  # county text: never a formula
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)

@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from services.escalation.bulletin.model import BulletinFigures
 from services.escalation.bulletin.sections import sections
+from shared.exports import xlsx_row
 
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
@@ -27,10 +28,10 @@ def render_xlsx(figures: BulletinFigures, revision: int = 1) -> bytes:
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in section.rows:
-            sheet.append(list(row))
+            sheet.append(xlsx_row(sheet, row))  # project and unit names come from counties: text, never a formula
         if section.note:
             sheet.append([])
-            sheet.append([section.note])
+            sheet.append(xlsx_row(sheet, [section.note]))
         for column, header in zip(sheet.iter_cols(min_row=2, max_row=2), section.headers, strict=True):
             sheet.column_dimensions[column[0].column_letter].width = max(10, 2 * len(header) + 2)
     buffer = io.BytesIO()

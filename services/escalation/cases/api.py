@@ -1,6 +1,7 @@
 """The cases HTTP API (/api): a person's bearer token, their county's cases as their role may see them, and their actions.
 
-Errors: 401 unknown or disabled token; 403 the role or department may not see or do this; 404 no such
+The bearer is a session's access token from POST /api/login (what the console holds), or the person's own
+token (the CLI). Errors: 401 unknown, expired, revoked or disabled token; 429 too many wrong passwords; 403 the role or department may not see or do this; 404 no such
 case in the person's county (another county's case is never revealed); 409 not allowed in the case's state.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -18,26 +19,34 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.escalation.cases import lifecycle
 from services.escalation.cases.access import can_see, may_act
 from services.escalation.cases.climbing import climb_case
-from services.escalation.cases.ladder import LEVEL_NAMES
+from services.escalation.cases.ladder import level_name
 from services.escalation.cases.lifecycle import Case, NotAllowed
 from services.escalation.cases.people import Person, person_by_login, person_by_token
 from services.escalation.cases.policy import CasePolicy, CasePolicyFor, configured
 from services.escalation.cases.rows import from_row, public
+from services.escalation.cases.sessions import close_session, is_session_token, open_session, person_by_session
 from services.escalation.cases.store import Actor, Conflict, context_of, record
+from services.escalation.cases.throttle import Limits, record_attempt, throttled
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import case_actions, cases, escalations
 from shared.clock import Clock, beijing_today
 from shared.contracts.case import CaseAction
 from shared.db import lock_for_writing
+from shared.persistence import utcnow
+from shared.service_token import presented
 
 Step = Callable[[Case, date, CasePolicy], tuple[Case, CaseAction, str, dict[str, Any]]]
 ESCALATION_FIELDS = ("escalation_id", "rule_id", "rule_version", "subject", "level", "level_name", "status", "as_of", "evidence",
                      "recipients", "summary", "opened_at", "cleared_at")
 
 
+# The console names the address its person signed in from; believed only from a caller holding the service token.
+CLIENT_ADDRESS = "X-Tuijin-Client-Address"
+
+
 class Login(BaseModel):
-    login: str
-    password: str
+    login: str = Field(max_length=50)
+    password: str = Field(max_length=200)
 
 
 class Note(BaseModel):
@@ -64,7 +73,7 @@ class Decision(Note):
 
 
 def _view(row: Any, escalation: Any) -> dict[str, Any]:
-    return {**public(row), "level_name": LEVEL_NAMES[row["ladder_level"]], "recipients": (escalation or {}).get("recipients") or []}
+    return {**public(row), "level_name": level_name(row["ladder_level"], row["target_kind"]), "recipients": (escalation or {}).get("recipients") or []}
 
 
 async def _escalations(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -75,18 +84,26 @@ async def _escalations(session: AsyncSession, ids: list[str]) -> dict[str, dict[
 
 
 def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Callable[[str], Policy] | None = None,
-                   case_policy_for: CasePolicyFor | None = None, on_committed: Callable[[], None] | None = None) -> APIRouter:
+                   case_policy_for: CasePolicyFor | None = None, on_committed: Callable[[], None] | None = None,
+                   service_token: str = "", limits: Limits = Limits()) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["cases"])
     bearer = HTTPBearer(auto_error=False)
 
     async def person(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Person:
         found = None
         if credentials is not None:
+            token = credentials.credentials
             async with sessions() as session:
-                found = await person_by_token(session, credentials.credentials)
+                found = await (person_by_session(session, token, utcnow()) if is_session_token(token) else person_by_token(session, token))
         if found is None:
-            raise HTTPException(401, "unknown or disabled token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, "unknown, expired or disabled token", headers={"WWW-Authenticate": "Bearer"})
         return found
+
+    def address_of(request: Request) -> str:
+        forwarded = request.headers.get(CLIENT_ADDRESS)
+        if forwarded and service_token and presented(request, service_token):
+            return forwarded
+        return request.client.host if request.client else "unknown"
 
     async def visible(session: AsyncSession, who: Person, case_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
         row = (await session.execute(select(cases).where(cases.c.case_id == case_id, cases.c.county_code == who.county_code))).mappings().first()
@@ -137,13 +154,33 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
     async def me(who: Person = Depends(person)) -> dict[str, Any]:
         return who.public()
 
-    @router.post("/login")
-    async def login(body: Login) -> dict[str, Any]:
-        async with sessions() as session:
-            found = await person_by_login(session, body.login, body.password)
+    @router.post("/login", responses={401: {"description": "wrong login or password"}, 429: {"description": "too many wrong passwords"}})
+    async def login(body: Login, request: Request) -> dict[str, Any]:
+        """A new session: its access token (never the password), when it expires, and the person."""
+        address, now = address_of(request), utcnow()
+        async with sessions() as session, session.begin():
+            if await throttled(session, body.login, address, now, limits):
+                await record_attempt(session, body.login, address, "throttled", now)
+                found, opened = None, None
+            else:
+                found = await person_by_login(session, body.login, body.password)
+                await record_attempt(session, body.login, address, "ok" if found else "wrong", now)
+                opened = await open_session(session, found, now) if found else ("", now)
+        if opened is None:
+            raise HTTPException(429, "too many wrong passwords; try again later",
+                                headers={"Retry-After": str(int(limits.window.total_seconds()))})
         if found is None:
             raise HTTPException(401, "wrong login or password")
-        return {"token": body.password, "person": found.public()}
+        token, expires = opened
+        return {"token": token, "expires_at": expires.isoformat(), "person": found.public()}
+
+    @router.post("/logout", status_code=204)
+    async def logout(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Response:
+        """Ends the session whose access token is presented (a person's own token is rotated with the CLI instead)."""
+        if credentials is not None and is_session_token(credentials.credentials):
+            async with sessions() as session, session.begin():
+                await close_session(session, credentials.credentials, utcnow())
+        return Response(status_code=204)
 
     @router.get("/cases")
     async def list_cases(state: str | None = None, level: int | None = None, target: str | None = None, rule_id: str | None = None,

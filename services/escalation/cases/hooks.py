@@ -71,13 +71,22 @@ async def follow_escalation(session: AsyncSession, escalation_id: str, policy: P
         return await open_for_escalation(session, escalation_id, project, policy, finding, as_of, now, case_policy_for)
     row, escalation = stored
     case = from_row(row)
-    to_level = floor_of(colour_of(finding))
-    if to_level <= case.level:
-        return None
     case_policy = (case_policy_for or configured())(row["county_code"])
-    ctx = await context_of(session, row, escalation, policy, case_policy)
-    return await climb_case(session, ctx, row["version"], case, to_level, f"规则升级：{finding.level_name}", dict(escalation),
-                            case_policy, as_of, now)
+    ctx = await context_of(session, row, escalation, policy, case_policy)  # the escalation row carries the new level's audience
+    to_level = floor_of(colour_of(finding))
+    if to_level > case.level:
+        return await climb_case(session, ctx, row["version"], case, to_level, f"规则升级：{finding.level_name}", dict(escalation),
+                                case_policy, as_of, now)
+    draft = await letter_draft(session, row["county_code"], row["case_id"], as_of, ctx.parties, case_policy)
+    moved = lifecycle.retarget(case, colour_of(finding), as_of, ctx.parties, case_policy, draft)
+    if moved is None:
+        return None
+    details = {"reason": finding.level_name, "from": {"kind": case.target_kind, "name": case.target_name},
+               "to": {"kind": moved.target_kind, "name": moved.target_name},
+               "letter_handler": moved.letter.handler_department if moved.letter else None}
+    return await record(session, ctx, row["version"], case, moved, CaseAction.retargeted, None, f"规则升级：{finding.level_name}，改由"
+                        f"{moved.letter.handler_department if moved.target_kind != 'department' and moved.letter else moved.target_name}办理",
+                        details, as_of, now)
 
 
 async def condition_cleared(session: AsyncSession, escalation_id: str, policy: Policy | None, as_of: date, now: datetime,

@@ -16,12 +16,20 @@ from services.escalation.domain.workdays import Deadline, add_days, add_workdays
 
 TOP = 5
 LEVEL_NAMES = {
-    1: "牵头部门督办",
+    1: "责任部门督办",
     2: "分管领导交办",
     3: "专题会研究",
     4: "调度会议定",
     5: "问责建议",
 }
+
+
+def level_name(level: int, target_kind: str) -> str:
+    """What a person reads for the level: at L1 whose desk the case is on (the department that must act, which is
+    not always the lead department: a blocker or the body the rule names; or the office); above L1 the ladder's names."""
+    if level != 1:
+        return LEVEL_NAMES[level]
+    return "责任部门督办" if target_kind == "department" else "项目办督办"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +44,19 @@ class Parties:
     responsible_unit: str | None = None
     leader: str | None = None
     blocking_department: str | None = None  # the rule found this department holding the project up
+    addressed_department: str | None = None  # a body the rule's level names to act (e.g. 自然资源局 for the idle fee)
+
+    @property
+    def acting_department(self) -> str | None:
+        """Who must act for the project at L1, and handles the letter at L2."""
+        return self.blocking_department or self.addressed_department or self.lead_department
 
 
 def first_target(parties: Parties, colour: str) -> tuple[str, str]:
     """L1: the blocking department when the rule found one ("the red goes to whoever blocks"), else the lead
     department; stale data (grey) goes to the responsible unit, who keeps the ledger."""
     order = ((parties.responsible_unit, parties.lead_department) if colour == "grey"
-             else (parties.blocking_department, parties.lead_department, parties.responsible_unit))
+             else (parties.acting_department, parties.responsible_unit))
     name = next((n for n in order if n), None)
     return ("department", name) if name else ("office", parties.office)
 
@@ -81,11 +95,12 @@ def _extras(level: int, parties: Parties) -> list[_Member]:
         return [("department", parties.responsible_unit, "informed"), ("office", parties.office, "informed")]
     if level == 2:
         # The letter's handler (the blocking, else the lead department) must act under the leader's letter.
-        return [("department", parties.blocking_department or parties.lead_department, "action"), ("office", parties.office, "informed")]
+        return [("department", parties.acting_department, "action"), ("office", parties.office, "informed")]
+    acting: _Member = ("department", parties.blocking_department or parties.addressed_department, "action")
     if level == 3:
-        return [("leader", parties.leader, "informed"), ("department", parties.lead_department, "informed")]
+        return [acting, ("leader", parties.leader, "informed"), ("department", parties.lead_department, "informed")]
     if level == 4:
-        return [("department", parties.scheduling_meeting, "action"), ("leader", parties.leader, "informed")]
+        return [("department", parties.scheduling_meeting, "action"), acting, ("leader", parties.leader, "informed")]
     return [("department", parties.discipline_commission, "action"), ("department", parties.organization_department, "action"),
             ("office", parties.office, "informed")]
 

@@ -131,6 +131,32 @@ def climb(case: Case, to_level: int, as_of: date, parties: Parties, policy: Case
                    red_since=red_since, letter=letter, closed_on=None)
 
 
+def retarget(case: Case, colour: str, as_of: date, parties: Parties, policy: CasePolicy, draft: LetterDraft) -> Case | None:
+    """The rule's level now names another department to act (idle land at the fee level: 自然资源局): the case moves
+    there at the same ladder level (from L2 its letter's handler does) and its level clock keeps running; a new target
+    must sign. None when nothing moves.
+
+    Cases people have finished with, paused ones and ones re-targeted by a confirmed exception stay where they are."""
+    if (case.state in (CaseState.reviewed, CaseState.closed) or case.paused or case.level >= TOP
+            or (case.claim and case.claim.status == "confirmed")):
+        return None
+    if case.level == 1:
+        kind, name = first_target(parties, colour)
+    elif case.level == 2:
+        kind, name = target_at(2, parties)
+    else:  # L3 and L4: the office convenes; the department that must act handles the letter and is in the audience
+        kind, name = case.target_kind, case.target_name
+    letter = case.letter
+    if letter is not None and draft.handler_department and letter.handler_department != draft.handler_department:
+        letter = replace(letter, handler=draft.handler, handler_department=draft.handler_department)
+    if (kind, name) == (case.target_kind, case.target_name) and letter == case.letter:
+        return None
+    moved = (kind, name) != (case.target_kind, case.target_name)
+    return replace(case, target_kind=kind, target_name=name, letter=letter,
+                   **({"state": CaseState.opened, "step_started_on": as_of,
+                       "step_due": add_workdays(as_of, policy.acknowledge_workdays)} if moved else {}))
+
+
 def missed(case: Case, as_of: date, condition_holds: bool) -> str | None:
     """Why the case climbs as of this day (in Chinese, for the audit log), or None."""
     if case.state == CaseState.closed or case.paused or case.level >= TOP or as_of <= case.level_started_on:

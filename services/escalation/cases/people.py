@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.escalation.tables import people
+from services.escalation.tables import people, person_sessions
 from shared.contracts.types import is_county_code
 from shared.persistence import utcnow
 
@@ -33,11 +33,18 @@ class Person:
                 "role": self.role, "department": self.department}
 
 
+async def close_sessions_of(session: AsyncSession, person_id: str, now: datetime) -> int:
+    """Ends every signed-in session of the person (disable, rotate), in the caller's transaction."""
+    result = await session.execute(update(person_sessions).where(person_sessions.c.person_id == person_id,
+                                                                 person_sessions.c.revoked_at.is_(None)).values(revoked_at=now))
+    return result.rowcount or 0
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _person(row) -> Person:  # type: ignore[no-untyped-def]
+def person_from_row(row) -> Person:  # type: ignore[no-untyped-def]
     return Person(row.person_id, row.county_code, row.login, row.name, row.role, row.department, row.active, row.created_at)
 
 
@@ -68,36 +75,39 @@ async def list_people(sessions: async_sessionmaker, county_code: str | None = No
     if county_code:
         query = query.where(people.c.county_code == county_code)
     async with sessions() as session:
-        return [_person(r) for r in await session.execute(query)]
+        return [person_from_row(r) for r in await session.execute(query)]
 
 
 async def disable_person(sessions: async_sessionmaker, login: str) -> Person:
+    """Disable a person and end every session they have, in one transaction: no page or token works after it."""
     async with sessions() as session, session.begin():
         row = (await session.execute(update(people).where(people.c.login == login).values(active=False).returning(people))).first()
-    if row is None:
-        raise LookupError(f"no person with login {login!r}")
-    return _person(row)
+        if row is None:
+            raise LookupError(f"no person with login {login!r}")
+        await close_sessions_of(session, row.person_id, utcnow())
+    return person_from_row(row)
 
 
 async def rotate_token(sessions: async_sessionmaker, login: str) -> tuple[Person, str]:
-    """A new token (and console password) for a person, who is active again; the old token stops working at once."""
+    """A new token (and console password) for a person, who is active again; the old token and every session end at once."""
     person = next((p for p in await list_people(sessions) if p.login == login), None)
     if person is None:
         raise LookupError(f"no person with login {login!r}")
     token = f"tjp_{person.county_code}_{secrets.token_urlsafe(24)}"
     async with sessions() as session, session.begin():
         await session.execute(update(people).where(people.c.login == login).values(token_hash=hash_token(token), active=True))
+        await close_sessions_of(session, person.person_id, utcnow())  # whoever held the old password is signed out
     return replace(person, active=True), token
 
 
 async def person_by_token(session: AsyncSession, token: str) -> Person | None:
     """The active person holding this token, or None (unknown and disabled look the same to the caller)."""
     row = (await session.execute(select(people).where(people.c.token_hash == hash_token(token), people.c.active.is_(True)))).first()
-    return _person(row) if row else None
+    return person_from_row(row) if row else None
 
 
 async def person_by_login(session: AsyncSession, login: str, password: str) -> Person | None:
     row = (await session.execute(select(people).where(people.c.login == login, people.c.active.is_(True)))).first()
     if row is None or not secrets.compare_digest(row.token_hash, hash_token(password)):
         return None
-    return _person(row)
+    return person_from_row(row)

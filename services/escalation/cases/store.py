@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.escalation.cases.ladder import LEVEL_NAMES, Parties, audience_of
+from services.escalation.cases.ladder import Parties, audience_of
+from services.escalation.cases.ladder import level_name as name_of_level
 from services.escalation.cases.lifecycle import Case, LetterDraft
 from services.escalation.cases.policy import CasePolicy
 from services.escalation.cases.rows import to_values
@@ -29,6 +30,7 @@ ACTION_TEXT = {
     CaseAction.reviewed: "复核通过", CaseAction.closed: "已办结", CaseAction.reopened: "重新督办",
     CaseAction.climbed: "逾期升级", CaseAction.exception_claimed: "申请例外，计时暂停",
     CaseAction.exception_confirmed: "例外已确认", CaseAction.exception_rejected: "例外未获确认，恢复计时",
+    CaseAction.retargeted: "改由新的责任部门办理",
 }
 
 
@@ -77,14 +79,20 @@ def parties_of(snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy
     """The project's current leader and units (its facts), else whom the rule named, and the county's bodies.
 
     A department the rule found blocking (an approval, land clearing) is the one asked to act, not the investor."""
-    def named(kind: str) -> str | None:
-        return next((a.name for a in seen if a.kind == kind and a.role == "action"), None)
+    # Oversight bodies and the ladder's own bodies are told or take referrals; they are never a case's department.
+    bodies = {policy.project_office, policy.scheduling_meeting, policy.discipline_commission, policy.audit_office,
+              case_policy.organization_department}
 
+    def named(kind: str, besides: set[str | None]) -> str | None:
+        return next((a.name for a in seen if a.kind == kind and a.role == "action" and a.name not in besides), None)
+
+    lead, unit = snapshot.get("lead_department") or named("department", bodies), snapshot.get("responsible_unit")
+    addressed = named("department", bodies | {lead, unit})
     return Parties(office=policy.project_office, scheduling_meeting=policy.scheduling_meeting,
                    discipline_commission=policy.discipline_commission, organization_department=case_policy.organization_department,
-                   lead_department=snapshot.get("lead_department") or named("department"),
-                   responsible_unit=snapshot.get("responsible_unit"), leader=snapshot.get("leader") or named("leader"),
-                   blocking_department=((evidence or {}).get("blocking_department") or "").split(",")[0] or None)
+                   lead_department=lead, responsible_unit=unit, leader=snapshot.get("leader") or named("leader", set()),
+                   blocking_department=((evidence or {}).get("blocking_department") or "").split(",")[0] or None,
+                   addressed_department=addressed)
 
 
 async def letter_draft(session: AsyncSession, county_code: str, case_id: str, as_of: date, parties: Parties,
@@ -100,7 +108,7 @@ async def letter_draft(session: AsyncSession, county_code: str, case_id: str, as
 
 
 def letter_department(parties: Parties) -> str | None:
-    return parties.blocking_department or parties.lead_department or parties.responsible_unit
+    return parties.acting_department or parties.responsible_unit
 
 
 def draft_of(case_id: str, as_of: date, parties: Parties, case_policy: CasePolicy, handler: str | None) -> LetterDraft:
@@ -109,8 +117,13 @@ def draft_of(case_id: str, as_of: date, parties: Parties, case_policy: CasePolic
     return LetterDraft(number, handler or f"{department or parties.office}负责同志", department)
 
 
-def _tell(action: CaseAction, case: Case, parties: Parties) -> tuple[Audience, ...]:
-    """Who hears of this step: a new level's whole audience; the office of what targets do; the target of what the office does."""
+def _tell(action: CaseAction, case: Case, parties: Parties, before: Case | None) -> tuple[Audience, ...]:
+    """Who hears of this step: a new level's whole audience (and a moved case's old target); the office of what targets do;
+    the target of what the office does."""
+    if action is CaseAction.retargeted and before is not None:
+        told = audience_of(case.level, case.target_kind, case.target_name, parties)
+        old = Audience(before.target_kind, before.target_name, "informed")  # type: ignore[arg-type]
+        return told if any(a.name == old.name for a in told) else (*told, old)
     if action in (CaseAction.opened, CaseAction.climbed, CaseAction.exception_confirmed):
         return audience_of(case.level, case.target_kind, case.target_name, parties)
     if action in (CaseAction.acknowledged, CaseAction.replied, CaseAction.exception_claimed):
@@ -143,7 +156,7 @@ def step_of(ctx: Context, version: int | None, before: Case | None, case: Case, 
         from_state=before.state.value if before else None, to_state=case.state.value, ladder_level=case.level, note=note,
         details=details, as_of=as_of, acted_at=now, event_id=str(event_id))
     due = case.due
-    level_name = LEVEL_NAMES[case.level]
+    level_name = name_of_level(case.level, case.target_kind)
     title = ctx.project_name or ctx.project_code or ctx.project_id
     summary = f"督办单L{case.level}（{level_name}）{title}：{ACTION_TEXT[action]}" + (f"，期限{due.due.isoformat()}" if due else "")
     event = CaseChanged(
@@ -153,7 +166,7 @@ def step_of(ctx: Context, version: int | None, before: Case | None, case: Case, 
         ladder_level=case.level, level_name=level_name, target_kind=case.target_kind, target_name=case.target_name,
         due_on=due.due if due else None, due_provisional=bool(due and due.provisional),
         clocks_paused=case.paused, actor=actor.person_id if actor else None, note=note[:2000],
-        recipients=tuple(Recipient(kind=a.kind, name=a.name, role=a.role) for a in _tell(action, case, ctx.parties)), summary=summary,
+        recipients=tuple(Recipient(kind=a.kind, name=a.name, role=a.role) for a in _tell(action, case, ctx.parties, before)), summary=summary,
     )
     return Step(new_version, values, action_row, event)
 

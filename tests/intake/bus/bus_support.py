@@ -1,9 +1,11 @@
-"""A nats-server running the shipped deploy/nats/accounts.conf, with fresh nkeys, and county connections."""
+"""A nats-server running the accounts `tuijin nats init-accounts` writes (fresh nkeys), and county connections."""
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,12 +17,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.intake.bus import BusFeed
 from services.intake.ingest import Ingest
+from services.nats_accounts import init_accounts, known_counties, seed_path
 from tests.conftest import NATS_BINARY, free_port, wait_for_port
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy" / "nats"
-ACCOUNTS_CONF = DEPLOY / "accounts.conf"
 COUNTY_A, COUNTY_B = "330106", "330782"
-USERS = ("SERVICES", COUNTY_A, COUNTY_B)  # TUIJIN_NKEY_<user> in accounts.conf
 
 
 def new_seed() -> str:
@@ -31,30 +32,28 @@ def public_key(seed: str) -> str:
     return nkeys.from_seed(bytearray(seed.encode())).public_key.decode()
 
 
-def key_env(seeds: dict[str, str]) -> dict[str, str]:
-    """The public keys the shipped config reads from the environment."""
-    return {f"TUIJIN_NKEY_{user}": public_key(seed) for user, seed in seeds.items()}
+def write_config(directory: Path, base: str = "", counties: tuple[str, ...] = (COUNTY_A, COUNTY_B)) -> tuple[Path, dict[str, str]]:
+    """The layout the deployments mount: config/server.conf (`base`, or just the include line), accounts/accounts.conf,
+    and the seeds; returns the config file and the seeds by user ("SERVICES" or a county code)."""
+    init_accounts(directory / "accounts" / "accounts.conf", directory / "seeds", counties)
+    config = directory / "config" / "server.conf"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(base or "include ../accounts/accounts.conf\n")  # the shipped nats.conf must include it itself
+    seeds = {("SERVICES" if user == "services" else user): seed_path(directory / "seeds", user).read_text().strip()
+             for user in ("services", *sorted(known_counties(directory / "seeds")))}
+    return config, seeds
 
 
-def config_including_accounts(directory: Path, base: str = "") -> Path:
-    """`base` + `include ./accounts.conf`, as nats.conf will have it (includes are relative to the file)."""
-    (directory / "accounts.conf").symlink_to(ACCOUNTS_CONF)
-    config = directory / "server.conf"
-    config.write_text(f"{base}\ninclude ./accounts.conf\n")
-    return config
-
-
-def check_config(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def check_config(config: Path) -> subprocess.CompletedProcess[str]:
     """`nats-server -t`: parse and validate a configuration without starting."""
-    inherited = {name: value for name, value in os.environ.items() if not name.startswith("TUIJIN_NKEY_")}
-    return subprocess.run([str(NATS_BINARY), "-t", "-c", str(config)], env={**inherited, **env},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run([str(NATS_BINARY), "-t", "-c", str(config)], capture_output=True, text=True, timeout=30)
 
 
 @dataclass
 class SecuredNats:
     directory: Path
-    seeds: dict[str, str] = field(default_factory=lambda: {user: new_seed() for user in USERS})
+    base: str = ""  # configuration before the include line (the shipped nats.conf, or nothing)
+    seeds: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -67,12 +66,25 @@ class SecuredNats:
         return self.directory / "nats.log"
 
     def start(self) -> None:
-        config = config_including_accounts(self.directory)
-        command = [str(NATS_BINARY), "-c", str(config), "-a", "127.0.0.1", "-p", str(self.port),
-                   "-js", "-sd", str(self.directory / "store")]
+        config, self.seeds = write_config(self.directory, self.base)
+        command = [str(NATS_BINARY), "-c", str(config), "-a", "127.0.0.1", "-p", str(self.port), "-m", str(free_port())]
+        if "jetstream" not in self.base:  # the shipped nats.conf names its own store (the fixture points it here)
+            command += ["-js", "-sd", str(self.directory / "store")]
         with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(command, env={**os.environ, **key_env(self.seeds)}, stdout=out, stderr=out)
+            self.process = subprocess.Popen(command, stdout=out, stderr=out)
         wait_for_port(self.port)
+
+    def reload(self) -> None:
+        """What README's operations section says: signal a reload twice (nats-server 2.15 wires a county account
+        that a reload added only on the next reload; the first leaves its requests with "no responders")."""
+        assert self.process is not None
+        for _ in range(2):
+            before = self.log.read_text(errors="replace").count("Reloaded server configuration")
+            self.process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while self.log.read_text(errors="replace").count("Reloaded server configuration") == before:
+                assert time.monotonic() < deadline, "nats-server did not reload"
+                time.sleep(0.02)
 
     async def logged(self, text: str, timeout: float = 2.0) -> bool:
         """Whether the server's log says `text` (it writes the violations it refused there)."""

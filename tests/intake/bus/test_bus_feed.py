@@ -105,3 +105,25 @@ async def test_hostile_text_still_gets_an_answer(intake: Intake, county_a: Count
     status, body = await submit(county_a, b'[{"stage": "\\ud800"}, {"source_record_time": "9999-12-31T23:59:59-14:00"}]')
     assert status in (422, 500) and body["detail" if status == 500 else "rejected"]
     assert await intake.stored() == 0
+
+
+async def test_deeply_nested_and_oversized_batches_get_an_answer(intake: Intake, secured_nats, county_a: County) -> None:  # type: ignore[no-untyped-def]
+    """No reply would make the county resend forever ("no reply: send it again"); every request is answered."""
+    await stop_bus_feed(intake.feed)  # served instead by a replica that takes at most 64 KB
+    other_nc = await services_connection(secured_nats)
+    small = await start_bus_feed(other_nc, intake.ingest, max_bytes=64 * 1024)
+    await other_nc.flush()  # the server knows the new subscription before the county asks
+    try:
+        deep_status, deep = await submit(county_a, b"[" * 10_000 + b"]" * 10_000)
+        nested: object = "x"
+        for _ in range(40):  # a valid JSON item, parsed fine, but no update nests that deep
+            nested = [nested]
+        item_status, item = await submit(county_a, [{"source_system": "ledger", "name": nested}])
+        big_status, big = await submit(county_a, [update(f"r-{n}", name="名" * 200) for n in range(200)])
+    finally:
+        await stop_bus_feed(small)
+        await other_nc.close()
+    assert deep_status == 422 and "nests deeper" in deep["detail"]
+    assert item_status == 422 and "嵌套" in item["detail"]
+    assert big_status == 413 and "at most" in big["detail"]
+    assert await intake.stored() == 0

@@ -1,4 +1,4 @@
-"""The shipped accounts.conf on a real nats-server: a county reaches only its own submit service.
+"""The accounts `tuijin nats init-accounts` writes, on a real nats-server: a county reaches only its own submit service.
 
 Every trick to act as another county, or to go around intake, is refused by the server
 (permissions violation) and leaves nothing in JetStream or in quarantine.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nats
 import pytest
-from bus_support import COUNTY_A, COUNTY_B, DEPLOY, County, Intake, SecuredNats, check_config, config_including_accounts, key_env, new_seed
+from bus_support import COUNTY_A, COUNTY_B, DEPLOY, County, Intake, SecuredNats, check_config, new_seed, write_config
 from intake_support import NOW, update
 from nats.errors import NoServersError
 
@@ -105,11 +105,9 @@ async def test_unknown_keys_and_anonymous_clients_cannot_connect(secured_nats: S
             await nats.connect(secured_nats.url, allow_reconnect=False, max_reconnect_attempts=0, connect_timeout=2, **credentials)
 
 
-def test_nats_conf_with_the_include_line_is_valid(tmp_path: Path) -> None:
-    config = config_including_accounts(tmp_path, (DEPLOY / "nats.conf").read_text())
-    keys = key_env({"SERVICES": new_seed(), COUNTY_A: new_seed(), COUNTY_B: new_seed()})
-
-    assert check_config(config, keys).returncode == 0
-    del keys[f"TUIJIN_NKEY_{COUNTY_B}"]
-    missing = check_config(config, keys)
-    assert missing.returncode != 0 and f"TUIJIN_NKEY_{COUNTY_B}" in missing.stderr, "a county without a key stops the server"
+def test_the_shipped_nats_conf_with_generated_accounts_is_valid_and_never_starts_open(tmp_path: Path) -> None:
+    config, _ = write_config(tmp_path, (DEPLOY / "nats.conf").read_text())
+    assert check_config(config).returncode == 0
+    (tmp_path / "accounts" / "accounts.conf").unlink()
+    missing = check_config(config)
+    assert missing.returncode != 0 and "accounts.conf" in missing.stderr + missing.stdout, "no accounts file, no server"

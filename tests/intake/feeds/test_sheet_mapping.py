@@ -21,7 +21,7 @@ def mapped(profile_name: str, data: bytes, as_of: datetime | None = None) -> tup
     profile = find_profile(profile_name)
     rows = read_rows(io.BytesIO(data))
     layout = locate(profile, rows)
-    results = [m for number, values in rows if (m := map_row(profile, layout, number, values, as_of))]
+    results = [m for number, values in layout.data_rows(rows) if (m := map_row(profile, layout, number, values, as_of))]
     for m in results:
         validate(profile, layout, "330106", m, NOW)
     return results, layout.problems
@@ -29,6 +29,30 @@ def mapped(profile_name: str, data: bytes, as_of: datetime | None = None) -> tup
 
 def test_three_profiles_ship_and_parse() -> None:
     assert {"fgw_ledger", "zrzy_land_supply", "cz_payments"} <= set(available())
+
+
+def test_a_one_line_header_under_a_two_line_profile_keeps_the_first_data_row() -> None:
+    header = ["序号", "项目代码", "项目名称", "建设性质", "项目阶段", "总投资（万元）", "年度计划投资", "本月完成投资", "累计完成投资",
+              "计划开工时间", "实际开工时间", "责任单位", "包抓领导", "备注"]
+    data = csv_bytes([fgw_row(1), fgw_row(2)], header=header, encoding="utf-8")
+    rows, problems = mapped("fgw_ledger", data, as_of=NOW)
+    assert problems == [] and [m.row for m in rows] == [2, 3]
+    assert [ProjectUpdate.model_validate(m.item).project_code for m in rows] == ["2403-330106-04-01-000001", "2403-330106-04-01-000002"]
+
+
+def test_the_owner_unit_column_maps_to_owner_unit_as_written() -> None:
+    header = ["序号", "项目代码", "项目名称（三期）", "建设单位"]
+    data = csv_bytes([[1, "2403-330106-04-01-000001", "城西科创园（三期）", "杭州城西科创（集团）有限公司"]], header=header, encoding="utf-8")
+    rows, problems = mapped("fgw_ledger", data, as_of=NOW)
+    assert problems == [] and rows[0].item is not None
+    assert ProjectUpdate.model_validate(rows[0].item).owner_unit == "杭州城西科创（集团）有限公司"
+
+
+def test_subtotal_and_footer_lines_are_skipped_not_reported_as_bad_rows() -> None:
+    layout_lines = [["小计（新建项目）", None, None, None, None, 12000.5], [None, "小 计", None, None, None, 12000.5],
+                    ["填报人：张三", None, None, None, "审核人：李四"], ["联系电话：0571-88886666"], ["填报日期：2024年4月3日"]]
+    rows, problems = mapped("fgw_ledger", fgw_xlsx([fgw_row(1), *layout_lines, fgw_row(2)]))
+    assert problems == [] and [(m.row, m.problems) for m in rows] == [(5, []), (11, [])]
 
 
 def test_fgw_ledger_with_merged_two_row_header_title_month_and_trailing_rows() -> None:

@@ -36,12 +36,12 @@ def level_and_percent(policy: Policy = POLICY, **changes: Any) -> tuple[int, str
     ("committed", "expected"),
     [
         pytest.param(1_000_000, None, id="at-budget-no-overrun"),
-        pytest.param(1_000_001, (1, "0.00"), id="one-fen-over"),
-        pytest.param(1_000_049, (1, "0.00"), id="0.0049pct-rounds-down"),
+        pytest.param(1_000_001, (1, "0.0001"), id="one-fen-over-is-not-0.00"),
+        pytest.param(1_000_049, (1, "0.005"), id="0.0049pct-is-not-0.00"),
         pytest.param(1_000_050, (1, "0.01"), id="0.005pct-rounds-half-up"),
         pytest.param(1_199_900, (1, "19.99"), id="19.99pct"),
         pytest.param(1_200_000, (1, "20.00"), id="exactly-20pct-is-not-over"),
-        pytest.param(1_200_001, (2, "20.00"), id="20.0001pct-is-over-though-it-prints-20.00"),
+        pytest.param(1_200_001, (2, "20.0001"), id="20.0001pct-is-over-and-reads-so"),
         pytest.param(1_200_100, (2, "20.01"), id="20.01pct"),
     ],
 )
@@ -52,7 +52,7 @@ def test_overrun_threshold_is_exact(committed: int, expected: tuple[int, str] | 
 def test_at_least_policy_makes_exactly_20pct_a_case() -> None:
     policy = Policy(overrun_strictly_greater=False)
     assert level_and_percent(policy, committed_cost_fen=1_200_000) == (2, "20.00")
-    assert level_and_percent(policy, committed_cost_fen=1_199_999) == (1, "20.00")
+    assert level_and_percent(policy, committed_cost_fen=1_199_999) == (1, "19.9999")
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_level_1_report_and_hold_goes_to_lead_department_and_leader() -> None:
         "colour": "yellow", "rule_source": "政府投资条例", "rule_article": "第十二、二十三、三十四条",
     }
     assert f.colour == "yellow"
-    assert f.summary == "城西快速路改造工程：政府投资项目成本超出批准预算1000.00元（10.00%）且未获调整批准，超概算未批(报告并暂停施工)"
+    assert f.summary == "城西快速路改造工程：政府投资项目成本超出批准预算 1,000.00 元，10.00%，且未获调整批准，超概算未批(报告并暂停施工)"
 
 
 def test_level_2_case_goes_to_discipline_commission_and_audit() -> None:
@@ -135,3 +135,16 @@ def test_zero_base_overrun_is_a_case_without_a_percentage() -> None:
 def test_level_1_without_known_owners_goes_to_the_project_office() -> None:
     [f] = evaluate_budget_overrun(facts(committed_cost_fen=1_100_000, leader=None, lead_department=None), POLICY, AS_OF)
     assert f.audience == (Audience("office", "县重点项目办", "action"),)
+
+
+@pytest.mark.parametrize(
+    ("budget", "committed", "summary_part"),
+    [
+        pytest.param(10_000_000_00, 12_000_000_01, "超出批准预算 2,000,000.01 元，20.0000001%，", id="a-fen-over-20pct"),
+        pytest.param(10_000_000_00, 10_000_000_01, "超出批准预算 0.01 元，0.0000001%，", id="a-fen-over-is-a-fen-over"),
+        pytest.param(10_000_000_00, 11_999_999_99, "超出批准预算 1,999,999.99 元，19.9999999%，", id="a-fen-under-20pct"),
+    ],
+)
+def test_the_summary_never_rounds_across_the_threshold(budget: int, committed: int, summary_part: str) -> None:
+    [found] = evaluate_budget_overrun(facts(budget_fen=budget, committed_cost_fen=committed), POLICY, AS_OF)
+    assert summary_part in found.summary

@@ -19,10 +19,14 @@ E_LOW = "00000000-0000-4000-8000-000000000001"
 E_HIGH = "ffffffff-0000-4000-8000-000000000001"
 
 
-def apply_all(steps: list[tuple[dict[str, Any], datetime, str]], state: State | None = None) -> State:
+Step = tuple[dict[str, Any], datetime, str] | tuple[dict[str, Any], datetime, str, datetime]
+
+
+def apply_all(steps: list[Step], state: State | None = None) -> State:
+    """Each step: facts, record time, event id and, optionally, when intake received it."""
     state = state or {}
-    for facts, at, event_id in steps:
-        state, _ = merge(state, update(at, f"r-{event_id}", **facts), event_id)
+    for facts, at, event_id, *received in steps:
+        state, _ = merge(state, update(at, f"r-{event_id}", **facts), event_id, *received)
     return state
 
 
@@ -114,7 +118,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("steps", "expected"), CASES)
-def test_merge(steps: list[tuple[dict[str, Any], datetime, str]], expected: dict[str, Any]) -> None:
+def test_merge(steps: list[Step], expected: dict[str, Any]) -> None:
     facts = unflatten(apply_all(steps))
     for key, value in expected.items():
         got = facts[key]
@@ -156,6 +160,41 @@ def test_record_times_in_other_zones_compare_as_instants() -> None:
     assert state["name"].value == "UTC 08:00"
 
 
+# --- corrections: the same record time, other content, received later -----------------------------
+
+R0 = datetime(2026, 2, 1, 2, 0, tzinfo=UTC)
+R1 = R0 + timedelta(hours=5)
+
+
+@pytest.mark.parametrize("correction_first", [False, True])
+def test_a_correction_received_later_wins_whatever_its_event_id_and_arrival_order(correction_first: bool) -> None:
+    original = ({"total_investment_fen": 100}, T0, E_HIGH, R0)
+    correction = ({"total_investment_fen": 120}, T0, E_LOW, R1)  # a smaller id: the old tie-break would drop it
+    steps = [correction, original] if correction_first else [original, correction]
+    assert apply_all(steps)["total_investment_fen"].value == 120
+
+
+def test_a_correction_is_named_with_the_event_it_corrects() -> None:
+    state, _ = merge({}, update(T0, name="园区", total_investment_fen=100), E_HIGH, R0)
+    _, changes = merge(state, update(T0, name="园区", total_investment_fen=120), E_LOW, R1)
+    assert changes == [Change("total_investment_fen", 100, 120)]
+    assert changes[0].corrects == E_HIGH
+    _, later = merge(state, update(T1, total_investment_fen=130), E_LOW, R1)
+    assert later[0].corrects is None  # a newer record is an update, not a correction
+
+
+def test_fields_stamped_before_receipt_times_were_kept_lose_to_a_correction() -> None:
+    legacy = {"total_investment_fen": FieldValue(100, Stamp(Stamp.of(T0, E_HIGH).record_time, E_HIGH))}
+    state, changes = merge(legacy, update(T0, total_investment_fen=120), E_LOW, R0)
+    assert state["total_investment_fen"].value == 120 and changes[0].corrects == E_HIGH
+
+
+def test_stamp_orders_by_record_time_then_receipt_then_event_id() -> None:
+    assert Stamp.of(T1, E_LOW, R0).newer_than(Stamp.of(T0, E_HIGH, R1))
+    assert Stamp.of(T0, E_LOW, R1).newer_than(Stamp.of(T0, E_HIGH, R0))
+    assert Stamp.of(T0, E_HIGH, R0).newer_than(Stamp.of(T0, E_LOW, R0))
+
+
 def test_stamp_orders_by_time_then_event_id() -> None:
     assert Stamp.of(T1, E_LOW).newer_than(Stamp.of(T0, E_HIGH))
     assert Stamp.of(T0, E_HIGH).newer_than(Stamp.of(T0, E_LOW))
@@ -186,18 +225,20 @@ updates_strategy = st.lists(
     st.tuples(
         st.fixed_dictionaries({}, optional=FIELD_VALUES).filter(bool),
         st.integers(min_value=0, max_value=3),  # few distinct record times: ties are common
+        st.integers(min_value=0, max_value=2),  # few distinct receipt times: corrections and their ties are common
     ),
     min_size=1, max_size=8,
 )
 
 
-def as_steps(drawn: list[tuple[dict[str, Any], int]]) -> list[tuple[dict[str, Any], datetime, str]]:
-    return [(facts, T0 + timedelta(hours=hour), str(uuid.UUID(int=index + 1))) for index, (facts, hour) in enumerate(drawn)]
+def as_steps(drawn: list[tuple[dict[str, Any], int, int]]) -> list[Step]:
+    return [(facts, T0 + timedelta(hours=hour), str(uuid.UUID(int=index + 1)), R0 + timedelta(minutes=received))
+            for index, (facts, hour, received) in enumerate(drawn)]
 
 
 @settings(max_examples=200, deadline=None)
 @given(drawn=updates_strategy, data=st.data())
-def test_any_order_gives_the_same_state(drawn: list[tuple[dict[str, Any], int]], data: st.DataObject) -> None:
+def test_any_order_gives_the_same_state(drawn: list[tuple[dict[str, Any], int, int]], data: st.DataObject) -> None:
     steps = as_steps(drawn)
     shuffled = data.draw(st.permutations(steps))
     assert apply_all(shuffled) == apply_all(steps)
@@ -205,7 +246,7 @@ def test_any_order_gives_the_same_state(drawn: list[tuple[dict[str, Any], int]],
 
 @settings(max_examples=200, deadline=None)
 @given(drawn=updates_strategy)
-def test_applying_everything_twice_equals_once(drawn: list[tuple[dict[str, Any], int]]) -> None:
+def test_applying_everything_twice_equals_once(drawn: list[tuple[dict[str, Any], int, int]]) -> None:
     steps = as_steps(drawn)
     once = apply_all(steps)
     assert apply_all(steps, once) == once
@@ -214,12 +255,14 @@ def test_applying_everything_twice_equals_once(drawn: list[tuple[dict[str, Any],
 
 @settings(max_examples=200, deadline=None)
 @given(drawn=updates_strategy)
-def test_every_field_holds_the_value_of_its_newest_record(drawn: list[tuple[dict[str, Any], int]]) -> None:
+def test_every_field_holds_the_value_of_its_newest_record(drawn: list[tuple[dict[str, Any], int, int]]) -> None:
     steps = as_steps(drawn)
     expected: dict[str, FieldValue] = {}
-    for facts, at, event_id in steps:
-        stamp = Stamp.of(at, event_id)
+    for facts, at, event_id, *received in steps:
+        stamp = Stamp.of(at, event_id, *received)
         for path, value in flatten(update(at, "r", **facts)).items():
-            if path not in expected or (stamp.record_time, stamp.event_id) > (expected[path].stamp.record_time, expected[path].stamp.event_id):
+            newest = expected.get(path)
+            if newest is None or (stamp.record_time, stamp.received_at, stamp.event_id) > (
+                    newest.stamp.record_time, newest.stamp.received_at, newest.stamp.event_id):
                 expected[path] = FieldValue(value, stamp)
     assert apply_all(steps) == expected

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import ProjectFacts
+from services.escalation.domain.figures import grouped_yuan, percent_beside
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.policy import Policy
 
@@ -14,16 +15,6 @@ RULE_VERSION = catalog.SPECS[RULE_ID].version
 SUBJECT = "budget"
 # The condition has no dated episode of its own; the ladder closes it when the overrun is cleared.
 OCCURRENCE = "1"
-
-
-def _percent_2dp(overrun: int, base: int) -> str:
-    """overrun / base as a percentage with two places, rounded half up, with no float or context rounding."""
-    hundredths = (2 * overrun * 10_000 + base) // (2 * base)  # floor(x + 1/2) for positive x
-    return f"{hundredths // 100}.{hundredths % 100:02d}"
-
-
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _over_case_threshold(overrun: int, base: int, policy: Policy) -> bool:
@@ -54,7 +45,7 @@ def evaluate_budget_overrun(facts: ProjectFacts, policy: Policy, as_of: date) ->
         "spent_cost_fen": "" if facts.spent_cost_fen is None else str(facts.spent_cost_fen),
         "overrun_fen": str(overrun),
         # A zero base makes any overrun unbounded; there is no percentage to print.
-        "overrun_percent": _percent_2dp(overrun, base) if base > 0 else "",
+        "overrun_percent": percent_beside(Fraction(overrun, base), Fraction(policy.overrun_case_percent)) if base > 0 else "",
         "threshold_percent": str(policy.overrun_case_percent),
         "threshold_rule": "greater_than" if policy.overrun_strictly_greater else "at_least",
     }
@@ -75,8 +66,8 @@ def evaluate_budget_overrun(facts: ProjectFacts, policy: Policy, as_of: date) ->
             ("leader", facts.leader, "action"),
         ], fallback)
     percent = evidence["overrun_percent"]
-    share = f"（{percent}%）" if percent else ""
-    summary = (f"{facts.display_name}：政府投资项目成本超出批准{policy.overrun_base}{_yuan(overrun)}元{share}"
-               f"且未获调整批准，{level_name}")
+    share = f"，{percent}%" if percent else ""
+    summary = (f"{facts.display_name}：政府投资项目成本超出批准{policy.overrun_base} {grouped_yuan(overrun)} 元{share}"
+               f"，且未获调整批准，{level_name}")
     return [catalog.finding(RULE_ID, policy, subject=SUBJECT, occurrence=OCCURRENCE, level=level, level_name=level_name,
                             colour="yellow" if level == 1 else "red", audience=members, evidence=evidence, summary=summary)]

@@ -12,7 +12,9 @@ from itertools import islice
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.intake.domain import Origin
 from services.intake.feeds.spreadsheet import store
+from services.intake.feeds.spreadsheet.columns import ColumnTally
 from services.intake.feeds.spreadsheet.mapping import BEIJING, RECORD_HOUR, Layout, Mapped, Problem, locate
 from services.intake.feeds.spreadsheet.profiles import Profile, ProfileError, find_profile
 from services.intake.feeds.spreadsheet.readers import NotASpreadsheet, read_rows
@@ -23,6 +25,7 @@ from shared.contracts import ProjectUpdated
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+MAX_RUNS = 3  # a job whose process died mid-way this often (e.g. killed for memory) is failed, not rerun forever
 PUBLISH_ATTEMPTS = 6  # 1+2+4+8+16 s of waiting: a NATS restart, not an outage; then the job fails and a re-upload retries it
 
 
@@ -37,26 +40,34 @@ class _Rows:
     """Mapped rows of one file, consumed chunk by chunk in a worker thread (openpyxl and pydantic are CPU-bound)."""
 
     def __init__(self, profile: Profile, layout: Layout, rows: Iterator[tuple[int, list[object]]], county: str,
-                 as_of: datetime | None, now: datetime) -> None:
+                 as_of: datetime | None, now: datetime, origin: Origin) -> None:
         self._profile, self._layout, self._county, self._as_of, self._now = profile, layout, county, as_of, now
-        self._rows = rows
-        self._seen: dict[str, int] = {}  # record id → first row: a second row would be dropped by JetStream unseen
+        self._rows, self._origin = rows, origin
+        self.tally = ColumnTally()
+        # (record id, time) → first row: one file giving a record twice is ambiguous (which is the correction?)
+        self._seen: dict[tuple[str, str], int] = {}
 
     def _one(self, number: int, values: list[object]) -> tuple[Mapped, ProjectUpdated | None] | None:
         mapped = map_row(self._profile, self._layout, number, values, self._as_of)
         if mapped is None:
             return None
-        event = validate(self._profile, self._layout, self._county, mapped, self._now)
+        self.tally.add(mapped)
+        event = validate(self._profile, self._layout, self._county, mapped, self._now, self._origin)
         if event is not None:
-            first = self._seen.setdefault(str(event.event_id), number)
+            record = event.update.source_record_id, event.update.source_record_time.isoformat()
+            first = self._seen.setdefault(record, number)
             if first != number:
                 mapped.problems.append(Problem(number, "", "", f"与第 {first} 行是同一条记录（同一项目、同一时间）",
                                                f"the same record as row {first} (same project, same time)"))
                 return mapped, None
         return mapped, event
 
-    def chunk(self) -> list[tuple[Mapped, ProjectUpdated | None]]:
-        return [result for number, values in islice(self._rows, CHUNK) if (result := self._one(number, list(values)))]
+    def chunk(self) -> list[tuple[Mapped, ProjectUpdated | None]] | None:
+        """The next rows' results; None at the end of the file (a chunk of blank rows is [], not the end)."""
+        rows = list(islice(self._rows, CHUNK))
+        if not rows:
+            return None
+        return [result for number, values in rows if (result := self._one(number, list(values)))]
 
 
 async def _publish(publisher: Publisher, events: list[ProjectUpdated]) -> None:
@@ -86,7 +97,12 @@ async def run_job(context: JobContext, job_id: str) -> store.Job:
     except (LookupError, ProfileError) as error:  # the profile file went away or broke since the upload
         await store.finish(sessions, job, context.now(), _failure("映射模板不可用", f"profile unusable: {error}"))
         return await _reload(sessions, job_id)
-    await store.begin_run(sessions, job_id, profile.version)
+    if job.runs >= MAX_RUNS:
+        reason = f"processing was cut off {job.runs} times (the service stopped or ran out of memory); not retried again"
+        await store.finish(sessions, job, context.now(), _failure(f"处理 {job.runs} 次均中断（服务停止或内存不足），不再重试", reason))
+        return await _reload(sessions, job_id)
+    await store.begin_run(sessions, job, profile.version)
+    job = await _reload(sessions, job_id)
     try:
         failure = await _run(context, job, profile)
     except PublishFailed as error:
@@ -113,14 +129,14 @@ def parse_as_of(value: str) -> datetime:
 
 
 async def queue_upload(sessions: async_sessionmaker, county: str, filename: str, content: bytes, profile: Profile,
-                       as_of: datetime | None, now: datetime) -> tuple[store.Job, bool]:
+                       as_of: datetime | None, now: datetime, submitted_by: str | None = None) -> tuple[store.Job, bool]:
     """Keep the file (content-addressed) and name its job; the job must run unless this very upload already ran."""
     sha256 = hashlib.sha256(content).hexdigest()
     await store.store_file(sessions, county, sha256, filename, content, now)
     job_id = store.job_id_for(county, sha256, profile.name, profile.version, as_of)
     row = {"job_id": job_id, "county_code": county, "profile": profile.name, "profile_version": profile.version,
            "file_sha256": sha256, "filename": filename[:300], "created_at": now}
-    return await store.queue_job(sessions, row, as_of)
+    return await store.queue_job(sessions, row, as_of, submitted_by)
 
 
 async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[str, object] | None:
@@ -132,7 +148,8 @@ async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[st
         return _failure(error.reason_zh, error.reason_en)
     if layout.problems:
         return _failure("表头不符合模板，未导入任何行", "the header does not match the profile; no row was imported", layout.problems)
-    stream = _Rows(profile, layout, rows, job.county_code, job.as_of, context.now())
+    origin = Origin(f"upload {job.job_id} ({job.filename})"[:300], job.submitted_by)
+    stream = _Rows(profile, layout, layout.data_rows(rows), job.county_code, job.as_of, context.now(), origin)
     rejections = await OpenRejections.load(sessions, job.county_code, job.profile, job.job_id)
     total = accepted = rejected = 0
     while True:
@@ -140,8 +157,11 @@ async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[st
             chunk = await asyncio.to_thread(stream.chunk)
         except NotASpreadsheet as error:  # e.g. an encoding error half-way: the rows before it are in
             return _failure(error.reason_zh, error.reason_en)
-        if not chunk:
+        if chunk is None:
+            await store.note(sessions, job.job_id, stream.tally.report(layout))
             return None
+        if not chunk:  # blank rows only: read on
+            continue
         events = [event for _, event in chunk if event is not None]
         refused = [mapped for mapped, event in chunk if event is None]
         await _publish(context.publisher, events)

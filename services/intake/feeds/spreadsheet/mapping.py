@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,12 @@ class Layout:
     placed: list[Placed]
     file_values: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # missing columns: the whole file is refused, reported once
+    ignored: list[str] = field(default_factory=list)  # headers of the file's columns no profile column takes
+    first_data: list[Row] = field(default_factory=list)  # a row read as a possible header line that was data
+
+    def data_rows(self, rest: Iterator[Row]) -> Iterator[Row]:
+        """The data rows: any read while detecting the header's depth, then the rest of the file."""
+        return chain(self.first_data, rest)
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Mapped:
     problems: list[Problem]
     cells: dict[str, str]  # the row as the county wrote it, by header
     key: str  # the record's identity from the raw cells, to match a later correction of a rejected row
+    read: frozenset[str] = frozenset()  # the fields whose cells were read in this row
 
 
 def squash(value: Any) -> str:
@@ -87,13 +95,37 @@ def _joined_headers(header_rows: list[list[Any]]) -> list[list[str]]:
     return [[grid[r][i] for r in range(len(grid)) if grid[r][i] and (r == 0 or grid[r][i] != grid[r - 1][i])] for i in range(width)]
 
 
+_RECORD_LIKE = re.compile(r"\d{4}-\d{6}-|^\d+(\.\d+)?$")  # a 项目代码, a number: data, not a header line
+
+
+def _header_line(values: list[Any]) -> bool:
+    """A line under the header row is more header (a merged header's lower row) when it holds only words."""
+    cells = [n.clean(value) for value in values]
+    filled = [cell for cell in cells if cell is not None]
+    return bool(filled) and all(isinstance(cell, str) and not _RECORD_LIKE.search(cell) for cell in filled)
+
+
 def locate(profile: Profile, rows: Iterator[Row]) -> Layout:
-    """Read up to and including the header; the iterator is left at the first data row."""
+    """Read up to and including the header; `Layout.data_rows(rows)` then gives the data rows.
+
+    The header is up to `profile.header_rows` lines deep, but a file may have fewer (a one-line CSV export of
+    a two-line ledger): a line below the first that holds a number or a 项目代码 is the first data row."""
     marker, above = squash(profile.header_contains), []
     for number, values in rows:
         if any(marker in squash(value) for value in values):
-            header_rows = [values] + [next(rows, (0, []))[1] for _ in range(profile.header_rows - 1)]
-            return _layout(profile, number + profile.header_rows - 1, _joined_headers(header_rows), above)
+            header_rows, last, first_data = [values], number, []
+            for _ in range(profile.header_rows - 1):
+                line = next(rows, None)
+                if line is None:
+                    break
+                if not _header_line(line[1]):
+                    first_data = [line]
+                    break
+                header_rows.append(line[1])
+                last = line[0]
+            layout = _layout(profile, last, _joined_headers(header_rows), above)
+            layout.first_data = first_data
+            return layout
         above.append(values)
         if number >= HEADER_SEARCH_ROWS:
             break
@@ -115,7 +147,7 @@ def _layout(profile: Profile, header_row: int, parts: list[list[str]], above: li
                 placed.append(Placed(i, spec, "/".join(column), units[-1] if units else spec.unit))
                 used.add(i)
                 break
-    layout = Layout(header_row, placed)
+    layout = Layout(header_row, placed, ignored=["/".join(column) for i, column in enumerate(parts) if column and i not in used])
     found = {p.spec.field for p in placed}
     needed = [spec for spec in profile.columns if spec.field not in found and (spec.required or spec.field in profile.record_id)]
     for spec in needed:

@@ -39,7 +39,7 @@ class Profile:
     record_id: tuple[str, ...]  # fields joined with "|" into source_record_id
     record_time: tuple[str, ...]  # first non-empty of these fields (or `as_of`) gives source_record_time
     title_month: str | None  # a field filled from "2024年3月" in the title rows above the header
-    skip_markers: tuple[str, ...]  # rows whose first cells say 合计/小计 are totals, not records
+    skip_markers: tuple[str, ...]  # rows whose first cells start with 合计/小计 are totals, not records
     constants: dict[str, Any]
     columns: tuple[Column, ...]
 

