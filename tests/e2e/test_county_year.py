@@ -34,7 +34,8 @@ from shared import subjects
 from shared.db import make_engine, session_factory
 from shared.service_token import bearer
 
-pytestmark = pytest.mark.e2e
+# A year of sweeps over real processes: ~80 s alone, more beside other xdist workers on a loaded 2-core box.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 COUNTY = "330106"
 YEAR = 2026
 
