@@ -54,7 +54,8 @@ project_changes = Table(
     Column("version", Integer, nullable=False),
     Column("changed_fields", JSON, nullable=False),
     Column("source_system", String(200), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),  # when tracker applied it
+    Column("source_record_time", DateTime(timezone=True), nullable=True),  # when the county recorded it (events before it: none)
     Index("ix_console_changes_county_time", "county_code", "occurred_at"),
 )
 

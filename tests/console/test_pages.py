@@ -161,7 +161,7 @@ async def test_overview_rankings_idle_land_and_bulletins(console) -> None:
     rankings = (await office.get("/rankings")).text
     assert "转塘街道" in rankings and "52/80" in rankings
     idle = (await office.get("/idle-land")).text
-    assert "P-1" in idle and "1,000,000.00" in idle and "征收闲置费" in idle
+    assert "P-1" in idle and "100.00万元" in idle and "征收闲置费" in idle  # the idle fee of 1,000,000.00 元
     assert "2026-02重点项目通报" in (await office.get("/bulletins")).text
     assert "330106 2026-02.html" in (await office.get("/bulletins/2026-02.html")).text
 

@@ -23,7 +23,7 @@ def idle_row(row: dict[str, Any], today: date) -> dict[str, Any]:
     ev = row["evidence"]
     out = {**row, "parcel": row["subject"].removeprefix("parcel:"), "days_to_idle": None, "days_idle": None,
            "track": "reclaim_track" if row["level"] >= 4 else "fee_track" if row["level"] >= 3 else "warning_track",
-           "fee_yuan": int(ev["idle_fee_fen"]) / 100 if ev.get("idle_fee_fen") else None}
+           "fee_fen": int(ev["idle_fee_fen"]) if ev.get("idle_fee_fen") else None}
     if ev.get("idle_since"):
         out["days_idle"] = (today - date.fromisoformat(ev["idle_since"])).days + 1
     elif ev.get("idle_period_end"):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import figures
+from services.console.must_act import must_act
 from services.console.web import Console
 
 
@@ -22,6 +23,7 @@ def build(console: Console) -> APIRouter:
             rows = await figures.scoped_rows(session, viewer, today)
             open_cases = await figures.open_cases(session, viewer)
             week = await figures.changes_since(session, viewer, console.now() - timedelta(days=7))
+            urgent = await must_act(session, viewer, today)
         targets = {"start": s.start_target_percent, "completion": s.completion_target_percent, "production": s.production_target_percent}
         rates = [figures.rate(rows, step, today, targets[step]) for step in figures.STEPS]
         levels = Counter((c["ladder_level"], c["level_name"]) for c in open_cases)
@@ -29,6 +31,7 @@ def build(console: Console) -> APIRouter:
         overdue = sum(bool(c["due_on"] and c["due_on"] < today) for c in open_cases)
         return console.render(request, "overview.html", viewer, rates=rates, investment=figures.investment(rows, today),
                               colours=figures.by_colour(rows), total=len(rows), levels=sorted(levels.items()),
-                              departments=departments.most_common(), overdue=overdue, open_total=len(open_cases), week=week)
+                              departments=departments.most_common(), overdue=overdue, open_total=len(open_cases), week=week,
+                              must_act=urgent)
 
     return router

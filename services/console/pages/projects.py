@@ -61,7 +61,7 @@ def build(console: Console) -> APIRouter:
         snap = row["snapshot"]
         return console.render(request, "project.html", viewer, p=row, snap=snap, alerts=alerts, changes=changes,
                               timeline=detail.timeline(snap.get("milestones") or []),
-                              ledger=sorted(snap.get("ledger") or [], key=lambda m: m["month"], reverse=True),
+                              ledger=detail.ledger_months(snap),
                               expropriation=detail.expropriation_by_week(snap.get("expropriation") or []))
 
     @router.get("/projects/{project_id}/alerts")
