@@ -92,8 +92,8 @@ def money(fen: int | str | None, lang: str = "zh") -> str:
 
 
 def wan(fen: int | None) -> str:
-    """A table cell in a column headed (万元): the number alone, with separators."""
-    return "—" if fen is None else _decimal(Decimal(fen) / WAN_FEN)
+    """A table cell in a column headed (万元): the number alone, with separators ("—" for an unknown figure)."""
+    return _decimal(Decimal(fen) / WAN_FEN) if isinstance(fen, int | Decimal) else "—"
 
 
 def beijing(moment: datetime | str | None, seconds: bool = False) -> str:

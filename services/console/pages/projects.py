@@ -2,18 +2,31 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from services.console import detail, queries
 from services.console.catalog import translator
-from services.console.web import Console, wan
+from services.console.web import Console
 from shared.exports import xlsx_row
+from shared.wording import WAN_FEN
 
 EXPORT_COLUMNS = ("code", "name", "stage", "nature", "township", "responsible_unit", "leader", "colour",
                   "total_investment", "annual_plan", "ytd")
+
+
+def wan_number(sheet: Any, fen: int | None) -> WriteOnlyCell | None:
+    """Money as a number of 万元 (so the column sums), shown with separators and two places."""
+    if fen is None:
+        return None
+    cell = WriteOnlyCell(sheet, Decimal(fen) / WAN_FEN)
+    cell.number_format = "#,##0.00"
+    return cell
 
 
 def build(console: Console) -> APIRouter:
@@ -39,9 +52,9 @@ def build(console: Console) -> APIRouter:
         sheet = book.create_sheet(t("projects"))
         sheet.append([t(c) for c in EXPORT_COLUMNS])
         for r in rows:
-            sheet.append(xlsx_row(sheet, [r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
-                          r["township"], r["responsible_unit"], r["leader"], t(r["colour"]), wan(r["total_investment_fen"]),
-                          wan(r["annual_plan_fen"]), wan(r["investment_ytd_fen"])]))  # county text: never a formula
+            text = xlsx_row(sheet, [r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
+                                    r["township"], r["responsible_unit"], r["leader"], t(r["colour"])])  # county text: never a formula
+            sheet.append([*text, *(wan_number(sheet, r[k]) for k in ("total_investment_fen", "annual_plan_fen", "investment_ytd_fen"))])
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)
