@@ -58,7 +58,8 @@ EVIDENCE: dict[str, Label] = {
     "warning_from": ("预警起始", "Warning from"), "yellow_period_end": ("黄灯期满", "Yellow period ends"),
     "amount_fen": ("金额", "Amount"), "accepted_on": ("验收日期", "Accepted on"), "batch_id": ("资金批次", "Funds batch"),
     "approved_on": ("核准日期", "Approved on"), "red": ("红灯", "Red"), "yellow": ("黄灯", "Yellow"), "grey": ("灰色", "Grey"),
-    "stats_enrolment": ("入统", "Statistics enrolment"),
+    "stats_enrolment": ("入统", "Statistics enrolment"), "parcel_id": ("地块编号", "Parcel"),
+    "deemed_start_date": ("视为动工开发日期", "Deemed start"), "deadline_provisional": ("期限待定", "Provisional deadline"),
 }
 
 # County policy keys (shown as thresholds in evidence and the CLI).

@@ -72,12 +72,16 @@ def subject_text(subject: str, lang: str = "zh") -> str:
     return f"{name}·{_pick(VALUES[item], lang, item)}" if item in VALUES else f"{name}{item}"
 
 
-def _decimal(value: Decimal, places: int = 2) -> str:
+def _decimal(value: Decimal, places: int = 2, exact: bool = False) -> str:
+    """Two places with separators; `exact` adds places until nothing is rounded away (an amount against a threshold)."""
+    while exact and value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        places += 1
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
 
 
-def money(fen: int | str | None, lang: str = "zh") -> str:
-    """Fen as a person reads money: 亿元 from 1亿, 万元 from 1万, 元 below (so a small sum never shows as 0.00万元)."""
+def money(fen: int | str | None, lang: str = "zh", exact: bool = False) -> str:
+    """Fen as a person reads money: 亿元 from 1亿, 万元 from 1万, 元 below (so a small sum never shows as 0.00万元).
+    `exact` keeps every fen (199.999999万元 is under a 200万元 line, and must not read as on it)."""
     if fen is None or fen == "":
         return "—"
     try:
@@ -85,10 +89,10 @@ def money(fen: int | str | None, lang: str = "zh") -> str:
     except InvalidOperation:
         return str(fen)
     if abs(amount) >= YI_FEN:
-        return _decimal(amount / YI_FEN) + ("亿元" if lang != "en" else " hundred million yuan")
+        return _decimal(amount / YI_FEN, exact=exact) + ("亿元" if lang != "en" else " hundred million yuan")
     if abs(amount) >= WAN_FEN:
-        return _decimal(amount / WAN_FEN) + ("万元" if lang != "en" else "0k yuan")
-    return _decimal(amount / 100) + ("元" if lang != "en" else " yuan")
+        return _decimal(amount / WAN_FEN, exact=exact) + ("万元" if lang != "en" else "0k yuan")
+    return _decimal(amount / 100, exact=exact) + ("元" if lang != "en" else " yuan")
 
 
 def wan(fen: int | None) -> str:
