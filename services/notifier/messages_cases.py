@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from services.notifier.messages import UNNAMED, Message, rule_name
 from shared import wording
-from shared.labels import HEADLINE
 from shared.contracts import BulletinPublished, CaseChanged, Recipient
 from shared.contracts.case import CaseAction
+from shared.labels import HEADLINE
 
 ACTION_TAGS: dict[str, str] = {
     "opened": "督办", "acknowledged": "已签收", "replied": "已反馈", "reviewed": "已复核", "closed": "已办结", "reopened": "重新督办",

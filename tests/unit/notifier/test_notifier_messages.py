@@ -4,8 +4,8 @@ from __future__ import annotations
 from notifier_events import escalated, raised, resolved
 
 from services.notifier.messages import render_digest, render_event, rule_name
-from shared.wording import evidence_value, money
 from shared.contracts.escalation import Recipient
+from shared.wording import evidence_value, money
 
 ACTION = Recipient(kind="department", name="自然资源局")
 INFORMED = Recipient(kind="leader", name="陈立新", role="informed")

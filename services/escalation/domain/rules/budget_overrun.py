@@ -7,9 +7,9 @@ from fractions import Fraction
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import ProjectFacts
 from services.escalation.domain.figures import percent_beside
-from shared.wording import money
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.policy import Policy
+from shared.wording import money
 
 RULE_ID = "R2.budget_overrun"
 RULE_VERSION = catalog.SPECS[RULE_ID].version

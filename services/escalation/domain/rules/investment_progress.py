@@ -15,9 +15,9 @@ from fractions import Fraction
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import LedgerEntry, ProjectFacts
 from services.escalation.domain.figures import points
-from shared.wording import money
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.policy import Policy
+from shared.wording import money
 
 RULE_ID = "R5.investment_progress"
 

@@ -7,12 +7,12 @@ from dateutil.relativedelta import relativedelta
 
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import ApprovalFact, ProjectFacts, SmePaymentFact
-from shared.wording import money
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.periods import has_elapsed, period_end
 from services.escalation.domain.policy import SME_MAX_DAYS_BY_LAW, Policy
 from services.escalation.domain.starts import approval_start_date, approval_started
 from services.escalation.domain.workdays import add_days
+from shared.wording import money
 
 APPROVAL_RULE = "R7.approval_lapse"
 SME_RULE = "R7.sme_payment"
