@@ -103,7 +103,13 @@ async def post_demo_data(intake_url: str, tokens: dict[str, str]) -> dict[str, A
             results = response.json().get("results", [])
             summary[county] = {"http": response.status_code, "accepted": sum(r.get("status") == "accepted" for r in results),
                                "rejected": sum(r.get("status") == "rejected" for r in results)}
-    return {"demo data posted": summary}
+    return summary
+
+
+def posted_line(summary: dict[str, Any]) -> str:
+    """What was posted, as the banner's reader reads it."""
+    return "演示数据已报送：" + "；".join(f"{county} 接收{s['accepted']}条、拒收{s['rejected']}条（HTTP {s['http']}）"
+                                    for county, s in summary.items())
 
 
 async def follow_pipeline(nc: NatsClient) -> None:

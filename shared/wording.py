@@ -5,6 +5,7 @@ Pure functions, used alike by the console, notifier, bulletin, the rules' summar
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -149,3 +150,18 @@ def _number(text: str) -> str:
 def evidence_lines(evidence: Mapping[str, object], lang: str = "zh") -> list[tuple[str, str]]:
     """(label, value) pairs of an escalation's evidence, in its order, for any page or message."""
     return [(evidence_label(k, lang), evidence_value(k, v, lang)) for k, v in evidence.items()]
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(headers: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """A plain-text table for the CLI, aligned for Chinese: the first column left, the figures right."""
+    cells = [[str(h) for h in headers], *([str(c) for c in row] for row in rows)]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c + " " * (widths[i] - _width(c)) if i == 0 else " " * (widths[i] - _width(c)) + c for i, c in enumerate(row))
+    return "\n".join(line(row) for row in cells)
