@@ -94,3 +94,14 @@ def test_the_console_offers_exactly_what_escalation_allows() -> None:
         viewer = Viewer("p", "330106", "x", person.name, role, department, "t")
         case = {"target_kind": target[0], "target_name": target[1], "letter": {"handler_department": handler} if handler else None}
         assert may(viewer, case, action) == may_act(person, case, action.replace("/", "_")), (role, department, target, handler, action)
+
+
+async def test_the_project_list_comes_in_pages_with_its_total(console) -> None:
+    await apply_project_changes(console.sessions, [project_changed(n, name=f"项目{n:03d}号", stage="started") for n in range(1, 121)], NOW)
+    office = await console.signed_in("office")
+    first = (await office.get("/projects?stage=started")).text
+    assert "共 120 个项目" in first and "第1/3页" in first and first.count('class="project-link"') == 50
+    assert "项目001号" in first and "项目051号" not in first
+    last = (await office.get("/projects?stage=started&page=3")).text
+    assert last.count('class="project-link"') == 20 and "项目120号" in last and 'rel="next"' not in last
+    assert "/projects?stage=started&page=2" in last  # the filter stays on the other pages

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import io
+import math
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
@@ -16,6 +18,7 @@ from services.console.web import Console
 from shared.exports import xlsx_row
 from shared.wording import WAN_FEN
 
+PAGE_SIZE = 50  # a page a phone scrolls through; the export has every row
 EXPORT_COLUMNS = ("code", "name", "stage", "nature", "township", "responsible_unit", "leader", "colour",
                   "total_investment", "annual_plan", "ytd")
 
@@ -36,11 +39,17 @@ def build(console: Console) -> APIRouter:
     async def project_list(request: Request) -> Response:
         viewer, today = console.viewer(request), console.today()
         query = queries.ListQuery.of(dict(request.query_params))
+        asked = request.query_params.get("page", "1")
         async with console.sessions() as session:
-            rows = await queries.list_projects(session, viewer, query, today)
+            total = await queries.count_projects(session, viewer, query, today)
+            pages = max(1, math.ceil(total / PAGE_SIZE))
+            page = min(max(1, int(asked) if asked.isdigit() else 1), pages)
+            rows = await queries.list_projects(session, viewer, query, today, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             choices = await queries.filter_choices(session, viewer)
-        return console.render(request, "projects.html", viewer, rows=rows, query=query, choices=choices,
-                              views=list(queries.VIEWS), export_query=request.url.query)
+        keep = {k: v for k, v in request.query_params.items() if k != "page"}
+        return console.render(request, "projects.html", viewer, rows=rows, total=total, page=page, pages=pages, keep=keep,
+                              query=query, choices=choices, views=list(queries.VIEWS),
+                              export_query=urlencode(keep))
 
     @router.get("/projects.xlsx")
     async def export(request: Request) -> Response:
