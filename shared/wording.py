@@ -64,6 +64,22 @@ def field_path(path: str, lang: str = "zh") -> str:
     return _pick(PROJECT_FIELDS.get(path), lang, _words(path))
 
 
+def changed_fields(paths: list[str] | tuple[str, ...], lang: str = "zh") -> list[str]:
+    """A change's paths in words, one entry per item: a ledger month or a parcel whose several fields changed reads
+    once (月度台账2026-03), a single field in full (地块XH-1·已开发面积)."""
+    items: dict[str, list[str]] = {}
+    for path in paths:
+        head, _, rest = path.partition(".")
+        key = f"{head}.{rest.rpartition('.')[0]}" if head in _KEYED and "." in rest else path
+        items.setdefault(key, []).append(path)
+    out = []
+    for key, group in items.items():
+        head, _, item = key.partition(".")
+        out.append(field_path(group[0], lang) if len(group) == 1 or head not in _KEYED
+                   else f"{_pick(PROJECT_FIELDS.get(head), lang, _words(head))}{item}")
+    return out
+
+
 def subject_text(subject: str, lang: str = "zh") -> str:
     """What an escalation is about: `parcel:XH-1` → 地块XH-1, `investment:ytd` → 投资进度·年度累计."""
     kind, _, item = subject.partition(":")

@@ -52,6 +52,9 @@ class Words:
     def field(self, path: str) -> str:
         return wording.field_path(path, self.lang)
 
+    def fields(self, paths: list[str]) -> str:
+        return "、".join(wording.changed_fields(paths, self.lang))
+
     def subject(self, subject: str | None) -> str:
         return wording.subject_text(subject or "", self.lang)
 

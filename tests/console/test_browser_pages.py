@@ -147,8 +147,10 @@ def test_each_department_works_its_own_queue_first(demo, browser) -> None:
             browser.get(f"{console}/cases")
             return browser.find_elements(By.CSS_SELECTOR, "article.case-card")
         cards = wait_until(own_cases, timeout=120, what=f"{department}'s cases")
-        assert all(department in c.text for c in cards), [c.text for c in cards]
-        assert len(browser.find_elements(By.CSS_SELECTOR, "form.act-acknowledge")) == len(cards)  # each one its to sign
+        assert all(department in c.text and "mine" in c.get_attribute("class") for c in cards), [c.text for c in cards]
+        for card in cards:  # what waits on it to sign has the button; what the office must review next has none
+            waiting = card.find_element(By.CSS_SELECTOR, ".case-state").text == "待签收"
+            assert bool(card.find_elements(By.CSS_SELECTOR, "form.act-acknowledge")) == waiting, card.text
         check_page(browser, f"{login} /cases")
         shoot(browser, f"demo-cases-{login}")
         browser.get(f"{console}/cases?all=1")

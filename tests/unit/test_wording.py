@@ -13,7 +13,7 @@ from services.notifier.messages import render_event
 from services.notifier.messages_cases import render_bulletin, render_case
 from shared.contracts import BulletinPublished, Recipient
 from shared.labels import EVIDENCE, HEADLINE, POLICY, RULES
-from shared.wording import evidence_lines, field_path, money, subject_text
+from shared.wording import changed_fields, evidence_lines, field_path, money, subject_text
 from tests.support.realistic import demo_events
 from tests.support.visible import raw_identifiers, visible_text
 from tests.unit.escalation.bulletin.test_bulletin_figures import figures
@@ -55,6 +55,8 @@ def test_bulletin_documents_read_as_words() -> None:
 def test_paths_subjects_and_money_in_words() -> None:
     assert field_path("land_parcels.XH-2025.017.developed_area_m2") == "地块XH-2025.017·已开发面积"
     assert field_path("total_investment_fen") == "总投资" and field_path("ledger.2026-02.ytd_fen") == "月度台账2026-02·年度累计"
+    assert changed_fields(["name", "ledger.2026-01.plan_fen", "ledger.2026-01.ytd_fen", "land_parcels.XH-1.developed_area_m2"]) == [
+        "项目名称", "月度台账2026-01", "地块XH-1·已开发面积"]
     assert subject_text("parcel:XH-1") == "地块XH-1" and subject_text("start_vs_land") == "开工统计与土地动工"
     assert subject_text("investment:ytd") == "投资进度·年度累计"
     assert money(20_833_333_333) == "2.08亿元" and money(1_234_567_89) == "123.46万元" and money(None) == "—"
