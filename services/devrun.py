@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import sys
@@ -25,13 +24,15 @@ from types import FrameType
 import nats
 
 from services.addresses import var_dir, write_addresses
-from services.devrun_demo import follow_pipeline, issue_demo_people, issue_demo_tokens, post_demo_data
+from services.devrun_demo import follow_pipeline, issue_demo_people, issue_demo_tokens, post_demo_data, posted_line
 from services.launcher import CONSOLE, NAMES, NatsProcess, ServiceProcesses, free_port
 from services.nats_cluster import NatsCluster
 from services.parent_death import die_with_parent
 from shared.messaging import nats_servers
+from shared.wording import role_name
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+SERVICE_NAMES = {"intake": "数据接收", "tracker": "项目跟踪", "escalation": "预警督办", "notifier": "消息通知", "console": "网页控制台"}
 
 
 class StopRequested(KeyboardInterrupt):
@@ -73,39 +74,39 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_logins(services, logins)
         asyncio.run(follow(nats_server.url, services.url("intake"), tokens))
     except KeyboardInterrupt as stop:
-        print(f"\nstopping ({stop or 'Ctrl-C'})…", flush=True)
+        print(f"\n正在停止（{stop or 'Ctrl-C'}）…", flush=True)
     finally:
         for signum in STOP_SIGNALS:  # a second SIGTERM must not cut the cleanup short; a second Ctrl-C may
             signal.signal(signum, signal.SIG_IGN)
         services.stop_all()
         nats_server.stop()
-        print(f"stopped; state kept under {var} (run again to resume)", flush=True)
+        print(f"已停止；数据保存在 {var}（再次运行即从此继续）", flush=True)
 
 
 def print_banner(services: ServiceProcesses, nats_server: NatsProcess | NatsCluster, tokens: dict[str, str], var: Path) -> None:
     intake = services.url("intake")
-    print("\n推进 Tuijin is running (Ctrl-C stops everything)\n")
-    print(f"  HTTP API for county systems and reads: {intake}   (OpenAPI: {intake}/docs)")
-    print(f"  escalation API (cases, people, bulletins): {services.url('escalation')}   (OpenAPI: {services.url('escalation')}/docs)")
-    print(f"  addresses for the CLI: {var / 'addresses.json'}")
+    print("\n推进 Tuijin 已启动（按 Ctrl-C 全部停止）\n")
+    print(f"  县级系统报送与查询接口：{intake}   （接口文档：{intake}/docs）")
+    print(f"  督办接口（督办件、人员、通报）：{services.url('escalation')}   （接口文档：{services.url('escalation')}/docs）")
+    print(f"  命令行使用的地址：{var / 'addresses.json'}")
     for name in services.names:
-        print(f"  {name:<11} metrics: {services.url(name)}/metrics   ready: {services.url(name)}/readyz")
-    print(f"  nats-server: {nats_server.url} (monitoring http://127.0.0.1:{nats_server.monitor_port}), store {nats_server.store_dir}")
-    print("  development mode: NATS runs without accounts on 127.0.0.1, and the service token is new on every run"
-          " (compose and Kubernetes run with accounts and per-deployment secrets: SECURITY.md)")
-    print(f"  logs: {services.logs}   notifications (file channel): {var / 'notifier' / 'outbox'}\n")
-    print("  Demo county tokens (new on every run; the last run's demo tokens are revoked, tokens you issued are kept):")
+        print(f"  {SERVICE_NAMES.get(name, name)}：监控指标 {services.url(name)}/metrics   就绪检查 {services.url(name)}/readyz")
+    print(f"  消息服务 nats-server：{nats_server.url}（监控 http://127.0.0.1:{nats_server.monitor_port}），存储 {nats_server.store_dir}")
+    print("  开发模式：NATS 在 127.0.0.1 上不设账户，服务令牌每次运行重新生成"
+          "（docker compose 与 Kubernetes 部署使用账户和各自的密钥，见 SECURITY.md）")
+    print(f"  日志：{services.logs}   通知（文件渠道）：{var / 'notifier' / 'outbox'}\n")
+    print("  演示县的报送令牌（每次运行重新签发；上次运行的演示令牌已作废，您自己签发的令牌保留）：")
     for county, token in tokens.items():
-        print(f"    {county}: {token}")
+        print(f"    {county}：{token}")
     county, token = next(iter(tokens.items()))
-    print(f"\n  Try:  TUIJIN_TOKEN={token} .venv/bin/tuijin escalations {county}   (the address comes from addresses.json)\n")
+    print(f"\n  试一试：TUIJIN_TOKEN={token} .venv/bin/tuijin escalations {county}   （地址取自 addresses.json）\n")
 
 
 def print_logins(services: ServiceProcesses, logins: dict[str, list[tuple[str, str, str]]]) -> None:
-    print(f"  Web console (挂图作战): {services.url('console')}   sign in with a login and its password:")
+    print(f"  网页控制台（挂图作战）：{services.url('console')}   用下列账号和密码登录：")
     for county, people in logins.items():
         for login, password, role in people:
-            print(f"    {county} {role:<10} {login:<16} {password}")
+            print(f"    {county} {role_name(role):<6} {login:<16} {password}")
     print()
 
 
@@ -113,7 +114,7 @@ async def follow(nats_url: str, intake_url: str, tokens: dict[str, str]) -> None
     nc = await nats.connect(servers=nats_servers(nats_url))
     try:
         await follow_pipeline(nc)
-        print(json.dumps(await post_demo_data(intake_url, tokens), ensure_ascii=False))
+        print(posted_line(await post_demo_data(intake_url, tokens)), flush=True)
         await asyncio.Event().wait()  # follow until Ctrl-C
     finally:
         await nc.close()

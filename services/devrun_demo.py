@@ -20,9 +20,11 @@ DATA = Path(__file__).parent / "demo" / "data"
 # Who signs in to the console in the demo: (login suffix, name, role, department or the leader's name in the facts).
 DEMO_PEOPLE: dict[str, tuple[tuple[str, str, str, str | None], ...]] = {
     "330106": (("office", "西湖区项目办", "office", None), ("leader", "陈立新", "leader", "陈立新"),
-               ("zrzy", "西湖区自然资源局", "department", "自然资源局"), ("view", "西湖区观察员", "readonly", None)),
+               ("zrzy", "西湖区自然资源局", "department", "自然资源局"), ("zjj", "西湖区住建局", "department", "住建局"),
+               ("fgj", "西湖区发改局", "department", "发改局"), ("view", "西湖区观察员", "readonly", None)),
     "330782": (("office", "义乌市项目办", "office", None), ("leader", "王晓东", "leader", "王晓东"),
-               ("zrzy", "义乌市自然资源局", "department", "自然资源局"), ("view", "义乌市观察员", "readonly", None)),
+               ("zrzy", "义乌市自然资源局", "department", "自然资源局"), ("zjj", "义乌市住建局", "department", "住建局"),
+               ("fgj", "义乌市发改局", "department", "发改局"), ("view", "义乌市观察员", "readonly", None)),
 }
 FACT_NAMES = {"raised": "新预警", "escalated": "升级", "resolved": "已消除"}
 
@@ -103,7 +105,13 @@ async def post_demo_data(intake_url: str, tokens: dict[str, str]) -> dict[str, A
             results = response.json().get("results", [])
             summary[county] = {"http": response.status_code, "accepted": sum(r.get("status") == "accepted" for r in results),
                                "rejected": sum(r.get("status") == "rejected" for r in results)}
-    return {"demo data posted": summary}
+    return summary
+
+
+def posted_line(summary: dict[str, Any]) -> str:
+    """What was posted, as the banner's reader reads it."""
+    return "演示数据已报送：" + "；".join(f"{county} 接收{s['accepted']}条、拒收{s['rejected']}条（HTTP {s['http']}）"
+                                    for county, s in summary.items())
 
 
 async def follow_pipeline(nc: NatsClient) -> None:

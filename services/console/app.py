@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.console.escalation_api import EscalationApi, EscalationError
 from services.console.guard import SecurityHeaders, same_site_path, session_guard
@@ -16,6 +17,7 @@ from services.console.pages import auth, boards, cases, overview, projects
 from services.console.settings import Settings
 from services.console.tables import dead_letters
 from services.console.web import Console, LoginRequired, templates
+from services.console.words import refusal
 from shared.batching import TRANSIENT
 from shared.clock import Clock, clock_from_setting
 from shared.consumer import ConsumerMetrics
@@ -45,8 +47,17 @@ def add_pages(http: FastAPI, console: Console) -> FastAPI:
     async def escalation_failed(request: Request, error: EscalationError) -> Response:
         if error.status == 401:  # the session was revoked in between: sign in again
             return RedirectResponse("/login", status_code=303)
-        return console.render(request, "error.html", None, status_code=502 if error.status >= 500 else error.status,
-                              message=error.detail)
+        status = 502 if error.status >= 500 else error.status
+        return console.render(request, "error.html", getattr(request.state, "viewer", None), status_code=status, status=status,
+                              message=refusal(error.status, console.lang(request)))
+
+    @http.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, error: StarletteHTTPException) -> Response:
+        """A page, never a JSON body: what was refused, in the person's language (the status code stays)."""
+        page = console.render(request, "error.html", getattr(request.state, "viewer", None), status_code=error.status_code,
+                              status=error.status_code, message=refusal(error.status_code, console.lang(request)))
+        page.headers.update(error.headers or {})
+        return page
 
     return http
 

@@ -1,5 +1,9 @@
-"""Every text the pages show, in zh-CN (first) and English: one small catalog, looked up by key."""
+"""Every text the pages show, in zh-CN (first) and English: one small catalog, looked up by key.
+
+Names of states, stages, rules and case steps come from the shared catalogue (shared/labels.py)."""
 from __future__ import annotations
+
+from shared.labels import CASE_ACTIONS, RULES, STATES
 
 LANGS = ("zh", "en")
 
@@ -43,7 +47,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "due_this_week": ("本周到期", "Due this week"), "no_items": ("暂无", "None"), "open_project": ("查看", "Open"),
     "red_list": ("红榜", "Honour list"), "black_list": ("黑榜", "Black list"), "score": ("绿色占比", "Green share"),
     "signed_rate": ("签约率", "Signed"), "parcel": ("地块", "Parcel"), "days_to_idle": ("距闲置(天)", "Days to idle"),
-    "days_idle": ("已闲置(天)", "Days idle"), "idle_fee": ("闲置费(元)", "Idle fee (yuan)"), "track": ("处置", "Track"),
+    "days_idle": ("已闲置(天)", "Days idle"), "idle_fee": ("闲置费(估算)", "Idle fee (estimate)"), "track": ("处置", "Track"),
     "fee_track": ("征收闲置费", "Idle fee"), "reclaim_track": ("无偿收回", "Reclamation"), "warning_track": ("预警", "Warning"),
     "view": ("查看", "View"), "download": ("下载", "Download"), "live": ("实时动态", "Live"),
     "live_hint": ("新预警与督办自动出现", "New escalations and cases appear here"), "acted": ("已办理", "Done"),
@@ -57,29 +61,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case_exception_confirmed": ("例外认定", "exception confirmed"), "case_exception_rejected": ("例外驳回", "exception rejected"),
     "case_retargeted": ("转办", "moved to the department the rule names"),
     "open_escalations": ("在办预警", "Open escalations"), "my_projects": ("我包抓的项目", "My projects"), "none_yet": ("尚无数据", "No data yet"),
+    "version": ("版本", "Version"), "recorded_at": ("县里记录时间", "Recorded by the county"),
+    "processed_at": ("本系统处理时间", "Processed here"), "beijing_time": ("北京时间", "Beijing time"),
+    "must_act": ("必须办理", "Must act"), "must_act_hint": ("红色与逾期事项，按紧急程度排序", "Red and overdue items, most urgent first"),
+    "by_departments": ("部门与单位", "Departments and units"), "by_leaders": ("领导", "Leaders"),
+    "who_acts": ("责任方", "Who must act"), "days_overdue": ("逾期{n}天", "{n} days overdue"), "more_items": ("全部{n}件", "All {n}"),
+    "case_total": ("共{n}件", "{n} cases"), "page_of": ("第{page}/{pages}页", "Page {page} of {pages}"),
+    "prev_page": ("上一页", "Previous"), "next_page": ("下一页", "Next"), "queue_visible": ("本部门可见的其他督办", "Other cases you can see"),
+    "letter": ("交办函", "Assignment letter"), "letter_number": ("文号", "Number"), "handler": ("承办人", "Handler"),
+    "handler_department": ("承办部门", "Handling department"), "issued_on": ("签发日期", "Issued on"),
+    "signed_by": ("签发领导", "Signed by"), "letter_text": ("内容", "Text"), "reason_line": ("事由", "Reason"),
+    "actor": ("办理人", "By"), "error_title": ("出错了", "Something went wrong"), "open_count": ("在办{n}件", "{n} open"),
+    "provisional": ("节假日安排未公布，期限暂按周末计算", "Holidays not yet announced: counted on weekends only"),
+    "paused": ("计时暂停", "Clocks paused"), "no_letter": ("尚未发交办函", "No letter yet"),
 }
-
-ENUMS: dict[str, tuple[str, str]] = {
-    "reserve": ("储备", "reserve"), "negotiating": ("在谈", "negotiating"), "signed": ("签约", "signed"),
-    "started": ("开工", "started"), "completed": ("竣工", "completed"), "in_production": ("投产", "in production"),
-    "at_capacity": ("达产", "at capacity"), "cancelled": ("调出", "cancelled"), "new": ("新建", "new"),
-    "continuing": ("续建", "continuing"), "opened": ("待签收", "opened"), "acknowledged": ("已签收", "acknowledged"),
-    "replied": ("已反馈", "replied"), "reviewed": ("已复核", "reviewed"), "closed": ("已办结", "closed"),
-    "open": ("在办", "open"), "R1.idle_land": ("R1 闲置土地", "R1 idle land"), "R2.budget_overrun": ("R2 超概算", "R2 budget overrun"),
-    "R1.started_but_idle": ("R1 已开工仍闲置", "R1 started but idle"), "R3.central_funds": ("R3 中央预算内资金", "R3 central funds"),
-    "R4.milestone": ("R4 节点逾期", "R4 overdue milestone"), "R5.investment_progress": ("R5 欠进度", "R5 behind schedule"),
-    "R6.data_freshness": ("R6 数据超期", "R6 stale data"), "R7.approval_lapse": ("R7 核准失效", "R7 approval lapse"),
-    "climbed": ("升级", "climbed"), "reopened": ("重新打开", "reopened"), "exception_claimed": ("申请例外", "exception claimed"),
-    "exception_confirmed": ("例外认定", "exception confirmed"), "exception_rejected": ("例外驳回", "exception rejected"),
-    "retargeted": ("转办", "moved to the department the rule names"),
-}
-
 
 def translator(lang: str):  # noqa: ANN201 - returns (key, **fields) -> str
     index = 1 if lang == "en" else 0
 
     def t(key: str, **fields: object) -> str:
-        text = TEXTS.get(key) or ENUMS.get(key)
+        text = TEXTS.get(key) or STATES.get(key) or CASE_ACTIONS.get(key) or RULES.get(key)
         value = text[index] if text else key
         return value.format(**fields) if fields else value
 

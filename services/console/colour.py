@@ -13,9 +13,9 @@ COLOURS = ("red", "yellow", "green", "grey")
 
 
 def finding_colour(level: int, evidence: Mapping[str, str]) -> str:
-    """The colour a finding reports in its evidence; older escalations without one: level 3+ is red."""
+    """The colour a finding reports in its evidence (grey: R6's stale data); older escalations without one: level 3+ is red."""
     colour = evidence.get("colour")
-    if colour in ("red", "yellow", "green"):
+    if colour in COLOURS:
         return colour
     return "red" if level >= 3 else "yellow"
 

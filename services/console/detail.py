@@ -63,3 +63,17 @@ def expropriation_by_week(progress: list[dict[str, Any]]) -> list[dict[str, Any]
         out.append({"week": f"{year}-W{week:02d}", **item,
                     "percent": 100 * item["households_signed"] / total if total else None})
     return out
+
+
+def ledger_months(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The monthly ledger, newest first; a county that reports only this month's flat figures (ledger_month,
+    investment_month_fen, investment_ytd_fen) gets that month's row from them, as escalation reads them."""
+    months = {m["month"]: dict(m) for m in snapshot.get("ledger") or []}
+    month = snapshot.get("ledger_month")
+    if month:
+        row = months.setdefault(month, {"month": month})
+        if row.get("investment_fen") is None:
+            row["investment_fen"] = snapshot.get("investment_month_fen")
+        if row.get("ytd_fen") is None:
+            row["ytd_fen"] = snapshot.get("investment_ytd_fen")
+    return [months[m] for m in sorted(months, reverse=True)]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, and_, case, false, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console.tables import escalations, project_routes, projects
@@ -85,13 +85,18 @@ LIST_COLUMNS = (projects.c.project_id, projects.c.project_code, projects.c.name,
 
 
 async def list_projects(session: AsyncSession, viewer: Viewer, query: ListQuery, today: date,
-                        limit: int | None = None) -> list[dict[str, Any]]:
+                        limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     order = SORTS[query.sort].desc() if query.descending else SORTS[query.sort].asc()
     statement = (select(*LIST_COLUMNS, colour_of(today)).where(and_(*scope(viewer), *_conditions(query, today)))
                  .order_by(order.nulls_last(), projects.c.project_id))
     if limit:
-        statement = statement.limit(limit)
+        statement = statement.limit(limit).offset(offset)
     return [dict(row._mapping) for row in await session.execute(statement)]
+
+
+async def count_projects(session: AsyncSession, viewer: Viewer, query: ListQuery, today: date) -> int:
+    statement = select(func.count()).select_from(projects).where(and_(*scope(viewer), *_conditions(query, today)))
+    return int(await session.scalar(statement) or 0)
 
 
 async def filter_choices(session: AsyncSession, viewer: Viewer) -> dict[str, list[str]]:

@@ -14,9 +14,13 @@ from starlette.responses import Response
 
 from services.console.catalog import translator
 from services.console.escalation_api import EscalationApi
+from services.console.permissions import offered
 from services.console.settings import Settings
 from services.console.viewer import Viewer
+from services.console.words import Words
 from shared.clock import Clock, beijing_today
+from shared.wording import beijing, money
+from shared.wording import wan as wan_cell
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANG_COOKIE = "tuijin_lang"
@@ -28,8 +32,8 @@ class LoginRequired(Exception):
 
 
 def wan(fen: int | None) -> str:
-    """Fen as 万元 with two decimals, the unit the ledgers use."""
-    return "—" if fen is None else f"{fen / 1_000_000:,.2f}"
+    """Fen as 万元 with two decimals and separators, for columns headed (万元)."""
+    return wan_cell(fen)
 
 
 def percent(value: float | None) -> str:
@@ -38,7 +42,8 @@ def percent(value: float | None) -> str:
 
 def templates() -> Jinja2Templates:
     engine = Jinja2Templates(directory=str(TEMPLATES))
-    engine.env.filters.update(wan=wan, percent=percent)
+    engine.env.filters.update(wan=wan, percent=percent, money=money, beijing=beijing)
+    engine.env.globals["offered"] = offered  # the actions a case card shows: only those this person may take now
     return engine
 
 
@@ -75,7 +80,7 @@ class Console:
         switch = urlencode({**request.query_params, "lang": "zh" if lang == "en" else "en"})
         session = getattr(request.state, "web_session", None)
         response = self.templates.TemplateResponse(request, name, {
-            "t": translator(lang), "lang": lang, "viewer": viewer, "today": self.today(), "path": request.url.path,
+            "t": translator(lang), "w": Words(lang), "lang": lang, "viewer": viewer, "today": self.today(), "path": request.url.path,
             "query": request.url.query, "live_seconds": self.settings.live_poll_seconds, "quote": quote, "lang_href": f"{request.url.path}?{switch}",
             "csrf": session.csrf_token if session else "", **context,
         }, status_code=status_code)

@@ -20,6 +20,7 @@ from services.escalation.settings import Settings
 from services.escalation.whatif import Step, backtest, findings_report, known_on, load_current, load_history, load_proposed_policy
 from shared.clock import BEIJING, beijing_today, clock_from_setting
 from shared.db import make_engine, migrate, session_factory
+from shared.wording import rule_name, table
 
 T = TypeVar("T")
 bulletin_app = typer.Typer(name="bulletin", help="每月通报: generate the monthly bulletin.", no_args_is_help=True)
@@ -81,10 +82,9 @@ def whatif_command(county: County, as_of: Annotated[str, typer.Option("--as-of",
         return len(projects), findings_report(projects, load_policy(county, settings.policy_dir), day)
 
     projects, report = _with_database(work)
-    typer.echo(f"{county} as of {day} (Beijing): {projects} projects")
-    typer.echo(f"{'rule':<28}{'red':>6}{'yellow':>8}{'other':>7}")
-    for rule, counts in sorted(report.items()):
-        typer.echo(f"{rule:<28}{counts.red:>6}{counts.yellow:>8}{counts.other:>7}")
+    typer.echo(f"{county}：截至{day}（北京时间），共评估{projects}个项目")
+    typer.echo(table(("规则", "红", "黄", "其他"), [(rule_name(rule), counts.red, counts.yellow, counts.other)
+                                                 for rule, counts in sorted(report.items())]))
 
 
 def _project_whatif(county: str, project: str, day: date, as_json: bool) -> None:
@@ -125,10 +125,10 @@ def backtest_command(county: County, policy: Annotated[Path, typer.Option(help="
         return backtest(await load_history(sessions, county), current, proposed, first, last, chosen)
 
     rows = _with_database(work)
-    typer.echo(f"{county} {first}…{last} every {step}: distinct project+subject red (yellow) at least once")
-    typer.echo(f"{'rule':<28}{'red now':>9}{'red proposed':>14}{'yellow now':>12}{'yellow proposed':>17}")
-    for row in rows:
-        typer.echo(f"{row.rule_id:<28}{row.reds_current:>9}{row.reds_proposed:>14}{row.yellows_current:>12}{row.yellows_proposed:>17}")
+    every = {"day": "每天", "week": "每周", "month": "每月"}[step]
+    typer.echo(f"{county}：{first}至{last}{every}评估一次，曾亮红灯（黄灯）的项目及对象数")
+    typer.echo(table(("规则", "现行红", "拟议红", "现行黄", "拟议黄"), [
+        (rule_name(r.rule_id), r.reds_current, r.reds_proposed, r.yellows_current, r.yellows_proposed) for r in rows]))
 
 
 def register(app: typer.Typer) -> None:

@@ -87,7 +87,11 @@ def people_disable(login: str) -> None:
 def _call(api: str, token: str, method: str, path: str, **kwargs: Any) -> Any:
     response = httpx.request(method, f"{api.rstrip('/')}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30, **kwargs)
     if response.status_code >= 400:
-        typer.echo(f"{response.status_code}: {response.text}", err=True)
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        typer.echo(f"未办理（{response.status_code}）：{detail}", err=True)  # the refusal's words, not its JSON body
         raise typer.Exit(1)
     return response.json()
 

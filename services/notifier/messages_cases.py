@@ -1,9 +1,11 @@
 """Chinese messages for a case's step (督办单) and for a published monthly bulletin (每月通报)."""
 from __future__ import annotations
 
-from services.notifier.messages import Message, rule_name
+from services.notifier.messages import UNNAMED, Message, rule_name
+from shared import wording
 from shared.contracts import BulletinPublished, CaseChanged, Recipient
 from shared.contracts.case import CaseAction
+from shared.labels import HEADLINE
 
 ACTION_TAGS: dict[str, str] = {
     "opened": "督办", "acknowledged": "已签收", "replied": "已反馈", "reviewed": "已复核", "closed": "已办结", "reopened": "重新督办",
@@ -17,18 +19,11 @@ ASKED: dict[int, str] = {
     4: "列入全区调度会议程",
     5: "提出问责建议并移交证据材料",
 }
-HEADLINE_LABELS: dict[str, tuple[str, str]] = {
-    "start_rate_percent": ("开工率", "%"), "start_forecast_percent": ("年底开工率预测", "%"),
-    "completion_rate_percent": ("竣工率", "%"), "production_rate_percent": ("投产率", "%"),
-    "investment_completion_percent": ("投资完成率", "%"), "investment_schedule_percent": ("序时进度", "%"),
-    "behind_projects": ("欠进度项目", "个"), "idle_parcels": ("闲置地块", "宗"), "open_cases": ("在办督办件", "件"),
-    "letters_on_time_percent": ("交办函按期反馈率", "%"),
-}
 FORMAT_NAMES = {"html": "网页版", "docx": "Word版", "xlsx": "Excel版"}
 
 
 def _project(event: CaseChanged) -> str:
-    name = event.project_name or f"项目 {event.project_id}"
+    name = event.project_name or UNNAMED
     return f"{name}（{event.project_code}）" if event.project_code else name
 
 
@@ -38,8 +33,8 @@ def case_title(event: CaseChanged) -> str:
 
 def render_case(event: CaseChanged, recipient: Recipient) -> Message:
     due = "—" if event.due_on is None else event.due_on.isoformat() + ("（节假日安排未公布，暂按周末计算）" if event.due_provisional else "")
-    fields = [("项目", _project(event)), ("规则", f"{rule_name(event.rule_id)}（{event.rule_id}）"),
-              ("督办层级", f"第{event.ladder_level}级 {event.level_name}"), ("办理期限", due), ("当前状态", event.state.value)]
+    fields = [("项目", _project(event)), ("规则", rule_name(event.rule_id)),
+              ("督办层级", f"第{event.ladder_level}级 {event.level_name}"), ("办理期限", due), ("当前状态", wording.state_name(event.state.value))]
     if event.clocks_paused:
         fields.append(("计时", "已暂停（例外情形待定）"))
     if event.action is CaseAction.closed:
@@ -60,7 +55,7 @@ def bulletin_links(event: BulletinPublished, base_url: str) -> list[tuple[str, s
 
 
 def render_bulletin(event: BulletinPublished, recipient: Recipient, base_url: str) -> Message:
-    figures = [(label, f"{event.headline[key]}{unit}") for key, (label, unit) in HEADLINE_LABELS.items() if key in event.headline]
+    figures = [(label, f"{event.headline[key]}{unit}") for key, (label, _, unit) in HEADLINE.items() if key in event.headline]
     links = bulletin_links(event, base_url)
     duty = "请审核后按程序印发。" if recipient.role == "action" else "请查阅，并对通报中涉及本单位的事项抓紧落实。"
     md = [f"**{event.title}**", "", *(f"- **{k}**：{v}" for k, v in figures), "", "**全文**：" + "｜".join(f"[{n}]({u})" for n, u in links),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
-from services.notifier.messages import EscalationEvent, Message, render_event
+from services.notifier.messages import UNNAMED, EscalationEvent, Message, render_event
 from services.notifier.messages import render_digest as render_escalation_digest
 from services.notifier.messages_cases import ACTION_TAGS, render_bulletin, render_case
 from shared.contracts import BulletinPublished, CaseChanged, EscalationEscalated, EscalationRaised, EscalationResolved, Recipient
@@ -35,8 +35,8 @@ def _line(event: NotifiedEvent) -> str:
     if isinstance(event, BulletinPublished):
         return f"通报｜{event.title}"
     if isinstance(event, CaseChanged):
-        return f"{ACTION_TAGS.get(event.action.value, '督办')}｜{event.project_name or event.project_code or event.project_id}｜第{event.ladder_level}级｜{event.summary}"
-    return f"{_TAGS[event.kind]}｜{event.project_name or event.project_code or event.project_id}｜第{event.level}级 {event.level_name}｜{event.summary}"
+        return f"{ACTION_TAGS.get(event.action.value, '督办')}｜{event.project_name or event.project_code or UNNAMED}｜第{event.ladder_level}级｜{event.summary}"
+    return f"{_TAGS[event.kind]}｜{event.project_name or event.project_code or UNNAMED}｜第{event.level}级 {event.level_name}｜{event.summary}"
 
 
 def render_digest(events: Sequence[NotifiedEvent], recipient_name: str) -> Message:

@@ -172,4 +172,5 @@ def _state_changed(event: ProjectUpdated, project_id: str, project: _Project, ch
         occurred_at=now, county_code=event.county_code, correlation_id=event.correlation_id,
         project_id=uuid.UUID(project_id), version=project.version, changed_fields=tuple(c.path for c in changes),
         previous_stage=previous_stage, snapshot=snapshot, caused_by=event.event_id, source_system=event.update.source_system,
+        source_record_time=event.update.source_record_time,
     )

@@ -255,3 +255,4 @@ class ProjectStateChanged(Event):
     snapshot: ProjectSnapshot
     caused_by: UUID = Field(description="event_id of the ProjectUpdated that caused it")
     source_system: str
+    source_record_time: UtcDatetime | None = Field(default=None, description="when the county system recorded the update that caused it")

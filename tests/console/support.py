@@ -115,8 +115,8 @@ class FakeEscalation:
         async def cases(request: Request, authorization: str | None = Header(None)) -> dict[str, Any]:
             p = person(authorization)
             rows = [c for c in self.cases.values() if c["county_code"] == p["county_code"]]
-            if p["role"] == "department":
-                rows = [c for c in rows if c["target_name"] == p["department"]]
+            if p["role"] == "department":  # its own cases, and those whose 交办函 it handles
+                rows = [c for c in rows if p["department"] in (c["target_name"], (c.get("letter") or {}).get("handler_department"))]
             for key in ("state", "target"):
                 if key in request.query_params:
                     rows = [c for c in rows if c["state" if key == "state" else "target_name"] == request.query_params[key]]

@@ -164,7 +164,7 @@ def test_a_department_works_its_case_and_the_office_sees_it_move(system, browser
     def department_case() -> Any:
         browser.refresh()
         for article in browser.find_elements(By.CSS_SELECTOR, "#alerts article"):
-            if "parcel:XH-1b" in article.text and article.find_elements(By.CSS_SELECTOR, "a.case-link"):
+            if "地块XH-1b" in article.text and article.find_elements(By.CSS_SELECTOR, "a.case-link"):
                 return article.find_element(By.CSS_SELECTOR, "a.case-link").get_attribute("href")
         return None
     case_url = wait_until(department_case, what="the 9-month warning's case on the project page")
@@ -195,7 +195,7 @@ def test_a_department_works_its_case_and_the_office_sees_it_move(system, browser
     browser.execute_script("window.stillTheSamePage = 42")
     before = len(browser.find_elements(By.CSS_SELECTOR, "#alerts article"))
     post(running.url("intake"), token, [item(1, "c", land_parcel={"parcel_id": "XH-1c", "agreed_start_date": "2025-03-01"})])
-    wait_until(lambda: "parcel:XH-1c" in browser.find_element(By.ID, "alerts").text, timeout=60, what="the new escalation, live")
+    wait_until(lambda: "地块XH-1c" in browser.find_element(By.ID, "alerts").text, timeout=60, what="the new escalation, live")
     assert browser.execute_script("return window.stillTheSamePage") == 42  # it came in without a reload
     assert len(browser.find_elements(By.CSS_SELECTOR, "#alerts article")) == before + 1
     shoot(browser, "project-live", ("desktop",))

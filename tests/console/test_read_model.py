@@ -103,3 +103,13 @@ async def test_bulletins_are_listed_once(console) -> None:
     await apply_bulletins(console.sessions, [bulletin("2026-02"), bulletin("2026-02")], NOW)
     await apply_bulletins(console.sessions, [bulletin("2026-02")], NOW)
     assert [r["month"] for r in await rows(console, bulletins)] == ["2026-02"]
+
+
+async def test_a_grey_finding_keeps_the_project_grey(console) -> None:
+    """R6 (数据超期) reports grey: the map shows grey, not a yellow made up from its level."""
+    await apply_project_changes(console.sessions, [project_changed(1)], NOW)
+    await apply_escalation_events(console.sessions, [escalation(1, "raised", 1, rule="R6.data_freshness", colour="grey")], NOW)
+    row = await project_row(console, 1)
+    assert (row["colour_fresh"], row["colour_stale"]) == ("grey", "grey")
+    [stored] = await rows(console, escalations)
+    assert stored["colour"] == "grey"

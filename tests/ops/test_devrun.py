@@ -190,6 +190,6 @@ def test_runner_stops_everything_and_leaves_a_countys_own_tokens(tmp_path: Path,
         second.process.send_signal(signal.SIGTERM)  # to make, as a service manager or a script's `kill` would
         assert second.process.wait(90) is not None
         wait_until(lambda: not any(running(pid) for pid in children), 60, "make run's processes to exit")
-        assert "stopping (SIGTERM)" in (tmp_path / "devrun.log").read_text(errors="replace")
+        assert "正在停止（SIGTERM）" in (tmp_path / "devrun.log").read_text(errors="replace")
     finally:
         second.close()

@@ -1,7 +1,9 @@
-"""The case queue (per department, per leader) and the actions of #4, each done by escalation under the person's token."""
+"""The case queue (mine first, totals, pages of 25) and a case's page with its 交办函; every action is done by escalation
+under the person's own token."""
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -10,11 +12,15 @@ from sqlalchemy import select
 
 from services.console.escalation_api import ACTIONS, EscalationError
 from services.console.guard import same_site_path
+from services.console.permissions import must_act
 from services.console.tables import cases as case_table
-from services.console.tables import projects
+from services.console.tables import escalations, projects
+from services.console.viewer import Viewer
 from services.console.web import Console
+from services.console.words import reason_of, refusal
 
 FILTERS = ("state", "level", "target", "rule_id", "project_id", "due_before")
+PAGE_SIZE = 25
 
 
 def case_view(body: dict[str, Any]) -> dict[str, Any]:
@@ -41,13 +47,26 @@ def form_body(action: str, form: dict[str, str]) -> dict[str, Any]:
     return {"note": note}
 
 
-async def _names(console: Console, county: str, project_ids: set[str]) -> dict[str, str | None]:
-    if not project_ids:
-        return {}
+async def annotate(console: Console, viewer: Viewer, found: list[dict[str, Any]]) -> None:
+    """Project names and the one-line reason (the escalation's summary after the project's name), from the read model."""
+    project_ids = {str(c.get("project_id")) for c in found}
+    escalation_ids = {str(c.get("escalation_id")) for c in found}
     async with console.sessions() as session:
-        rows = await session.execute(select(projects.c.project_id, projects.c.name)
-                                     .where(projects.c.county_code == county, projects.c.project_id.in_(project_ids)))
-        return dict(rows.all())
+        names = dict((await session.execute(select(projects.c.project_id, projects.c.name).where(
+            projects.c.county_code == viewer.county_code, projects.c.project_id.in_(project_ids)))).all()) if project_ids else {}
+        summaries = dict((await session.execute(select(escalations.c.escalation_id, escalations.c.summary).where(
+            escalations.c.county_code == viewer.county_code, escalations.c.escalation_id.in_(escalation_ids)))).all()) if escalation_ids else {}
+    for c in found:
+        c["project_name"] = c.get("project_name") or names.get(str(c.get("project_id")))
+        summary = summaries.get(str(c.get("escalation_id"))) or (c.get("escalation") or {}).get("summary")
+        c["reason"] = reason_of(summary) if summary else None
+        c["mine"] = must_act(viewer, c)
+
+
+def urgency(case: dict[str, Any], today: date) -> tuple[Any, ...]:
+    """Open before closed, overdue first, then the nearest deadline, then the highest level."""
+    due = case.get("due_on") or "9999-12-31"
+    return (case.get("state") == "closed", due >= today.isoformat(), due, -(case.get("ladder_level") or 0))
 
 
 def build(console: Console) -> APIRouter:
@@ -57,28 +76,41 @@ def build(console: Console) -> APIRouter:
     async def queue(request: Request) -> Response:
         viewer, today = console.viewer(request), console.today()
         params = {k: v for k, v in request.query_params.items() if k in FILTERS and v}
-        if "target" not in params and viewer.queue_target and request.query_params.get("all") != "1":
-            params["target"] = viewer.queue_target
         if request.query_params.get("week") == "1":
             params["due_before"] = (today + timedelta(days=7)).isoformat()
+        everything = request.query_params.get("all") == "1" or not viewer.queue_target
         found = [case_view(c) for c in await console.api.cases(viewer.token, **params)]
-        names = await _names(console, viewer.county_code, {str(c.get("project_id")) for c in found})
+        if "state" not in params:
+            found = [c for c in found if c.get("state") != "closed"]
         for c in found:
-            c["project_name"] = c.get("project_name") or names.get(str(c.get("project_id")))
-        found.sort(key=lambda c: (c.get("state") == "closed", c.get("due_on") or "9999", -(c.get("ladder_level") or 0)))
+            c["mine"] = must_act(viewer, c)
+        mine = sum(c["mine"] for c in found)
+        shown = found if everything else [c for c in found if c["mine"]]
+        shown.sort(key=lambda c: (not c["mine"], *urgency(c, today)))
+        pages = max(1, math.ceil(len(shown) / PAGE_SIZE))
+        asked = request.query_params.get("page", "1")
+        page = min(max(1, int(asked) if asked.isdigit() else 1), pages)
+        page_rows = shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        await annotate(console, viewer, page_rows)
+        overdue = sum(1 for c in found if c.get("due_on") and c["due_on"] < today.isoformat() and c.get("state") != "closed")
         async with console.sessions() as session:
             targets = sorted({r[0] for r in await session.execute(
                 select(case_table.c.target_name).where(case_table.c.county_code == viewer.county_code,
                                                        case_table.c.target_name.is_not(None)).distinct())})
-        return console.render(request, "cases.html", viewer, cases=found, params=params, targets=targets,
-                              today_iso=today.isoformat())
+        keep = {k: v for k, v in request.query_params.items() if k != "page"}
+        return console.render(request, "cases.html", viewer, cases=page_rows, params=params, targets=targets, everything=everything,
+                              totals={"shown": len(shown), "visible": len(found), "mine": mine, "overdue": overdue},
+                              page=page, pages=pages, keep=keep, today_iso=today.isoformat())
+
+    async def one_case(request: Request, viewer: Viewer, case_id: str) -> dict[str, Any]:
+        case = case_view(await console.api.case(viewer.token, case_id))
+        await annotate(console, viewer, [case])
+        return case
 
     @router.get("/cases/{case_id}")
     async def case_page(request: Request, case_id: str) -> Response:
         viewer = console.viewer(request)
-        case = case_view(await console.api.case(viewer.token, case_id))
-        names = await _names(console, viewer.county_code, {str(case.get("project_id"))})
-        case["project_name"] = case.get("project_name") or names.get(str(case.get("project_id")))
+        case = await one_case(request, viewer, case_id)
         return console.render(request, "case.html", viewer, c=case, today_iso=console.today().isoformat())
 
     @router.post("/cases/{case_id}/{action:path}")
@@ -93,12 +125,10 @@ def build(console: Console) -> APIRouter:
         except EscalationError as failed:
             if failed.status >= 500:
                 raise
-            error = failed.detail
+            error = refusal(failed.status, console.lang(request))
         back = form.get("back") or f"/cases/{case_id}"
         if request.headers.get("HX-Request"):
-            case = case_view(await console.api.case(viewer.token, case_id))
-            names = await _names(console, viewer.county_code, {str(case.get("project_id"))})
-            case["project_name"] = case.get("project_name") or names.get(str(case.get("project_id")))
+            case = await one_case(request, viewer, case_id)
             return console.render(request, "_case_card.html", viewer, c=case, error=error, acted=error is None,
                                   today_iso=console.today().isoformat(), status_code=200)
         return RedirectResponse(same_site_path(back, "/cases"), status_code=303)

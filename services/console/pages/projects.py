@@ -2,18 +2,34 @@
 from __future__ import annotations
 
 import io
+import math
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from services.console import detail, queries
 from services.console.catalog import translator
-from services.console.web import Console, wan
+from services.console.web import Console
 from shared.exports import xlsx_row
+from shared.wording import WAN_FEN
 
+PAGE_SIZE = 50  # a page a phone scrolls through; the export has every row
 EXPORT_COLUMNS = ("code", "name", "stage", "nature", "township", "responsible_unit", "leader", "colour",
                   "total_investment", "annual_plan", "ytd")
+
+
+def wan_number(sheet: Any, fen: int | None) -> WriteOnlyCell | None:
+    """Money as a number of 万元 (so the column sums), shown with separators and two places."""
+    if fen is None:
+        return None
+    cell = WriteOnlyCell(sheet, Decimal(fen) / WAN_FEN)
+    cell.number_format = "#,##0.00"
+    return cell
 
 
 def build(console: Console) -> APIRouter:
@@ -23,11 +39,17 @@ def build(console: Console) -> APIRouter:
     async def project_list(request: Request) -> Response:
         viewer, today = console.viewer(request), console.today()
         query = queries.ListQuery.of(dict(request.query_params))
+        asked = request.query_params.get("page", "1")
         async with console.sessions() as session:
-            rows = await queries.list_projects(session, viewer, query, today)
+            total = await queries.count_projects(session, viewer, query, today)
+            pages = max(1, math.ceil(total / PAGE_SIZE))
+            page = min(max(1, int(asked) if asked.isdigit() else 1), pages)
+            rows = await queries.list_projects(session, viewer, query, today, PAGE_SIZE, (page - 1) * PAGE_SIZE)
             choices = await queries.filter_choices(session, viewer)
-        return console.render(request, "projects.html", viewer, rows=rows, query=query, choices=choices,
-                              views=list(queries.VIEWS), export_query=request.url.query)
+        keep = {k: v for k, v in request.query_params.items() if k != "page"}
+        return console.render(request, "projects.html", viewer, rows=rows, total=total, page=page, pages=pages, keep=keep,
+                              query=query, choices=choices, views=list(queries.VIEWS),
+                              export_query=urlencode(keep))
 
     @router.get("/projects.xlsx")
     async def export(request: Request) -> Response:
@@ -39,9 +61,9 @@ def build(console: Console) -> APIRouter:
         sheet = book.create_sheet(t("projects"))
         sheet.append([t(c) for c in EXPORT_COLUMNS])
         for r in rows:
-            sheet.append(xlsx_row(sheet, [r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
-                          r["township"], r["responsible_unit"], r["leader"], t(r["colour"]), wan(r["total_investment_fen"]),
-                          wan(r["annual_plan_fen"]), wan(r["investment_ytd_fen"])]))  # county text: never a formula
+            text = xlsx_row(sheet, [r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
+                                    r["township"], r["responsible_unit"], r["leader"], t(r["colour"])])  # county text: never a formula
+            sheet.append([*text, *(wan_number(sheet, r[k]) for k in ("total_investment_fen", "annual_plan_fen", "investment_ytd_fen"))])
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)
@@ -61,7 +83,7 @@ def build(console: Console) -> APIRouter:
         snap = row["snapshot"]
         return console.render(request, "project.html", viewer, p=row, snap=snap, alerts=alerts, changes=changes,
                               timeline=detail.timeline(snap.get("milestones") or []),
-                              ledger=sorted(snap.get("ledger") or [], key=lambda m: m["month"], reverse=True),
+                              ledger=detail.ledger_months(snap),
                               expropriation=detail.expropriation_by_week(snap.get("expropriation") or []))
 
     @router.get("/projects/{project_id}/alerts")

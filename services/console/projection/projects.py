@@ -69,6 +69,7 @@ async def apply_project_changes(sessions: async_sessionmaker, events: Sequence[P
         await session.execute(project_changes.insert(), [{
             "event_id": str(e.event_id), "project_id": str(e.project_id), "county_code": e.county_code, "version": e.version,
             "changed_fields": list(e.changed_fields), "source_system": e.source_system, "occurred_at": e.occurred_at,
+            "source_record_time": e.source_record_time,
         } for e in fresh])
         await recolour(session, [str(e.project_id) for e in fresh])
         await mark(session, fresh, now)

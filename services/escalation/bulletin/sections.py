@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.escalation.bulletin.model import Assignment, BulletinFigures, Ranking, StageRate
+from shared.wording import evidence_value, rule_name
 
 Cell = int | Decimal | date | str | None
 STATES = {"opened": "待签收", "acknowledged": "已签收", "replied": "已反馈", "reviewed": "已复核", "closed": "已办结"}
@@ -50,7 +51,7 @@ def _ranking(ranking: Ranking) -> Section:
 
 def _assignments(title: str, items: tuple[Assignment, ...], with_then: bool) -> Section:
     headers = ("项目", "规则", "承办单位", "层级", "交办日期", "办理期限", *(("上期状态",) if with_then else ()), "当前状态")
-    rows = tuple((a.project_name, a.rule_id, a.target_name, f"L{a.ladder_level}", a.opened_on, a.due_on,
+    rows = tuple((a.project_name, rule_name(a.rule_id), a.target_name, f"L{a.ladder_level}", a.opened_on, a.due_on,
                   *((STATES.get(a.state_then or "", a.state_then),) if with_then else ()), STATES.get(a.state_now, a.state_now)) for a in items)
     return Section(title, headers, rows)
 
@@ -73,11 +74,11 @@ def sections(f: BulletinFigures) -> tuple[Section, ...]:
                 tuple((b.name, b.responsible_unit, wan(b.annual_plan_fen), wan(b.ytd_fen), number(b.completion_percent), number(b.schedule_percent),
                        number(b.behind_points), COLOURS.get(b.colour, b.colour), "预警" if b.source == "R5" else "台账测算") for b in f.behind)),
         Section("闲置土地", ("项目", "地块", "类型", "闲置起算日", "闲置天数", "级别", "评估日"),
-                tuple((p.name, p.parcel, p.idle_type, p.idle_since, p.days_idle, p.level_name, p.evaluated_on) for p in f.idle_parcels)),
+                tuple((p.name, p.parcel, evidence_value("type", p.idle_type), p.idle_since, p.days_idle, p.level_name, p.evaluated_on) for p in f.idle_parcels)),
         Section("在办督办件", ("维度", "分组", "件数"), (
             ("合计", "全部", cases.total), ("合计", "已逾期", cases.overdue),
             *(("层级", c.key, c.count) for c in cases.by_level), *(("承办单位", c.key, c.count) for c in cases.by_department),
-            *(("规则", c.key, c.count) for c in cases.by_rule),
+            *(("规则", rule_name(c.key), c.count) for c in cases.by_rule),
         )),
         Section("办理时效", ("指标", "数量", "数值"), (
             ("红灯转绿灯（中位天数）", f.red_to_green.count, number(f.red_to_green.median_days)),

@@ -34,6 +34,7 @@ from shared.contracts.case import CaseAction
 from shared.db import lock_for_writing
 from shared.persistence import utcnow
 from shared.service_token import presented
+from shared.wording import action_name, role_name
 
 Step = Callable[[Case, date, CasePolicy], tuple[Case, CaseAction, str, dict[str, Any]]]
 ESCALATION_FIELDS = ("escalation_id", "rule_id", "rule_version", "subject", "level", "level_name", "status", "as_of", "evidence",
@@ -108,10 +109,10 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
     async def visible(session: AsyncSession, who: Person, case_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
         row = (await session.execute(select(cases).where(cases.c.case_id == case_id, cases.c.county_code == who.county_code))).mappings().first()
         if row is None:
-            raise HTTPException(404, f"no case {case_id} in county {who.county_code}")
+            raise HTTPException(404, f"本县没有该督办件 / no case {case_id} in county {who.county_code}")
         escalation = (await _escalations(session, [row["escalation_id"]])).get(row["escalation_id"])
         if not can_see(who, dict(row), (escalation or {}).get("recipients")):
-            raise HTTPException(403, "this case does not name your department or you")
+            raise HTTPException(403, "该督办件未交办本部门或本人 / this case does not name your department or you")
         return dict(row), escalation
 
     async def detail(session: AsyncSession, who: Person, case_id: str) -> dict[str, Any]:
@@ -129,7 +130,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
                 await lock_for_writing(session)
                 row, escalation = await visible(session, who, case_id)
                 if not may_act(who, row, name):
-                    raise HTTPException(403, f"a {who.role} may not {name} this case")
+                    raise HTTPException(403, f"{role_name(who.role)}不能{action_name(name)}此督办件 / a {who.role} may not {name} this case")
                 case_policy = (case_policy_for or configured())(who.county_code)
                 before = from_row(row)
                 try:

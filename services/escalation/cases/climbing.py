@@ -19,7 +19,8 @@ from shared.contracts.case import CaseAction, CaseChanged
 async def climb_case(session: AsyncSession, ctx: Context, version: int, case: Case, to_level: int, reason: str,
                      escalation: dict[str, Any] | None, case_policy: CasePolicy, as_of: date, now: datetime,
                      actor: Actor | None = None) -> CaseChanged:
-    draft = await letter_draft(session, ctx.county_code, ctx.case_id, as_of, ctx.parties, case_policy)
+    draft = await letter_draft(session, ctx.county_code, ctx.case_id, as_of, ctx.parties, case_policy,
+                               numbered=case.letter is None and to_level >= 2)
     climbed = lifecycle.climb(case, to_level, as_of, ctx.parties, case_policy, draft)
     details: dict[str, Any] = {"reason": reason, "from_level": case.level, "to_level": to_level,
                                "missed_due": case.due.due.isoformat() if case.due else None}

@@ -47,8 +47,8 @@ async def open_for_escalation(session: AsyncSession, escalation_id: str, project
     case_policy = (case_policy_for or configured())(project["county_code"])
     snapshot = await snapshot_of(session, project["project_id"])
     parties = parties_of(snapshot, policy, case_policy, finding.audience, finding.evidence)
-    draft = await letter_draft(session, project["county_code"], case_id, as_of, parties, case_policy)
     colour = colour_of(finding)
+    draft = await letter_draft(session, project["county_code"], case_id, as_of, parties, case_policy, numbered=floor_of(colour) >= 2)
     case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
     ctx = Context(case_id, escalation_id, project["project_id"], project["county_code"], finding.rule_id, policy.policy_version,
                   project.get("project_code"), project.get("name"), project.get("correlation_id") or project["project_id"], parties)
@@ -77,7 +77,7 @@ async def follow_escalation(session: AsyncSession, escalation_id: str, policy: P
     if to_level > case.level:
         return await climb_case(session, ctx, row["version"], case, to_level, f"规则升级：{finding.level_name}", dict(escalation),
                                 case_policy, as_of, now)
-    draft = await letter_draft(session, row["county_code"], row["case_id"], as_of, ctx.parties, case_policy)
+    draft = await letter_draft(session, row["county_code"], row["case_id"], as_of, ctx.parties, case_policy, numbered=False)
     moved = lifecycle.retarget(case, colour_of(finding), as_of, ctx.parties, case_policy, draft)
     if moved is None:
         return None

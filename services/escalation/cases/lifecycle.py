@@ -21,7 +21,10 @@ from services.escalation.cases.ladder import TOP, Parties, first_target, floor_o
 from services.escalation.cases.policy import CasePolicy
 from services.escalation.domain.workdays import Deadline, add_workdays, is_workday
 from shared.contracts.case import CaseState
+from shared.wording import action_name, state_name
 
+WHY = {"an exception awaits the office's decision": "例外申请待项目办认定", "no exception is pending": "没有待认定的例外申请",
+       "clocks already paused, awaiting the office's decision": "计时已暂停，待项目办认定"}
 EXCEPTION_KINDS = {"government_delay": "政府原因延误", "force_majeure": "不可抗力", "tolerance": "容错免责"}
 
 
@@ -30,7 +33,10 @@ class NotAllowed(Exception):
 
     def __init__(self, action: str, case: Case, why: str = "") -> None:
         self.state = case.state
-        super().__init__(f"{action} is not allowed when the case is {case.state.value}" + (f" ({why})" if why else ""))
+        # Chinese first, as a person reads it (the CLI prints it); then the English with the machine's names.
+        super().__init__(f"督办件当前为“{state_name(case.state.value)}”，不能{action_name(action.replace(' ', '_'))}"
+                         + (f"：{WHY.get(why, why)}" if why else "")
+                         + f" / {action} is not allowed when the case is {case.state.value}" + (f" ({why})" if why else ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import lifecycle
 from services.escalation.cases.hooks import colour_of
+from services.escalation.cases.ladder import floor_of
+from services.escalation.cases.letter_numbers import formatted, issued
 from services.escalation.cases.policy import CasePolicyFor, configured
 from services.escalation.cases.store import Context, Step, case_id_for, draft_of, letter_department, parties_of, step_of
 from services.escalation.domain.findings import Finding
@@ -40,12 +42,19 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
     handlers = await _handlers(session, sorted({project["county_code"] for _, _, project, _, _ in wanted}))
     case_policy_for = case_policy_for or configured()
     steps = []
+    last_number: dict[str, int] = {}
     for case_id, esc_id, project, policy, finding in wanted:
         county = project["county_code"]
         case_policy = case_policy_for(county)
         parties = parties_of(snapshots.get(project["project_id"]) or {}, policy, case_policy, finding.audience, finding.evidence)
-        draft = draft_of(case_id, as_of, parties, case_policy, handlers.get((county, letter_department(parties))))
         colour = colour_of(finding)
+        number = ""
+        if floor_of(colour) >= 2:  # opens with a 交办函: the county's next number this year, one after another in the batch
+            if county not in last_number:
+                last_number[county] = await issued(session, county, as_of.year)
+            last_number[county] += 1
+            number = formatted(case_policy.letter_prefix, as_of.year, last_number[county])
+        draft = draft_of(number, parties, handlers.get((county, letter_department(parties))))
         case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
         ctx = Context(case_id, esc_id, project["project_id"], county, finding.rule_id, policy.policy_version, project.get("project_code"),
                       project.get("name"), project.get("correlation_id") or project["project_id"], parties)

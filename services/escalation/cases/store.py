@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases.ladder import Parties, audience_of
 from services.escalation.cases.ladder import level_name as name_of_level
+from services.escalation.cases.letter_numbers import next_number
 from services.escalation.cases.lifecycle import Case, LetterDraft
 from services.escalation.cases.policy import CasePolicy
 from services.escalation.cases.rows import to_values
@@ -96,24 +97,25 @@ def parties_of(snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy
 
 
 async def letter_draft(session: AsyncSession, county_code: str, case_id: str, as_of: date, parties: Parties,
-                       case_policy: CasePolicy) -> LetterDraft:
-    """The number is stable per case; the handler is a named person of the lead department when the county issued one."""
+                       case_policy: CasePolicy, numbered: bool = True) -> LetterDraft:
+    """The handler is a named person of the lead department when the county issued one. The number is the county's next
+    for the year (letter_numbers.py); a step that cannot issue a letter (`numbered` False) takes none."""
     department = letter_department(parties)
     handler = None
     if department:
         handler = await session.scalar(
             select(people.c.name).where(people.c.county_code == county_code, people.c.role == "department",
                                         people.c.department == department, people.c.active.is_(True)).order_by(people.c.login).limit(1))
-    return draft_of(case_id, as_of, parties, case_policy, handler)
+    number = await next_number(session, county_code, as_of.year, case_policy.letter_prefix) if numbered else ""
+    return draft_of(number, parties, handler)
 
 
 def letter_department(parties: Parties) -> str | None:
     return parties.acting_department or parties.responsible_unit
 
 
-def draft_of(case_id: str, as_of: date, parties: Parties, case_policy: CasePolicy, handler: str | None) -> LetterDraft:
+def draft_of(number: str, parties: Parties, handler: str | None) -> LetterDraft:
     department = letter_department(parties)
-    number = f"{case_policy.letter_prefix}〔{as_of.year}〕{case_id[:8].upper()}号"
     return LetterDraft(number, handler or f"{department or parties.office}负责同志", department)
 
 

@@ -76,6 +76,7 @@ def test_people_and_case_commands(db_url: str, api: str) -> None:
     assert "replied" in invoke("case", "reply", case_id, "--token", token, "--api", api, "--explanation", "说明", "--remedy-plan", "方案")
     refused = runner.invoke(app, ["escalation", "case", "close", case_id, "--token", token, "--api", api])
     assert refused.exit_code == 1 and "403" in refused.output
+    assert "部门不能办结此督办件" in refused.output and '{"detail"' not in refused.output  # words, not a JSON body
     assert asyncio.run(_state(db_url, case_id)) == "replied"
 
     invoke("people", "disable", "wang")

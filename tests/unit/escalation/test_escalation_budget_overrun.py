@@ -112,7 +112,7 @@ def test_level_1_report_and_hold_goes_to_lead_department_and_leader() -> None:
         "colour": "yellow", "rule_source": "政府投资条例", "rule_article": "第十二、二十三、三十四条",
     }
     assert f.colour == "yellow"
-    assert f.summary == "城西快速路改造工程：政府投资项目成本超出批准预算 1,000.00 元，10.00%，且未获调整批准，超概算未批(报告并暂停施工)"
+    assert f.summary == "城西快速路改造工程：政府投资项目成本超出批准预算1,000.00元，10.00%，且未获调整批准，超概算未批(报告并暂停施工)"
 
 
 def test_level_2_case_goes_to_discipline_commission_and_audit() -> None:
@@ -140,9 +140,9 @@ def test_level_1_without_known_owners_goes_to_the_project_office() -> None:
 @pytest.mark.parametrize(
     ("budget", "committed", "summary_part"),
     [
-        pytest.param(10_000_000_00, 12_000_000_01, "超出批准预算 2,000,000.01 元，20.0000001%，", id="a-fen-over-20pct"),
-        pytest.param(10_000_000_00, 10_000_000_01, "超出批准预算 0.01 元，0.0000001%，", id="a-fen-over-is-a-fen-over"),
-        pytest.param(10_000_000_00, 11_999_999_99, "超出批准预算 1,999,999.99 元，19.9999999%，", id="a-fen-under-20pct"),
+        pytest.param(10_000_000_00, 12_000_000_01, "超出批准预算200.000001万元，20.0000001%，", id="a-fen-over-20pct"),
+        pytest.param(10_000_000_00, 10_000_000_01, "超出批准预算0.01元，0.0000001%，", id="a-fen-over-is-a-fen-over"),
+        pytest.param(10_000_000_00, 11_999_999_99, "超出批准预算199.999999万元，19.9999999%，", id="a-fen-under-20pct"),
     ],
 )
 def test_the_summary_never_rounds_across_the_threshold(budget: int, committed: int, summary_part: str) -> None:

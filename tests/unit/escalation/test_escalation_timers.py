@@ -115,7 +115,7 @@ def test_sme_payment_evidence_and_audience() -> None:
     assert f.action == (Audience("department", UNIT, "action"),)
     assert {a.name for a in f.informed} == {"工信局", "财政局", LEADER}
     assert (f.subject, f.occurrence, f.evidence["threshold.sme_payment_days"]) == ("sme_payment:INV-9", "2026-09-01", "30")
-    assert "杭州小微机电" in f.summary and "123456.00元" in f.summary
+    assert "杭州小微机电" in f.summary and "12.35万元" in f.summary
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ from fractions import Fraction
 
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import ProjectFacts
-from services.escalation.domain.figures import grouped_yuan, percent_beside
+from services.escalation.domain.figures import percent_beside
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.policy import Policy
+from shared.wording import money
 
 RULE_ID = "R2.budget_overrun"
 RULE_VERSION = catalog.SPECS[RULE_ID].version
@@ -67,7 +68,7 @@ def evaluate_budget_overrun(facts: ProjectFacts, policy: Policy, as_of: date) ->
         ], fallback)
     percent = evidence["overrun_percent"]
     share = f"，{percent}%" if percent else ""
-    summary = (f"{facts.display_name}：政府投资项目成本超出批准{policy.overrun_base} {grouped_yuan(overrun)} 元{share}"
+    summary = (f"{facts.display_name}：政府投资项目成本超出批准{policy.overrun_base}{money(overrun, exact=True)}{share}"
                f"，且未获调整批准，{level_name}")
     return [catalog.finding(RULE_ID, policy, subject=SUBJECT, occurrence=OCCURRENCE, level=level, level_name=level_name,
                             colour="yellow" if level == 1 else "red", audience=members, evidence=evidence, summary=summary)]

@@ -14,9 +14,10 @@ from fractions import Fraction
 
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import LedgerEntry, ProjectFacts
-from services.escalation.domain.figures import points, yuan
+from services.escalation.domain.figures import points
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.policy import Policy
+from shared.wording import money
 
 RULE_ID = "R5.investment_progress"
 
@@ -90,7 +91,7 @@ def _finding(facts: ProjectFacts, policy: Policy, scope: str, graded: str, plan:
     if colour == "red":  # 银川: red means 重点督导 with a plan, a timetable and a named owner
         members = [("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "action"),
                    ("leader", facts.leader, "informed")]
-    summary = (f"{facts.display_name}：{label}（至{graded}）计划投资{yuan(round(plan))}元，完成{yuan(done)}元，"
+    summary = (f"{facts.display_name}：{label}（至{graded}）计划投资{money(round(plan))}，完成{money(done)}，"
                f"落后序时进度{points(behind)}个百分点，{name}")
     return catalog.finding(RULE_ID, policy, subject=f"investment:{scope}", occurrence=graded[:4], level=level, level_name=name,
                            colour=colour, audience=audience(members, Audience("office", policy.project_office, "action")),

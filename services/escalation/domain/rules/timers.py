@@ -7,12 +7,12 @@ from dateutil.relativedelta import relativedelta
 
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import ApprovalFact, ProjectFacts, SmePaymentFact
-from services.escalation.domain.figures import yuan
 from services.escalation.domain.findings import Audience, Finding, audience
 from services.escalation.domain.periods import has_elapsed, period_end
 from services.escalation.domain.policy import SME_MAX_DAYS_BY_LAW, Policy
 from services.escalation.domain.starts import approval_start_date, approval_started
 from services.escalation.domain.workdays import add_days
+from shared.wording import money
 
 APPROVAL_RULE = "R7.approval_lapse"
 SME_RULE = "R7.sme_payment"
@@ -83,7 +83,7 @@ def _sme(facts: ProjectFacts, payment: SmePaymentFact, policy: Policy, as_of: da
     else:
         level, colour, name = 1, "yellow", "拖欠中小企业款项"
     supplier = f"应付{payment.supplier}" if payment.supplier else "应付中小企业"
-    summary = (f"{facts.display_name}：{supplier}款项{yuan(payment.amount_fen)}元，{payment.accepted_on.isoformat()}验收，"
+    summary = (f"{facts.display_name}：{supplier}款项{money(payment.amount_fen)}，{payment.accepted_on.isoformat()}验收，"
                f"应于{due.due.isoformat()}前支付，已逾期{(as_of - due.due).days}天，{name}")
     return catalog.finding(SME_RULE, policy, subject=f"sme_payment:{payment.payment_id}", occurrence=payment.accepted_on.isoformat(),
                            level=level, level_name=name, colour=colour, audience=audience(members, _fallback(policy)),

@@ -1,0 +1,37 @@
+"""交办函 numbers run 1, 2, 3 … per county and year, whether the letter comes with a red finding or with a climb."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from cases_support import advance, case_row, open_store, raise_overrun
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from services.escalation.cases.letter_numbers import highest
+
+
+@pytest.fixture
+async def sessions(database: tuple[str, str | None]) -> AsyncIterator[async_sessionmaker]:
+    engine, factory = await open_store(*database)
+    yield factory
+    await engine.dispose()
+
+
+async def test_letters_are_numbered_in_order_per_county_and_year(sessions: async_sessionmaker) -> None:
+    first = await raise_overrun(sessions, date(2026, 3, 2), n=1, percent_over=25)  # red: the leader's letter at once
+    second = await raise_overrun(sessions, date(2026, 3, 3), n=2, percent_over=25)
+    elsewhere = await raise_overrun(sessions, date(2026, 3, 3), county="330782", n=3, percent_over=25)
+    yellow = await raise_overrun(sessions, date(2026, 3, 4), n=4, percent_over=5)  # L1: no letter yet
+    assert yellow["letter"] is None
+    await advance(sessions, date(2026, 4, 1))  # nobody signed: it climbs to the leader, with the county's next letter
+    climbed = await case_row(sessions, yellow["case_id"])
+    next_year = await raise_overrun(sessions, date(2027, 1, 5), n=5, percent_over=25)
+    numbers = [r["letter"]["number"] for r in (first, second, elsewhere, climbed, next_year)]
+    assert numbers[0].endswith("〔2026〕1号") and numbers[1].endswith("〔2026〕2号") and numbers[3].endswith("〔2026〕3号")
+    assert numbers[2].endswith("〔2026〕1号") and numbers[4].endswith("〔2027〕1号")
+
+
+def test_old_numbers_from_ids_and_other_years_do_not_count() -> None:
+    letters = [{"number": "督办〔2026〕3F2A9C1B号"}, {"number": "督办〔2025〕9号"}, {"number": "督办〔2026〕4号"}, None]
+    assert highest(letters, 2026) == 4 and highest(letters, 2024) == 0
