@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from cases_support import advance, case_row, open_store, raise_overrun
+from cases_support import POLICY_FOR, advance, apply_changes, at, case_row, case_rows, open_store, overrun_change, raise_overrun
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.cases.letter_numbers import highest
@@ -35,3 +35,11 @@ async def test_letters_are_numbered_in_order_per_county_and_year(sessions: async
 def test_old_numbers_from_ids_and_other_years_do_not_count() -> None:
     letters = [{"number": "督办〔2026〕3F2A9C1B号"}, {"number": "督办〔2025〕9号"}, {"number": "督办〔2026〕4号"}, None]
     assert highest(letters, 2026) == 4 and highest(letters, 2024) == 0
+
+
+async def test_red_cases_opened_together_take_one_number_each(sessions: async_sessionmaker) -> None:
+    """The first sweep after an import opens many cases in one batch: each letter still takes the county's next number."""
+    day = date(2026, 3, 2)
+    await apply_changes(sessions, [overrun_change("330106", n, 25) for n in (11, 12, 13)], POLICY_FOR, day, at(day))
+    letters = [r["letter"]["number"] for r in await case_rows(sessions) if r["letter"]]
+    assert sorted(letters) == [f"督办〔2026〕{n}号" for n in (1, 2, 3)]
