@@ -192,3 +192,12 @@ async def test_english_is_one_toggle_away(console) -> None:
     assert "Start rate" in (await office.get("/?lang=en")).text
     assert "Projects" in (await office.get("/projects")).text  # the choice sticks for the session
     assert "开工率" in (await office.get("/?lang=zh")).text
+
+
+async def test_the_idle_land_page_lists_idle_parcels_only_and_survives_a_started_but_idle_finding(console) -> None:
+    """R1.started_but_idle names several parcels and dates in one finding: it is not an idle parcel and must not break the page."""
+    await seed(console)
+    await apply_escalation_events(console.sessions, [escalation(2, "raised", 1, rule="R1.started_but_idle",
+                                                                idle_since="2025-01-02,2025-07-02")], NOW)
+    page = await (await console.signed_in("office")).get("/idle-land")
+    assert page.status_code == 200 and "P-1" in page.text and "P-2" not in page.text

@@ -49,7 +49,7 @@ def build(console: Console) -> APIRouter:
     @router.get("/idle-land")
     async def idle_land(request: Request) -> Response:
         viewer, today = console.viewer(request), console.today()
-        where = [*scope(viewer), escalations.c.status == "open", escalations.c.rule_id.like("R1%")]
+        where = [*scope(viewer), escalations.c.status == "open", escalations.c.rule_id == "R1.idle_land"]  # started_but_idle: several parcels, not one
         joined = escalations.join(projects, projects.c.project_id == escalations.c.project_id)
         asked = request.query_params.get("page", "1")
         async with console.sessions() as session:
