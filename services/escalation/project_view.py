@@ -20,7 +20,7 @@ from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import evaluate_all
 from services.escalation.projection import facts_of
 from services.escalation.tables import project_facts, project_facts_history
-from services.escalation.whatif import Version, _aware
+from services.escalation.whatif import Version, version_of
 from shared.clock import BEIJING
 from shared.contracts import ProjectSnapshot
 
@@ -83,8 +83,7 @@ async def load_project_history(sessions: async_sessionmaker, county_code: str, p
         rows = (await session.execute(select(project_facts_history).where(
             project_facts_history.c.county_code == county_code, project_facts_history.c.project_id == project_id)
             .order_by(project_facts_history.c.version))).mappings().all()
-    return [Version(r["project_id"], r["county_code"], r["version"], r["snapshot"], _aware(r["known_from"] or r["recorded_at"]))
-            for r in rows]
+    return [version_of(r) for r in rows]
 
 
 async def _project_id(session: AsyncSession, county_code: str, project: str) -> str | None:

@@ -127,7 +127,7 @@ async def load_history(sessions: async_sessionmaker, county_code: str) -> list[V
     query = select(project_facts_history).where(project_facts_history.c.county_code == county_code)
     async with sessions() as session:
         rows = (await session.execute(query.order_by(project_facts_history.c.project_id, project_facts_history.c.version))).mappings().all()
-    return [Version(r["project_id"], r["county_code"], r["version"], r["snapshot"], _aware(r["known_from"] or r["recorded_at"])) for r in rows]
+    return [version_of(r) for r in rows]
 
 
 async def load_current(sessions: async_sessionmaker, county_code: str) -> list[ProjectFacts]:
@@ -135,6 +135,11 @@ async def load_current(sessions: async_sessionmaker, county_code: str) -> list[P
         rows = (await session.execute(select(project_facts.c.snapshot).where(project_facts.c.county_code == county_code)
                                       .order_by(project_facts.c.project_id))).scalars().all()
     return [facts_of(ProjectSnapshot.model_validate(snapshot), county_code) for snapshot in rows]
+
+
+def version_of(row: Any) -> Version:
+    """A project_facts_history row; one without a source time counts from when it was recorded."""
+    return Version(row["project_id"], row["county_code"], row["version"], row["snapshot"], _aware(row["known_from"] or row["recorded_at"]))
 
 
 def _aware(moment: datetime) -> datetime:
