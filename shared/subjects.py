@@ -40,6 +40,11 @@ def case(county_code: str = ANY_COUNTY, action: str = "*") -> str:
     return subject(county_code, "case", action)
 
 
+def coordination(county_code: str = ANY_COUNTY, item_kind: str = "*", action: str = "*") -> str:
+    """item_kind: problem | meeting | assignment; action: the step (raised, submitted, decided, ...)."""
+    return subject(county_code, item_kind, action)
+
+
 def bulletin_published(county_code: str = ANY_COUNTY) -> str:
     return subject(county_code, "bulletin", "published")
 
@@ -78,7 +83,8 @@ ESCALATIONS = StreamSpec("ESCALATIONS", (escalation(),))
 NOTIFICATIONS = StreamSpec("NOTIFICATIONS", (notification_sent(),))
 CASES = StreamSpec("CASES", (case(),))
 BULLETINS = StreamSpec("BULLETINS", (bulletin_published(),))
-STREAMS = (UPDATES, PROJECTS, ESCALATIONS, NOTIFICATIONS, CASES, BULLETINS)
+COORDINATION = StreamSpec("COORDINATION", tuple(coordination(item_kind=kind) for kind in ("problem", "meeting", "assignment")))
+STREAMS = (UPDATES, PROJECTS, ESCALATIONS, NOTIFICATIONS, CASES, BULLETINS, COORDINATION)
 
 
 def durable(service: str, entity: str, fact: str) -> str:
@@ -91,6 +97,7 @@ ESCALATION_ON_PROJECT_CHANGED = durable("escalation", "project", "changed")
 NOTIFIER_ON_ESCALATION = durable("notifier", "escalation", "all")
 NOTIFIER_ON_CASE = durable("notifier", "case", "all")
 NOTIFIER_ON_BULLETIN = durable("notifier", "bulletin", "published")
+NOTIFIER_ON_COORDINATION = durable("notifier", "coordination", "all")
 CONSOLE_ON_PROJECT_CHANGED = durable("console", "project", "changed")
 CONSOLE_ON_ESCALATION = durable("console", "escalation", "all")
 CONSOLE_ON_CASE = durable("console", "case", "all")

@@ -17,6 +17,8 @@ from services.escalation.domain.policy import Policy
 from services.escalation.handlers import build_consumer, describe
 from services.escalation.policy_file import load_policy
 from services.escalation.policy_versions import PolicyVersionReused
+from services.escalation.problems.api import build_problem_api
+from services.escalation.problems.policy import problem_policies
 from services.escalation.reads import build_reads
 from services.escalation.reads_cases import build_case_reads
 from services.escalation.service import apply_changes, sweep
@@ -45,6 +47,7 @@ def build(settings: Settings) -> FastAPI:
     runtime = Runtime.of("escalation", settings, Path(__file__).parent / "migrations", outbox)
     clock = clock_from_setting(settings.clock)
     policy_for = policies(settings.policy_dir)
+    problem_policy_for = problem_policies(settings.policy_dir)
     metrics = EscalationMetrics(runtime.registry)
 
     writing = asyncio.Lock()  # the change handler and the sweep take turns on escalation rows
@@ -52,13 +55,15 @@ def build(settings: Settings) -> FastAPI:
 
     async def process(events: Sequence[ProjectStateChanged]) -> None:
         async with writing:
-            await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now(), metrics.count_events)
+            await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now(), metrics.count_events,
+                                problem_policy_for)
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions)
 
     async def run_sweep() -> int:
         report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=lease.renewing(writing),
-                             on_recorded=metrics.count_events, on_progress=metrics.reevaluation_progress)
+                             on_recorded=metrics.count_events, on_progress=metrics.reevaluation_progress,
+                             problem_policy_for=problem_policy_for)
         runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions, force=True)
         return report.projects
@@ -87,6 +92,8 @@ def build(settings: Settings) -> FastAPI:
     http.include_router(build_case_reads(runtime.sessions, clock, policy_for), dependencies=internal)
     http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir), runtime.wake_relay,
                                        service_token))
+    http.include_router(build_problem_api(runtime.sessions, clock, policy_for, problem_policy_for,
+                                          case_policies(settings.policy_dir), runtime.wake_relay))
     http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay),
                         dependencies=internal)
     return http

@@ -55,7 +55,7 @@ KEYS: dict[tuple[str | None, str], str] = {
                                                  "scheduling_meeting")},
 }
 SECTIONS = {section for section, _ in KEYS if section is not None}
-IGNORED_SECTIONS = {"cases", "bulletin"}  # read by the case ladder and by bulletin/settings.py, not by this loader
+IGNORED_SECTIONS = {"cases", "bulletin", "problems"}  # read by the case ladder, bulletin/settings.py and problems/policy.py
 # A preset is thresholds only: it names no county, versions nothing and chooses no other preset.
 NOT_IN_PRESETS = {"policy_version", "county_name", "preset"}
 PRESETS_DIRECTORY = "presets"

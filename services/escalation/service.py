@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.domain.rules import reads_any
 from services.escalation.evaluation import PolicyFor, evaluate, record, store_next_due
+from services.escalation.problems.policy import ProblemPolicyFor, configured
+from services.escalation.problems.work import take_reported
 from services.escalation.records import open_records
 from services.escalation.sweeping import Recorded, SweepReport, sweep
 from services.escalation.tables import processed_events, project_facts, project_facts_history
@@ -28,7 +30,7 @@ UPDATE_FACTS = (
 
 
 async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], policy_for: PolicyFor, as_of: date,
-                        now: datetime, on_recorded: Recorded | None = None) -> list[bool]:
+                        now: datetime, on_recorded: Recorded | None = None, problem_policy_for: ProblemPolicyFor | None = None) -> list[bool]:
     """Project tracker's changes (newest version wins) and evaluate the projects they touched."""
     async with sessions() as session, session.begin():
         await lock_for_writing(session)
@@ -74,6 +76,10 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         evaluated = evaluate(rows, await open_records(session, [r["project_id"] for r in rows]), policy_for, as_of)
         recorded = await record(session, evaluated, as_of, now)
         await store_next_due(session, evaluated)
+        # The ledgers' 存在问题 join the problem list in the same transaction (problems/work.py): raised once, then "still reported".
+        moved = [(v["project_id"], v["county_code"], v["snapshot"]) for v in (*updates, *inserts)
+                 if any(f.startswith("reported_problems") for f in changed[v["project_id"]])]
+        await take_reported(session, moved, policy_for, problem_policy_for or configured(), as_of, now)
         await mark_processed(session, processed_events, list(fresh), now)
     if on_recorded:
         on_recorded(recorded)  # after the commit: what the outbox will publish

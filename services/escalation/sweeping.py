@@ -23,6 +23,8 @@ from services.escalation.cases.advance import advance_all_cases
 from services.escalation.domain.ladder import Decision
 from services.escalation.domain.rules import RULES
 from services.escalation.evaluation import PolicyFor, evaluate, evaluate_stored
+from services.escalation.problems.clock import advance_coordination
+from services.escalation.problems.policy import ProblemPolicyFor
 from services.escalation.records import open_records
 from services.escalation.tables import evaluation_basis, project_facts
 from shared.contracts.base import Event
@@ -39,6 +41,7 @@ class SweepReport:
     projects: int = 0
     events: int = 0
     case_events: int = 0
+    coordination_events: int = 0
     reevaluated: int = 0
     planned: list[tuple[dict[str, Any], Decision]] = field(default_factory=list)
 
@@ -50,7 +53,8 @@ def basis_of(policy_digest: str) -> str:
 
 async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date, now: datetime,
                 county_code: str | None = None, dry_run: bool = False, chunk: int = 1000,
-                lock: Any = None, on_recorded: Recorded | None = None, on_progress: Progress | None = None) -> SweepReport:
+                lock: Any = None, on_recorded: Recorded | None = None, on_progress: Progress | None = None,
+                problem_policy_for: ProblemPolicyFor | None = None) -> SweepReport:
     """Evaluate what is due as of a date: land becomes idle with no event at all.
 
     A dry run (the CLI's what-if, possibly for a past day) evaluates every project and writes nothing.
@@ -85,6 +89,8 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
             on_recorded(recorded)
     # The case clocks: missed deadlines climb the ladder (their own transactions, chunked, only cases whose day came).
     report.case_events = len(await advance_all_cases(sessions, county_code, as_of, now, policy_for=policy_for, chunk=chunk, lock=lock))
+    # Problems and meetings' assignments past their deadlines climb too (problems/clock.py).
+    report.coordination_events = len(await advance_coordination(sessions, county_code, policy_for, as_of, now, problem_policy_for, lock))
     return report
 
 

@@ -206,6 +206,123 @@ case_actions = Table(
     Column("event_id", String(36), nullable=False, unique=True),
 )
 
+# A project's reported difficulty (存在问题), worked at the lowest level that can solve it (problems/lifecycle.py).
+problems = Table(
+    "problems",
+    metadata,
+    Column("problem_id", String(36), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("problem_key", String(100), nullable=False),  # the county's own number, else a digest of the text (intake)
+    Column("category", String(20), nullable=False),
+    Column("description", Text, nullable=False),  # as written
+    Column("source", String(10), nullable=False),  # ledger | console | api | cli | case
+    Column("raised_by", String(100), nullable=False),
+    Column("responsible_department", String(100), nullable=True),
+    Column("leader", String(100), nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("target_kind", String(20), nullable=False),
+    Column("target_name", String(100), nullable=False),
+    Column("level_started_on", Date, nullable=False),
+    Column("due_on", Date, nullable=True),  # None while a meeting or an assignment holds it
+    Column("first_month", String(7), nullable=True),  # ledger months it was reported in: first, last, how many
+    Column("last_month", String(7), nullable=True),
+    Column("months_reported", Integer, nullable=False),
+    Column("meeting_id", String(36), nullable=True),
+    Column("assignment_id", String(36), nullable=True),
+    Column("resolution", JSON, nullable=True),  # what was done and its evidence
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("project_id", "problem_key", name="uq_problems_project_key"),
+    Index("ix_problems_county_state", "county_code", "state"),
+    Index("ix_problems_due", "due_on"),
+)
+
+# 联席会议, 调度会, 专题会: scheduled by the office, an agenda drafted by Tuijin and edited, decisions per item.
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("meeting_id", String(36), primary_key=True),
+    Column("county_code", String(6), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # joint | scheduling | topic
+    Column("title", String(200), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("chair", String(100), nullable=False),
+    Column("attendees", JSON, nullable=False),  # [{kind, name}]
+    Column("agenda", JSON, nullable=False),  # [{item_kind, item_id, title, project_id, ...}] in the office's order
+    Column("state", String(20), nullable=False),  # scheduled | held
+    Column("minutes_number", String(50), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# 交办事项: a meeting's decision on one agenda item, tracked like a case until it is closed (销号).
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("assignment_id", String(36), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("meeting_id", String(36), nullable=False, index=True),
+    Column("item_id", String(36), nullable=False),  # the agenda item decided (a problem, a case, a project, an assignment)
+    Column("item_kind", String(20), nullable=False),
+    Column("project_id", String(36), nullable=True),
+    Column("number", String(50), nullable=False),
+    Column("decision", Text, nullable=False),
+    Column("handler_department", String(100), nullable=False),
+    Column("co_departments", JSON, nullable=False),
+    Column("follow_up_leader", String(100), nullable=False),
+    Column("deadline", Date, nullable=False),  # the meeting's
+    Column("state", String(20), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("target_kind", String(20), nullable=False),
+    Column("target_name", String(100), nullable=False),
+    Column("due_on", Date, nullable=True),  # the current step's (a climb sets a new one)
+    Column("report", JSON, nullable=True),
+    Column("opened_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("meeting_id", "item_id", name="uq_assignments_item"),
+    Index("ix_assignments_county_state", "county_code", "state"),
+    Index("ix_assignments_due", "due_on"),
+)
+
+# The audit log of problems, meetings and assignments, as case_actions is for cases.
+coordination_actions = Table(
+    "coordination_actions",
+    metadata,
+    Column("id", SequenceId, primary_key=True, autoincrement=True),
+    Column("item_kind", String(20), nullable=False),
+    Column("item_id", String(36), nullable=False, index=True),
+    Column("county_code", String(6), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("actor_id", String(36), nullable=True),
+    Column("actor_name", String(100), nullable=False),
+    Column("actor_role", String(20), nullable=False),
+    Column("from_state", String(20), nullable=True),
+    Column("to_state", String(20), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("acted_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+)
+
+# Sequential document numbers per county, kind and year (会议纪要, 交办清单): the last one issued.
+document_numbers = Table(
+    "document_numbers",
+    metadata,
+    Column("county_code", String(6), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
 # Per county, the basis its projects' next_due were computed on (policy, rule versions, holiday calendar); a new
 # basis re-evaluates the county in chunks, `after` the last project done, so a restart resumes.
 evaluation_basis = Table(

@@ -1,6 +1,7 @@
 """The contracts between services: event models and their committed JSON schemas."""
 from shared.contracts.base import Contract, Event
 from shared.contracts.case import BulletinPublished, CaseAction, CaseChanged, CaseState
+from shared.contracts.coordination import CoordinationChanged
 from shared.contracts.escalation import (
     EscalationEscalated,
     EscalationFacts,
@@ -43,11 +44,12 @@ EVENTS: tuple[type[Event], ...] = (
     NotificationSent,
     CaseChanged,
     BulletinPublished,
+    CoordinationChanged,
 )
 
 __all__ = [
     "EVENTS", "ApprovalKind", "BaselineReason", "BulletinPublished", "CaseAction", "CaseChanged", "CaseState",
-    "CentralFund", "Colour", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
+    "CentralFund", "Colour", "CoordinationChanged", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
     "EscalationResolved", "Event", "ExpropriationProgress", "ReportedProblem", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
     "NotificationSent", "OverrunApproval", "ProjectFacts", "ProjectSnapshot", "ProjectStateChanged",
     "ProjectUpdate", "ProjectUpdated", "Recipient", "RecipientKind", "Stage",

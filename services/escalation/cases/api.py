@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.escalation.cases import lifecycle
 from services.escalation.cases.access import can_see, may_act
+from services.escalation.cases.bearer import bearer_person
 from services.escalation.cases.climbing import climb_case
 from services.escalation.cases.ladder import level_name
 from services.escalation.cases.lifecycle import Case, NotAllowed
-from services.escalation.cases.people import Person, person_by_login, person_by_token
+from services.escalation.cases.people import Person, person_by_login
 from services.escalation.cases.policy import CasePolicy, CasePolicyFor, configured
 from services.escalation.cases.rows import from_row, public
-from services.escalation.cases.sessions import close_session, is_session_token, open_session, person_by_session
+from services.escalation.cases.sessions import close_session, is_session_token, open_session
 from services.escalation.cases.store import Actor, Conflict, context_of, record
 from services.escalation.cases.throttle import Limits, record_attempt, throttled
 from services.escalation.domain.policy import Policy
@@ -89,16 +90,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
                    service_token: str = "", limits: Limits = Limits()) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["cases"])
     bearer = HTTPBearer(auto_error=False)
-
-    async def person(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Person:
-        found = None
-        if credentials is not None:
-            token = credentials.credentials
-            async with sessions() as session:
-                found = await (person_by_session(session, token, utcnow()) if is_session_token(token) else person_by_token(session, token))
-        if found is None:
-            raise HTTPException(401, "unknown, expired or disabled token", headers={"WWW-Authenticate": "Bearer"})
-        return found
+    person = bearer_person(sessions)
 
     def address_of(request: Request) -> str:
         forwarded = request.headers.get(CLIENT_ADDRESS)
