@@ -15,8 +15,8 @@ from fractions import Fraction
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import LedgerEntry, ProjectFacts
 from services.escalation.domain.figures import points
-from services.escalation.domain.ledger_months import done_in, last_complete_month, month_key, months_back
 from services.escalation.domain.findings import Audience, Finding, audience
+from services.escalation.domain.ledger_months import done_in, last_complete_month, month_key, months_back
 from services.escalation.domain.policy import Policy
 from shared.wording import money
 
