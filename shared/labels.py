@@ -15,6 +15,7 @@ RULES: dict[str, Label] = {
     "R4.milestone": ("倒排工期节点逾期", "Overdue milestone"),
     "R4.ledger_missing": ("月度台账未报", "Monthly ledger missing"),
     "R5.investment_progress": ("投资欠序时进度", "Investment behind schedule"),
+    "R5.plan_missed": ("未完成下月计划", "Next month's plan missed"),
     "R6.data_freshness": ("数据超期未更新", "Stale data"),
     "R7.approval_lapse": ("核准文件将失效", "Approval lapsing"),
     "R7.sme_payment": ("拖欠中小企业款项", "Late payment to a small supplier"),
@@ -63,6 +64,10 @@ EVIDENCE: dict[str, Label] = {
     "overdue_since": ("逾期起始日", "Overdue since"), "explanation_due": ("说明整改期限", "Explanation due"),
     "explanation_due_provisional": ("说明期限待定", "Explanation due date provisional"),
     "approval_start_date": ("立项开工日期", "Start by approval"),
+    "plan_month": ("报送计划的台账月份", "Ledger that set the plan"), "shortfall_fen": ("未完成差额", "Shortfall"),
+    "missed_months": ("连续未完成月数", "Months missed running"), "missed_since": ("首次未完成月份", "Missed since"),
+    "plan_text": ("下月计划(文字)", "The plan in words"), "previous_plan_fen": ("上月计划投资", "Last month's plan"),
+    "previous_done_fen": ("上月完成投资", "Last month's investment"),
 }
 
 # County policy keys (shown as thresholds in evidence and the CLI).
@@ -87,6 +92,8 @@ POLICY: dict[str, Label] = {
     "stats_enrolment_yellow_months": ("入统黄灯月数", "Enrolment yellow months"),
     "stats_enrolment_red_months": ("入统红灯月数", "Enrolment red months"),
     "stats_min_total_investment_fen": ("入统最低总投资", "Least total investment for the statistics"),
+    "plan_missed_tolerance_percent": ("下月计划容差(%)", "Plan tolerance (%)"),
+    "plan_missed_red_months": ("连续未完成计划转红月数", "Plan missed, red after months running"),
 }
 
 # Project facts, as the change log names them (tracker's paths: `land_parcels.<id>.<field>` and the like).
@@ -194,5 +201,5 @@ SUBJECTS: dict[str, Label] = {
     "sme_payment": ("中小企业款项", "SME payment "), "data": ("数据更新", "data updates"), "ledger": ("月度台账", "monthly ledger"),
     "approval": ("核准文件", "approval"), "stats_enrolment": ("入统", "statistics enrolment"),
     "start_vs_land": ("开工统计与土地动工", "start counted vs land started"), "budget": ("预算", "budget"),
-    "project": ("项目", "project"),
+    "project": ("项目", "project"), "monthly_plan": ("下月计划完成情况", "next month's plan"),
 }

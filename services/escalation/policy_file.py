@@ -42,6 +42,8 @@ KEYS: dict[tuple[str | None, str], str] = {
     ("investment_progress", "yellow_points"): "progress_yellow_points",
     ("investment_progress", "red_points"): "progress_red_points",
     ("investment_progress", "window_months"): "progress_window_months",
+    ("plan_missed", "tolerance_percent"): "plan_missed_tolerance_percent",
+    ("plan_missed", "red_months"): "plan_missed_red_months",
     ("approval", "lapse_months"): "approval_lapse_months",
     ("approval", "extension_max_months"): "approval_extension_max_months",
     ("approval", "warning_months"): "approval_warning_months",
@@ -61,7 +63,8 @@ NOT_IN_PRESETS = {"policy_version", "county_name", "preset"}
 PRESETS_DIRECTORY = "presets"
 NATIONAL = "national"
 
-_DECIMALS = {"idle_fee_percent", "overrun_case_percent", "central_pay_red_points", "progress_yellow_points", "progress_red_points"}
+_DECIMALS = {"idle_fee_percent", "overrun_case_percent", "central_pay_red_points", "progress_yellow_points", "progress_red_points",
+             "plan_missed_tolerance_percent"}
 _FRACTIONS = {"stalled_developed_fraction", "stalled_investment_fraction"}
 _PLAIN_TYPES: dict[str, type] = {
     **{f: int for f in KEYS.values() if f.endswith(("_months", "_days", "_day", "_workdays", "_fen")) or f == "policy_version"},

@@ -1,6 +1,8 @@
 """From tracker's snapshot (the contract) to the facts the rules read (plain dataclasses)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.escalation.domain.facts import (
     ApprovalFact,
     CentralFundBatch,
@@ -32,12 +34,13 @@ def _parcel(parcel: LandParcel) -> Parcel:
 
 def _ledger(snapshot: ProjectSnapshot) -> tuple[LedgerEntry, ...]:
     """Monthly entries by month; the flat "this month" figures fill that month's entry where it says nothing."""
-    months = {e.month: LedgerEntry(month=e.month, plan_fen=e.plan_fen, investment_fen=e.investment_fen, ytd_fen=e.ytd_fen)
+    months = {e.month: LedgerEntry(month=e.month, plan_fen=e.plan_fen, investment_fen=e.investment_fen, ytd_fen=e.ytd_fen,
+                                   next_month_plan=e.next_month_plan, next_month_plan_fen=e.next_month_plan_fen)
               for e in snapshot.ledger or ()}
     if snapshot.ledger_month:
         known = months.get(snapshot.ledger_month, LedgerEntry(month=snapshot.ledger_month))
-        months[snapshot.ledger_month] = LedgerEntry(
-            month=known.month, plan_fen=known.plan_fen,
+        months[snapshot.ledger_month] = replace(
+            known,
             investment_fen=known.investment_fen if known.investment_fen is not None else snapshot.investment_month_fen,
             ytd_fen=known.ytd_fen if known.ytd_fen is not None else snapshot.investment_ytd_fen,
         )

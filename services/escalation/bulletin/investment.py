@@ -17,6 +17,7 @@ from services.escalation.bulletin.exact import percent_text, points_text, ratio
 from services.escalation.bulletin.model import BehindProject, Investment
 from services.escalation.bulletin.settings import BulletinSettings
 from services.escalation.domain.facts import ProjectFacts
+from services.escalation.domain.rules import investment_progress
 
 
 def ytd_fen(facts: ProjectFacts, month: str) -> int | None:
@@ -78,7 +79,8 @@ def _from_escalation(row: Mapping[str, Any], facts: ProjectFacts | None) -> Behi
 
 def behind_list(projects: Sequence[ProjectFacts], open_escalations: Sequence[Mapping[str, Any]], month: str,
                 settings: BulletinSettings) -> tuple[BehindProject, ...]:
-    r5 = [row for row in open_escalations if str(row["rule_id"]).startswith("R5")]
+    # 欠序时进度 only: R5.plan_missed (a month's promise) carries no points behind the year's curve.
+    r5 = [row for row in open_escalations if row["rule_id"] == investment_progress.RULE_ID]
     if r5:
         by_id = {p.project_id: p for p in projects}
         found = [_from_escalation(row, by_id.get(row["project_id"])) for row in r5]

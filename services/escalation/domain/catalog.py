@@ -48,6 +48,9 @@ SPECS: dict[str, RuleSpec] = {spec.rule_id: spec for spec in (
              _pick("ledger_due_day", "reporting_stages")),
     RuleSpec("R5.investment_progress", 1, "投资欠序时进度", "银川市重点项目红黄绿灯机制(2025)", "投资进度对照序时进度", "local",
              _pick("progress_yellow_points", "progress_red_points", "progress_window_months")),
+    # R5, the investment-progress family: the promise is an investment figure of the same ledger (rules/plan_missed.py).
+    RuleSpec("R5.plan_missed", 1, "未完成下月计划", "县重点项目推进会讲话(每月记录下月计划和当月进展，以目标倒逼进度)",
+             "下月计划投资对照次月台账", "local", _pick("plan_missed_tolerance_percent", "plan_missed_red_months")),
     RuleSpec("R6.data_freshness", 1, "数据未更新", "基层减负要求与月度台账制度", "无更新即灰色，不视为正常", "local",
              _pick("stale_after_months", "reporting_stages")),
     RuleSpec("R7.approval_lapse", 1, "核准文件失效", "企业投资项目核准和备案管理条例(国务院令第673号)", "第十二条", "national",

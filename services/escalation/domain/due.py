@@ -17,7 +17,15 @@ from services.escalation.domain.colour import owes_reports
 from services.escalation.domain.facts import ProjectFacts
 from services.escalation.domain.periods import paused_end, period_end
 from services.escalation.domain.policy import Policy
-from services.escalation.domain.rules import budget_overrun, central_funds, data_freshness, idle_land, investment_progress, timers
+from services.escalation.domain.rules import (
+    budget_overrun,
+    central_funds,
+    data_freshness,
+    idle_land,
+    investment_progress,
+    plan_missed,
+    timers,
+)
 from services.escalation.domain.rules import milestones as milestone_rules
 from services.escalation.domain.starts import RULE_ID as STARTED_BUT_IDLE
 from services.escalation.domain.starts import START_MILESTONE, approval_start_date
@@ -109,6 +117,15 @@ def investment_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
             yield _first_of_next_month(date(year, month, 1))
 
 
+def plan_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+    """A month is checked against its plan once it is over: the verdict moves on the 1st after each month not yet over."""
+    current = f"{as_of.year:04d}-{as_of.month:02d}"
+    for entry in facts.ledger:
+        if entry.month >= current:
+            year, month = int(entry.month[:4]), int(entry.month[5:])
+            yield _first_of_next_month(date(year, month, 1))
+
+
 def freshness_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
     if owes_reports(facts, policy) and facts.last_reported_on is not None:
         yield period_end(facts.last_reported_on, policy.stale_after_months) + _DAY
@@ -152,6 +169,7 @@ DUE_RULES: dict[str, DueRule] = {
     milestone_rules.MILESTONE_RULE: milestone_days,
     milestone_rules.LEDGER_RULE: ledger_days,
     investment_progress.RULE_ID: investment_days,
+    plan_missed.RULE_ID: plan_days,
     data_freshness.RULE_ID: freshness_days,
     timers.APPROVAL_RULE: approval_days,
     timers.SME_RULE: sme_days,

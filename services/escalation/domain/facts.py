@@ -48,6 +48,9 @@ class LedgerEntry:
     plan_fen: int | None = None
     investment_fen: int | None = None
     ytd_fen: int | None = None
+    # 下月计划: what this month's ledger promises for the month after (R5.plan_missed checks it there).
+    next_month_plan: str | None = None
+    next_month_plan_fen: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,7 +18,7 @@ APPROVAL_EXTENSION_MAX_BY_LAW = 12  # 企业投资项目核准和备案管理条
 class Policy:
     """Defaults are the national rules plus the speeches' local numbers (the "national" preset)."""
 
-    policy_version: int = 1
+    policy_version: int = 2  # config/policies/default.toml's: 2 added R5.plan_missed's settings
     county_code: str | None = None
     county_name: str | None = None
     preset: str = "national"
@@ -53,6 +53,11 @@ class Policy:
     progress_yellow_points: Decimal = Decimal("10")  # yellow from this many points behind, inclusive
     progress_red_points: Decimal = Decimal("30")  # red when strictly more behind
     progress_window_months: int = 3  # the recent window graded beside the year to date
+
+    # R5 下月计划 against next month's ledger (以目标倒逼进度) [L]. DOMAIN.md and the speech give no slack:
+    # the plan is the target, so any shortfall misses it unless a county allows a margin.
+    plan_missed_tolerance_percent: Decimal = Decimal("0")  # missed when short of the plan by more than this share
+    plan_missed_red_months: int = 2  # missed this many months running → red ("missed twice running")
 
     # R6 stale data [L].
     stale_after_months: int = 1
@@ -111,7 +116,8 @@ def _check(p: Policy) -> None:
             raise ValueError(f"{label} must be in (0, 1]: {fraction}")
     for label, number in (("idle_fee_percent", p.idle_fee_percent), ("overrun_case_percent", p.overrun_case_percent),
                           ("central_pay_red_points", p.central_pay_red_points),
-                          ("progress_yellow_points", p.progress_yellow_points), ("progress_red_points", p.progress_red_points)):
+                          ("progress_yellow_points", p.progress_yellow_points), ("progress_red_points", p.progress_red_points),
+                          ("plan_missed_tolerance_percent", p.plan_missed_tolerance_percent)):
         if not number.is_finite() or number < 0:
             raise ValueError(f"{label} must be a non-negative number: {number}")
     for label, count in (("deemed_start_after_handover_months", p.deemed_start_after_handover_months),
@@ -121,12 +127,15 @@ def _check(p: Policy) -> None:
     for label, count in (("central_start_yellow_months", p.central_start_yellow_months), ("central_pay_window_months", p.central_pay_window_months),
                          ("milestone_warning_days", p.milestone_warning_days), ("milestone_explanation_workdays", p.milestone_explanation_workdays),
                          ("progress_window_months", p.progress_window_months), ("stale_after_months", p.stale_after_months),
+                         ("plan_missed_red_months", p.plan_missed_red_months),
                          ("approval_warning_months", p.approval_warning_months), ("sme_red_after_days", p.sme_red_after_days),
                          ("policy_version", p.policy_version)):
         if count < 1:
             raise ValueError(f"{label} must be at least 1")
     if p.progress_yellow_points > p.progress_red_points:
         raise ValueError(f"progress_yellow_points {p.progress_yellow_points} is above progress_red_points {p.progress_red_points}")
+    if p.plan_missed_tolerance_percent >= 100:
+        raise ValueError(f"plan_missed_tolerance_percent must be under 100: {p.plan_missed_tolerance_percent}")
     if not 1 <= p.ledger_due_day <= 28:
         raise ValueError(f"ledger_due_day must be a day every month has (1-28): {p.ledger_due_day}")
     unknown = [s for s in p.reporting_stages if s not in STAGES]

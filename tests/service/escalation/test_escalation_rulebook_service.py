@@ -120,3 +120,44 @@ async def test_new_rules_raise_escalate_and_resolve_through_the_use_cases(sessio
     resolved = {(rule, subject) for kind, rule, subject, _ in await outbox_kinds(sessions) if kind == "resolved"}
     assert {("R7.stats_enrolment", "stats_enrolment"), ("R7.sme_payment", "sme_payment:F-17"), ("R4.milestone", "milestone:施工许可"),
             ("R6.data_freshness", "data")} <= resolved
+
+
+async def test_a_missed_next_month_plan_is_raised_yellow_climbs_red_and_clears_when_kept(sessions: async_sessionmaker) -> None:
+    wan = 1_000_000  # 1万元 in fen
+
+    def month(name: str, done: int, plan: int | None = None) -> dict[str, Any]:
+        return {"month": name, "investment_fen": done * wan, **({"next_month_plan_fen": plan * wan, "next_month_plan": "主体结构封顶"}
+                                                                  if plan is not None else {})}
+
+    async def plan_case() -> dict[str, Any] | None:
+        return next((v for k, v in (await open_by_subject(sessions)).items() if k.startswith("R5.plan_missed|")), None)
+
+    # May's ledger arrives in June: April promised 300万元 for May, May did 200万元.
+    spring = [month("2026-04", 250, 300), month("2026-05", 200, 300)]
+    day = date(2026, 6, 8)
+    await apply_changes(sessions, [changed(11, snapshot(ledger=spring), ["ledger"])], POLICY_FOR, day, at(day))
+    case = await plan_case()
+    assert case is not None and (case["subject"], case["occurrence"], case["level"], case["evidence"]["colour"]) == (
+        "monthly_plan", "2026-05", 1, "yellow")
+    assert (case["evidence"]["plan_fen"], case["evidence"]["done_fen"]) == (str(300 * wan), str(200 * wan))
+    assert [r["name"] for r in case["recipients"] if r["role"] == "action"] == ["数字装备公司"]
+    assert case["policy_version"] == 2
+
+    # June's ledger is sent on 28 June, before June is over: not judged yet. The sweep judges it on 1 July.
+    june = [*spring, month("2026-06", 100, 200)]
+    day = date(2026, 6, 28)
+    await apply_changes(sessions, [changed(12, snapshot(ledger=june), ["ledger.2026-06.investment_fen"])], POLICY_FOR, day, at(day))
+    assert ((await plan_case()) or {}).get("level") == 1
+    day = date(2026, 7, 1)
+    await sweep(sessions, POLICY_FOR, day, at(day))
+    case = await plan_case()
+    assert case is not None and (case["occurrence"], case["level"], case["evidence"]["colour"]) == ("2026-05", 2, "red")
+    assert (case["evidence"]["previous_plan_fen"], case["evidence"]["previous_done_fen"]) == (str(300 * wan), str(200 * wan))
+    assert [r["name"] for r in case["recipients"] if r["role"] == "action"] == ["数字装备公司", "区经信局"]
+
+    # July keeps June's promise (200万元): the escalation resolves once July is over and its ledger is in.
+    day = date(2026, 8, 6)
+    await apply_changes(sessions, [changed(13, snapshot(ledger=[*june, month("2026-07", 260)]), ["ledger"])], POLICY_FOR, day, at(day))
+    assert await plan_case() is None
+    plan_events = [(kind, level) for kind, rule, _, level in await outbox_kinds(sessions) if rule == "R5.plan_missed"]
+    assert plan_events == [("raised", 1), ("escalated", 2), ("resolved", 2)]

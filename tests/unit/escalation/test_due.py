@@ -55,7 +55,8 @@ def random_facts(rng: random.Random, n: int) -> ProjectFacts:
         government_funded=rng.random() < 0.5, budget_fen=100_00, committed_cost_fen=rng.choice((None, 90_00, 150_00)),
         total_investment_fen=rng.choice((None, 1_000_000_00, 90_000_000_00)), parcels=parcels,
         stage=rng.choice(("reserve", "signed", "started", "completed")), annual_plan_fen=rng.choice((None, 12_000_00)),
-        ledger=tuple(LedgerEntry(month=m, ytd_fen=rng.randint(0, 12_000_00)) for m in months), milestones=milestones,
+        ledger=tuple(LedgerEntry(month=m, ytd_fen=rng.randint(0, 12_000_00), next_month_plan_fen=rng.choice((None, 1_000_00, 4_000_00)))
+                     for m in months), milestones=milestones,
         central_funds=tuple(CentralFundBatch(batch_id=f"C{k}", issued_on=some_day(rng), amount_fen=100_00,
                                              paid_fen=rng.choice((None, 0, 50_00))) for k in range(rng.randint(0, 2))),
         sme_payments=tuple(SmePaymentFact(payment_id=f"S{k}", accepted_on=some_day(rng), amount_fen=10_00,

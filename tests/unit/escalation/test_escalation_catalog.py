@@ -33,7 +33,9 @@ TROUBLED = ProjectFacts(
     leader="陈副县长", lead_department="县经信局", responsible_unit="临港装备公司", total_investment_fen=50_000_000_00,
     budget_fen=10_000_000, committed_cost_fen=13_000_000, annual_plan_fen=1_200_000,
     parcels=(Parcel(parcel_id="LG-1", agreed_start_date=D("2025-03-01")),),
-    ledger=tuple(LedgerEntry(month=m, investment_fen=0) for m in ("2026-09", "2026-10", "2026-11")),
+    # October promised 5万元 for November (下月计划), and November did nothing.
+    ledger=tuple(LedgerEntry(month=m, investment_fen=0, next_month_plan_fen=5_000_000 if m == "2026-10" else None)
+                 for m in ("2026-09", "2026-10", "2026-11")),
     milestones=(MilestoneFact(name="开工", planned=D("2026-03-01"), actual=D("2026-05-01")),
                 MilestoneFact(name="竣工", planned=D("2027-01-05"))),
     central_funds=(CentralFundBatch(batch_id="C-1", issued_on=D("2026-02-01"), amount_fen=1_000, paid_fen=0),),
@@ -76,7 +78,7 @@ def test_every_finding_records_version_colour_source_article_and_thresholds() ->
 @pytest.mark.parametrize(
     ("paths", "read"),
     [
-        (["ledger.2026-11.investment_fen"], True), (["ledger_month"], True), (["milestones.开工.actual"], True),
+        (["ledger.2026-11.investment_fen"], True), (["ledger.2026-10.next_month_plan_fen"], True), (["ledger_month"], True), (["milestones.开工.actual"], True),
         (["central_funds.C-1.paid_fen"], True), (["sme_payments.S-1.paid_on"], True), (["approval.extended_until"], True),
         (["stats_enrolled_on"], True), (["stats_start_date"], True), (["annual_plan_fen"], True), (["stage"], True),
         (["township"], False), (["nature"], False),

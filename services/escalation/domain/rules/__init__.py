@@ -17,6 +17,7 @@ from services.escalation.domain.rules import (
     idle_land,
     investment_progress,
     milestones,
+    plan_missed,
     timers,
 )
 
@@ -58,6 +59,8 @@ RULES: tuple[Rule, ...] = (
     _rule(milestones.LEDGER_RULE, milestones.evaluate_ledger, "ledger", *START_INPUTS),
     _rule(investment_progress.RULE_ID, investment_progress.evaluate, "annual_plan_fen", "ledger", "investment_month_fen",
           "investment_ytd_fen"),
+    # "ledger" covers each month's figures and its 下月计划 (ledger.<month>.next_month_plan_fen) alike.
+    _rule(plan_missed.RULE_ID, plan_missed.evaluate, "ledger", "investment_month_fen", "investment_ytd_fen"),
     # Staleness sets in with the clock alone (the sweep finds it). Any new record clears it: a record that moves
     # only facts no rule reads (township, nature) clears the grey at the next sweep instead of at once.
     _rule(data_freshness.RULE_ID, data_freshness.evaluate, "stage"),

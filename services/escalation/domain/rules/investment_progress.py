@@ -9,54 +9,25 @@ Bands (银川): yellow from 10 points behind, inclusive; red strictly over 30.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 
 from services.escalation.domain import catalog
 from services.escalation.domain.facts import LedgerEntry, ProjectFacts
 from services.escalation.domain.figures import points
 from services.escalation.domain.findings import Audience, Finding, audience
+from services.escalation.domain.ledger_months import done_in, last_complete_month, month_key, months_back
 from services.escalation.domain.policy import Policy
 from shared.wording import money
 
 RULE_ID = "R5.investment_progress"
 
 
-def _month(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
-
-
-def _months_back(last: str, count: int) -> list[str]:
-    """`count` months ending with `last`, oldest first (they may cross into the previous year)."""
-    year, month = int(last[:4]), int(last[5:])
-    months = []
-    for _ in range(count):
-        months.append(_month(year, month))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months[::-1]
-
-
-def _done_in(by_month: Mapping[str, LedgerEntry], month: str) -> int | None:
-    """Investment done in a month: its own figure, else the difference of the year-to-date figures."""
-    entry = by_month.get(month)
-    if entry is None:
-        return None
-    if entry.investment_fen is not None:
-        return entry.investment_fen
-    if entry.ytd_fen is None:
-        return None
-    if month.endswith("-01"):
-        return entry.ytd_fen
-    before = by_month.get(_months_back(month, 2)[0])
-    return entry.ytd_fen - before.ytd_fen if before is not None and before.ytd_fen is not None else None
-
-
 def _graded_month(by_month: Mapping[str, LedgerEntry], as_of: date) -> str | None:
     """The newest complete month with figures: a ledger not in yet is R4's finding, not a reason to stop grading."""
-    last_complete = as_of.replace(day=1) - timedelta(days=1)
-    ceiling = _month(last_complete.year, last_complete.month)
+    ceiling = last_complete_month(as_of)
     months = [m for m in sorted(by_month, reverse=True)
-              if m <= ceiling and (by_month[m].ytd_fen is not None or _done_in(by_month, m) is not None)]
+              if m <= ceiling and (by_month[m].ytd_fen is not None or done_in(by_month, m) is not None)]
     return months[0] if months else None
 
 
@@ -106,16 +77,16 @@ def evaluate(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
         return []
     found: list[Finding | None] = []
     if graded[:4] == f"{as_of.year:04d}":  # the annual plan is this year's; last year's closing months are not graded against it
-        ytd_months = [_month(as_of.year, m) for m in range(1, int(graded[5:]) + 1)]
+        ytd_months = [month_key(as_of.year, m) for m in range(1, int(graded[5:]) + 1)]
         entry = by_month[graded]
-        done_each = [_done_in(by_month, m) for m in ytd_months]
+        done_each = [done_in(by_month, m) for m in ytd_months]
         done = entry.ytd_fen if entry.ytd_fen is not None else (sum(d for d in done_each if d is not None)
                                                                  if all(d is not None for d in done_each) else None)
         if done is not None:
             plan, kind = _plan(by_month, ytd_months, annual)
             found.append(_finding(facts, policy, "ytd", graded, plan, done, Fraction(annual), kind, ytd_months))
-    window = _months_back(graded, policy.progress_window_months)
-    done_window = [_done_in(by_month, m) for m in window]
+    window = months_back(graded, policy.progress_window_months)
+    done_window = [done_in(by_month, m) for m in window]
     if all(d is not None for d in done_window):
         plan, kind = _plan(by_month, window, annual)
         if plan > 0:

@@ -70,10 +70,14 @@ def test_investment_and_behind_list_by_the_r5_bands() -> None:
 
 
 def test_r5_escalations_replace_the_computed_list() -> None:
-    r5 = {"escalation_id": "e-r5", "project_id": "p07", "county_code": COUNTY, "rule_id": "R5.investment_behind", "level": 1,
+    r5 = {"escalation_id": "e-r5", "project_id": "p07", "county_code": COUNTY, "rule_id": "R5.investment_progress", "level": 1,
           "level_name": "欠进度", "status": "open", "subject": "investment", "as_of": AS_OF, "opened_at": None, "cleared_at": None,
           "evidence": {"colour": "yellow", "behind_points": "12.5", "annual_plan_fen": "2000000000", "completion_ratio": "3/8"}}
-    f = compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=PROJECTS, escalations=[*ESCALATIONS, r5],
+    # A missed 下月计划 is R5 too, but a month's promise, not points behind the year's curve: not on the 欠进度 list.
+    plan = {**r5, "escalation_id": "e-plan", "project_id": "p08", "rule_id": "R5.plan_missed", "subject": "monthly_plan",
+            "evidence": {"colour": "red", "plan_fen": "100000000", "done_fen": "50000000"}}
+    f = compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=PROJECTS,
+                        escalations=[*ESCALATIONS, r5, plan],
                         cases=CASES, case_actions=ACTIONS, previous=None, settings=BulletinSettings())
     assert [(b.project_id, b.colour, b.behind_points, b.completion_percent, b.source) for b in f.behind] == [("p07", "yellow", "12.5", "37.5", "R5")]
 
