@@ -41,8 +41,9 @@ def case(county_code: str = ANY_COUNTY, action: str = "*") -> str:
 
 
 def coordination(county_code: str = ANY_COUNTY, item_kind: str = "*", action: str = "*") -> str:
-    """item_kind: problem | meeting | assignment; action: the step (raised, submitted, decided, ...)."""
-    return subject(county_code, item_kind, action)
+    """item_kind: problem | meeting | assignment; action: the step (raised, submitted, decided, ...). One stream and one
+    durable filter (`county.*.coordination.*.*`) take all three kinds."""
+    return f"county.{_county_token(county_code)}.coordination.{item_kind}.{action}"
 
 
 def bulletin_published(county_code: str = ANY_COUNTY) -> str:
@@ -83,7 +84,7 @@ ESCALATIONS = StreamSpec("ESCALATIONS", (escalation(),))
 NOTIFICATIONS = StreamSpec("NOTIFICATIONS", (notification_sent(),))
 CASES = StreamSpec("CASES", (case(),))
 BULLETINS = StreamSpec("BULLETINS", (bulletin_published(),))
-COORDINATION = StreamSpec("COORDINATION", tuple(coordination(item_kind=kind) for kind in ("problem", "meeting", "assignment")))
+COORDINATION = StreamSpec("COORDINATION", (coordination(),))
 STREAMS = (UPDATES, PROJECTS, ESCALATIONS, NOTIFICATIONS, CASES, BULLETINS, COORDINATION)
 
 

@@ -9,7 +9,15 @@ from pydantic import Field, TypeAdapter
 from shared import subjects
 from shared.batching import BatchCommitter
 from shared.consumer import BatchConsumer, ConsumerMetrics
-from shared.contracts import BulletinPublished, CaseChanged, EscalationEscalated, EscalationRaised, EscalationResolved, NotificationSent
+from shared.contracts import (
+    BulletinPublished,
+    CaseChanged,
+    CoordinationChanged,
+    EscalationEscalated,
+    EscalationRaised,
+    EscalationResolved,
+    NotificationSent,
+)
 from shared.dead_letters import DeadLetters
 from shared.messaging import PULL_BATCH
 
@@ -18,7 +26,7 @@ ESCALATION_EVENTS: TypeAdapter[AnyEscalationEvent] = TypeAdapter(AnyEscalationEv
 
 
 def build_consumers(committer: BatchCommitter, dead_letters: DeadLetters, metrics: ConsumerMetrics) -> list[BatchConsumer]:
-    """One durable per stream (escalations, case steps, bulletins); all three plan deliveries the same way."""
+    """One durable per stream (escalations, case steps, bulletins, problems and meetings); all plan deliveries the same way."""
     return [
         BatchConsumer(subjects.ESCALATIONS.name, subjects.escalation(), subjects.NOTIFIER_ON_ESCALATION,
                       ESCALATION_EVENTS.validate_json, committer, dead_letters, metrics),
@@ -26,6 +34,8 @@ def build_consumers(committer: BatchCommitter, dead_letters: DeadLetters, metric
                       committer, dead_letters, metrics),
         BatchConsumer(subjects.BULLETINS.name, subjects.bulletin_published(), subjects.NOTIFIER_ON_BULLETIN,
                       BulletinPublished.model_validate_json, committer, dead_letters, metrics),
+        BatchConsumer(subjects.COORDINATION.name, subjects.coordination(), subjects.NOTIFIER_ON_COORDINATION,
+                      CoordinationChanged.model_validate_json, committer, dead_letters, metrics),
     ]
 
 
@@ -53,6 +63,14 @@ def describe(broker: NatsBroker) -> None:
                        description="The monthly bulletin: title, headline figures and links to the HTML, Word and Excel documents "
                                    "on escalation's API (NOTIFIER_ESCALATION_PUBLIC_URL), to the office, the leaders and the departments.")
     async def on_bulletin_published(event: BulletinPublished) -> None:
+        """Consumed in batches by shared.consumer; one transaction per batch."""
+
+    @broker.subscriber(subjects.coordination(), stream=JStream(subjects.COORDINATION.name, declare=False),
+                       durable=subjects.NOTIFIER_ON_COORDINATION, pull_sub=PullSub(batch_size=PULL_BATCH),
+                       title="notifier:on_coordination_changed",
+                       description="A step of a problem (问题), a meeting or an assignment (交办事项): one Chinese message per "
+                                   "recipient and channel, saying what is asked of the new level's people and by when.")
+    async def on_coordination_changed(event: CoordinationChanged) -> None:
         """Consumed in batches by shared.consumer; one transaction per batch."""
 
     broker.publisher(subjects.notification_sent(), schema=NotificationSent, title="notifier:notification_sent",

@@ -9,17 +9,30 @@ from pydantic import Field, TypeAdapter
 from services.notifier.messages import UNNAMED, EscalationEvent, Message, render_event
 from services.notifier.messages import render_digest as render_escalation_digest
 from services.notifier.messages_cases import ACTION_TAGS, render_bulletin, render_case
-from shared.contracts import BulletinPublished, CaseChanged, EscalationEscalated, EscalationRaised, EscalationResolved, Recipient
+from services.notifier.messages_coordination import KIND_NAMES, render_coordination
+from shared.contracts import (
+    BulletinPublished,
+    CaseChanged,
+    CoordinationChanged,
+    EscalationEscalated,
+    EscalationRaised,
+    EscalationResolved,
+    Recipient,
+)
 
-NotifiedEvent = EscalationEvent | CaseChanged | BulletinPublished
+NotifiedEvent = EscalationEvent | CaseChanged | BulletinPublished | CoordinationChanged
 NOTIFIED_EVENTS: TypeAdapter[NotifiedEvent] = TypeAdapter(
-    Annotated[EscalationRaised | EscalationEscalated | EscalationResolved | CaseChanged | BulletinPublished, Field(discriminator="kind")]
+    Annotated[EscalationRaised | EscalationEscalated | EscalationResolved | CaseChanged | BulletinPublished | CoordinationChanged,
+              Field(discriminator="kind")]
 )
 _TAGS = {"raised": "预警", "escalated": "升级", "resolved": "已解除"}
 
 
 def about_id(event: NotifiedEvent) -> str:
-    """What a delivery is about, for the log's escalation_id column: the escalation (of a case too) or the bulletin."""
+    """What a delivery is about, for the log's escalation_id column: the escalation (of a case too), the bulletin, or the
+    problem, meeting or assignment."""
+    if isinstance(event, CoordinationChanged):
+        return str(event.item_id)
     return str(event.bulletin_id if isinstance(event, BulletinPublished) else event.escalation_id)
 
 
@@ -28,12 +41,16 @@ def render(event: NotifiedEvent, recipient: Recipient, public_url: str) -> Messa
         return render_case(event, recipient)
     if isinstance(event, BulletinPublished):
         return render_bulletin(event, recipient, public_url)
+    if isinstance(event, CoordinationChanged):
+        return render_coordination(event, recipient)
     return render_event(event, recipient)
 
 
 def _line(event: NotifiedEvent) -> str:
     if isinstance(event, BulletinPublished):
         return f"通报｜{event.title}"
+    if isinstance(event, CoordinationChanged):
+        return f"{KIND_NAMES[event.item_kind]}｜{event.project_name or event.project_code or event.number or UNNAMED}｜{event.summary}"
     if isinstance(event, CaseChanged):
         return f"{ACTION_TAGS.get(event.action.value, '督办')}｜{event.project_name or event.project_code or UNNAMED}｜第{event.ladder_level}级｜{event.summary}"
     return f"{_TAGS[event.kind]}｜{event.project_name or event.project_code or UNNAMED}｜第{event.level}级 {event.level_name}｜{event.summary}"

@@ -401,8 +401,8 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
                 raise _refused(who, what + "此交办事项")
             as_of = beijing_today(clock)
             after = step(assignment_of(row), as_of)
-            await meeting_work.step_assignment(session, row, action, after, policies(who.county_code)[0].project_office, actor_of(who),
-                                               as_of, clock.now(), note, details)
+            await meeting_work.step_assignment(session, row, action, after, *policies(who.county_code), actor_of(who), as_of, clock.now(),
+                                               note, details)
             return await assignment_row(session, who, assignment_id)
         return {"assignment": await committed(work)}
 

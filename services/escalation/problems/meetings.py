@@ -175,20 +175,40 @@ async def publish_minutes(session: AsyncSession, meeting: dict[str, Any], proble
                         f"{number} " + meeting_summary(meeting, "minuted"))
 
 
-async def step_assignment(session: AsyncSession, row: dict[str, Any], action: str, after: life.Assignment, office: str, actor: Actor,
-                          as_of: date, now: datetime, note: str = "", details: dict[str, Any] | None = None) -> CoordinationChanged:
-    """Who hears: the office and the follow-up leader of what the handler does; the new level's people of a climb."""
+async def step_assignment(session: AsyncSession, row: dict[str, Any], action: str, after: life.Assignment, policy: Policy,
+                          problem_policy: ProblemPolicy, actor: Actor, as_of: date, now: datetime, note: str = "",
+                          details: dict[str, Any] | None = None) -> list[CoordinationChanged]:
+    """Who hears: the office and the follow-up leader of what the handler does; the new level's people of a climb.
+    Closing the assignment of a problem reports the problem solved, with what was done; the office then closes it (销号)."""
     before = assignment_of(row)
+    office = policy.project_office
     if action in ("acknowledged", "reported"):
         told = (("office", office, "action" if action == "reported" else "informed"), ("leader", row["follow_up_leader"], "informed"))
     elif action == "climbed":
         told = ((after.target_kind, after.target_name, "action"), ("department", row["handler_department"], "informed"))
     else:
         told = (("department", row["handler_department"], "informed"),)
-    return await record(session, Step("assignment", row["assignment_id"], row["county_code"], action, {**assignment_values(after)},
-                                      row["version"], before.state, told, note, details, row["project_id"]), actor, as_of, now,
-                        f"{row['number']}：{row['decision'][:60]}——{ACTION_TEXT[action]}，{life.LEVEL_NAMES[after.level]}：{after.target_name}"
-                        + (f"，期限{after.due_on.isoformat()}" if after.due_on else ""))
+    events = [await record(session, Step("assignment", row["assignment_id"], row["county_code"], action, {**assignment_values(after)},
+                                         row["version"], before.state, told, note, details, row["project_id"]), actor, as_of, now,
+                           f"{row['number']}：{row['decision'][:60]}——{ACTION_TEXT[action]}，{life.LEVEL_NAMES[after.level]}：{after.target_name}"
+                           + (f"，期限{after.due_on.isoformat()}" if after.due_on else ""))]
+    if action == "closed" and row["item_kind"] == "problem":
+        events += await _problem_solved(session, row, after, policy, problem_policy, actor, as_of, now)
+    return events
+
+
+async def _problem_solved(session: AsyncSession, row: dict[str, Any], assignment: life.Assignment, policy: Policy,
+                          problem_policy: ProblemPolicy, actor: Actor, as_of: date, now: datetime) -> list[CoordinationChanged]:
+    found = (await session.execute(select(problems).where(problems.c.problem_id == row["item_id"]))).mappings().first()
+    if found is None or found["state"] not in problem_life.OPEN or found["assignment_id"] != row["assignment_id"]:
+        return []
+    report = assignment.report or {}
+    before = problem_of(found)
+    after = problem_life.solve(before, report.get("what_done", row["decision"]), report.get("evidence", ""))
+    snapshot = await session.scalar(select(project_facts.c.snapshot).where(project_facts.c.project_id == found["project_id"])) or {}
+    return [await write_problem(session, dict(found), found["version"], before, after, "solved", actor,
+                                parties_of(dict(found), snapshot, policy, problem_policy), as_of, now,
+                                note=f"{row['number']}已销号：{report.get('what_done', '')}", details={"assignment": row["number"]})]
 
 
 async def climb_late_assignments(session: AsyncSession, county_code: str | None, policy_for: Any, problem_policy_for: Any, as_of: date,
@@ -202,6 +222,7 @@ async def climb_late_assignments(session: AsyncSession, county_code: str | None,
         followers = life.Followers(row["handler_department"], row["follow_up_leader"], policy_for(row["county_code"]).scheduling_meeting)
         after = life.climbed(assignment_of(row), as_of, followers, problem_policy_for(row["county_code"]).assignment_climb_workdays)
         if after is not None:
-            events.append(await step_assignment(session, dict(row), "climbed", after, policy_for(row["county_code"]).project_office, SYSTEM, as_of, now,
-                                                note=f"期限{row['due_on'].isoformat()}已过，未报告落实情况"))
+            events += await step_assignment(session, dict(row), "climbed", after, policy_for(row["county_code"]),
+                                            problem_policy_for(row["county_code"]), SYSTEM, as_of, now,
+                                            note=f"期限{row['due_on'].isoformat()}已过，未报告落实情况")
     return events

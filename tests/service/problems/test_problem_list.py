@@ -182,17 +182,21 @@ async def test_a_problem_from_the_ledger_to_an_assignment_closed(world: World) -
     await world.ok("office", "POST", f"/api/assignments/{assignment['assignment_id']}/verify", json={"accepted": True})
     closed = (await world.ok("office", "POST", f"/api/assignments/{assignment['assignment_id']}/close", json={}))["assignment"]
     assert closed["state"] == "closed"
+    # Closing the assignment reports the problem solved with what was done; the office closes it (销号).
+    solved = (await world.ok("office", "GET", f"/api/problems/{problem_id}"))["problem"]
+    assert solved["state"] == "solved" and solved["resolution"] == {"what_done": "南区地块已完成征收并交付", "evidence": "交地确认书"}
+    assert (await world.ok("office", "POST", f"/api/problems/{problem_id}/close", json={}))["problem"]["state"] == "closed"
 
     # Every step was audited and emitted, with the new level's people told.
     events = await world.events()
     steps = [(e["item_kind"], e["action"]) for e in events]
     assert steps[:3] == [("problem", "raised"), ("problem", "still_reported"), ("problem", "accepted")]
-    assert ("problem", "submitted") in steps and ("assignment", "climbed") in steps and steps[-1] == ("assignment", "closed")
+    assert ("problem", "submitted") in steps and ("assignment", "climbed") in steps and steps[-1] == ("problem", "closed")
     submitted = next(e for e in events if e["action"] == "submitted")
     assert {"kind": "leader", "name": "陈立新", "role": "action"} in submitted["recipients"]
     assert len({e["event_id"] for e in events}) == len(events)
     history = (await world.ok("office", "GET", f"/api/problems/{problem_id}"))["actions"]
-    assert [a["action"] for a in history] == ["raised", "still_reported", "accepted", "submitted", "on_agenda", "decided"]
+    assert [a["action"] for a in history] == ["raised", "still_reported", "accepted", "submitted", "on_agenda", "decided", "solved", "closed"]
     assert history[3]["note"] == "需区领导协调征收补偿标准" and history[3]["actor_role"] == "department"
 
 
