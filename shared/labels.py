@@ -61,7 +61,7 @@ EVIDENCE: dict[str, Label] = {
     "approved_on": ("核准日期", "Approved on"), "red": ("红灯", "Red"), "yellow": ("黄灯", "Yellow"), "grey": ("灰色", "Grey"),
     "stats_enrolment": ("入统", "Statistics enrolment"), "parcel_id": ("地块编号", "Parcel"),
     "deemed_start_date": ("视为动工开发日期", "Deemed start"), "deadline_provisional": ("期限待定", "Provisional deadline"),
-    "overdue_since": ("逾期起始日", "Overdue since"), "explanation_due": ("说明整改期限", "Explanation due"),
+    "overdue_since": ("逾期起始日", "Overdue since"), "explanation_due": ("说明整改期满日(自逾期次日起算)", "Explanation period ends (counted from the overdue day)"),
     "explanation_due_provisional": ("说明期限待定", "Explanation due date provisional"),
     "approval_start_date": ("立项开工日期", "Start by approval"),
     "plan_month": ("报送计划的台账月份", "Ledger that set the plan"), "shortfall_fen": ("未完成差额", "Shortfall"),

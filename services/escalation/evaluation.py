@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation import policy_versions
 from services.escalation.domain.due import next_due
+from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import Decision
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import RULES, evaluate_all
@@ -39,6 +40,7 @@ class Evaluated:
     version: int
     next_due: date
     decisions: list[Decision] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
 
 def evaluate(rows: Sequence[dict[str, Any]], open_by_project: dict[str, list], policy_for: PolicyFor, as_of: date) -> list[Evaluated]:
@@ -53,7 +55,7 @@ def evaluate(rows: Sequence[dict[str, Any]], open_by_project: dict[str, list], p
                    "name": snapshot.name, "correlation_id": row.get("correlation_id") or row["project_id"]}
         decisions = reconcile(row["project_id"], open_by_project.get(row["project_id"], []), findings, RULE_IDS)
         due = next_due(facts, policy, as_of, RULE_IDS) or NEVER
-        evaluated.append(Evaluated(project, policy, row["version"], due, decisions))
+        evaluated.append(Evaluated(project, policy, row["version"], due, decisions, findings))
     return evaluated
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.escalation.cases.following import PARTY_FIELDS, follow_facts
 from services.escalation.domain.rules import reads_any
 from services.escalation.evaluation import PolicyFor, evaluate, record, store_next_due
 from services.escalation.problems.policy import ProblemPolicyFor, configured
@@ -75,6 +76,9 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             rows = [row for row in rows if row["project_id"] not in now_stored or now_stored[row["project_id"]] == row["version"]]
         evaluated = evaluate(rows, await open_records(session, [r["project_id"] for r in rows]), policy_for, as_of)
         recorded = await record(session, evaluated, as_of, now)
+        # New facts (a leader, a lead department) move the open cases they name, whatever record brought them first.
+        await follow_facts(session, [(e.project, e.policy, f) for e in evaluated for f in e.findings], as_of, now,
+                           {pid for pid, fields in changed.items() if fields & PARTY_FIELDS})
         await store_next_due(session, evaluated)
         # The ledgers' 存在问题 join the problem list in the same transaction (problems/work.py): raised once, then "still reported".
         moved = [(v["project_id"], v["county_code"], v["snapshot"]) for v in (*updates, *inserts)

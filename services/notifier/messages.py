@@ -41,10 +41,20 @@ def _level_line(event: EscalationEvent) -> str:
     return f"第{event.level}级 {event.level_name}"
 
 
+def _opens_case(event: EscalationEvent) -> bool:
+    """A yellow, grey or red finding has a case (督办单) opened with it, which gives the one date to act by."""
+    return event.evidence.get("colour") in ("yellow", "grey", "red")
+
+
 def _duty(event: EscalationEvent, role: str) -> str:
-    term = f"{event.evidence['deadline']}前" if "deadline" in event.evidence else _DEFAULT_TERM
     if isinstance(event, EscalationResolved):
         return "该事项已消除，请知悉并于归档时附本通知备查。" if role == "action" else "该事项已消除，请知悉。"
+    if "deadline" not in event.evidence and _opens_case(event):
+        # One deadline per step: the case's message names the date; a second, relative one here would contradict it.
+        if role == "action":
+            return "请核实情况、提出处置意见，并按督办单期限签收、书面反馈重点项目办。"
+        return "请知悉，并督促责任单位按督办单期限落实、反馈。"
+    term = f"{event.evidence['deadline']}前" if "deadline" in event.evidence else _DEFAULT_TERM
     if role == "action":
         return f"请于{term}核实情况、提出处置意见，并书面反馈重点项目办。"
     return f"请知悉，并督促责任单位于{term}落实、反馈。"

@@ -39,6 +39,9 @@ def render_case(event: CaseChanged, recipient: Recipient) -> Message:
         fields.append(("计时", "已暂停（例外情形待定）"))
     if event.action is CaseAction.closed:
         duty = "该督办件已办结，请知悉。"
+    elif recipient.role == "action" and event.state.value == "opened" and event.ladder_level <= 2:
+        # The date of a case just opened (or moved) is the one to sign by; the reply's own date follows the signing.
+        duty = f"请于{due if event.due_on else '规定期限'}前签收，签收后按期{ASKED.get(event.ladder_level, '落实并反馈')}。"
     elif recipient.role == "action":
         duty = f"请于{due if event.due_on else '规定期限'}前{ASKED.get(event.ladder_level, '落实并反馈')}。"
     else:

@@ -57,7 +57,7 @@ async def open_for_escalation(session: AsyncSession, escalation_id: str, project
 
 
 async def follow_escalation(session: AsyncSession, escalation_id: str, policy: Policy, finding: Finding, as_of: date, now: datetime,
-                            case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
+                            case_policy_for: CasePolicyFor | None = None, note: str | None = None) -> CaseChanged | None:
     """The rule's own level rose: the case is lifted to at least the level the finding's colour asks for, never lowered.
     A reminder that became overdue opens its case now."""
     stored = await _stored(session, escalation_id)
@@ -84,9 +84,9 @@ async def follow_escalation(session: AsyncSession, escalation_id: str, policy: P
     details = {"reason": finding.level_name, "from": {"kind": case.target_kind, "name": case.target_name},
                "to": {"kind": moved.target_kind, "name": moved.target_name},
                "letter_handler": moved.letter.handler_department if moved.letter else None}
-    return await record(session, ctx, row["version"], case, moved, CaseAction.retargeted, None, f"规则升级：{finding.level_name}，改由"
-                        f"{moved.letter.handler_department if moved.target_kind != 'department' and moved.letter else moved.target_name}办理",
-                        details, as_of, now)
+    target = moved.letter.handler_department if moved.target_kind != "department" and moved.letter else moved.target_name
+    text = (note or f"规则升级：{finding.level_name}，改由{{target}}办理").format(target=target)
+    return await record(session, ctx, row["version"], case, moved, CaseAction.retargeted, None, text, details, as_of, now)
 
 
 async def condition_cleared(session: AsyncSession, escalation_id: str, policy: Policy | None, as_of: date, now: datetime,

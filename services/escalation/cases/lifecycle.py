@@ -90,6 +90,16 @@ class Case:
         return min(found, key=lambda d: d.due) if found else None
 
     @property
+    def due_for(self) -> str | None:
+        """What `due` is the deadline for, as a person reads it after 请于<due>前: one deadline, one step."""
+        due = self.due
+        if due is None:
+            return None
+        if due is self.step_due:
+            return "签收" if self.state == CaseState.opened else "反馈"
+        return "解决（逾期将升级督办）"
+
+    @property
     def paused(self) -> bool:
         return self.paused_since is not None
 

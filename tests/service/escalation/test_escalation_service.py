@@ -25,6 +25,7 @@ from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import escalation_history, escalations, outbox, processed_events, project_facts
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
 from shared.db import make_engine, migrate, session_factory
+from tests.support.visible import raw_identifiers
 
 ROOT = Path(__file__).resolve().parents[3]
 MIGRATIONS = ROOT / "services" / "escalation" / "migrations"
@@ -319,16 +320,31 @@ async def test_the_what_if_cli_prints_the_raise_and_writes_nothing(tmp_path: Pat
     # The CLI runs its own event loop, so it gets a thread of its own.
     result = await asyncio.to_thread(CliRunner().invoke, tuijin, ["escalation", "sweep", "--as-of", "2026-03-02"])
     assert result.exit_code == 0, result.output
-    raise_lines = [line for line in result.output.splitlines() if "RAISE" in line]
+    raise_lines = [line for line in result.output.splitlines() if "新预警" in line]
     assert len(raise_lines) == 1, result.output
-    assert f"[{COUNTY}]" in raise_lines[0] and "L3" in raise_lines[0] and IDLE in raise_lines[0] and NAME in raise_lines[0]
-    assert "1 projects evaluated, 1 changes would follow" in result.output
+    assert f"[{COUNTY}]" in raise_lines[0] and "第3级" in raise_lines[0] and "闲置土地" in raise_lines[0] and NAME in raise_lines[0]
+    assert "评估1个项目，将有1项变化" in result.output
+    # What the office reads names rules, subjects and states in words: no rule id, no snake_case, no English verbs.
+    assert not raw_identifiers(result.output), result.output
+    assert not any(word in result.output for word in ("RAISE", "ESCALATE", "RESOLVE", "projects evaluated")), result.output
 
     engine, factory = await open_store(url, None)
     try:
         assert await count(factory, escalations) == 0
         assert await count(factory, escalation_history) == 0
         assert await count(factory, outbox) == 0
+        await run_sweep(factory, date(2026, 3, 2))  # now raised for real
+    finally:
+        await engine.dispose()
+
+    # A dry run a year on plans the climb, in the same words, and changes nothing.
+    result = await asyncio.to_thread(CliRunner().invoke, tuijin, ["escalation", "sweep", "--as-of", "2027-03-02"])
+    assert result.exit_code == 0, result.output
+    [climb] = [line for line in result.output.splitlines() if "预警升级" in line]
+    assert "第3级→第4级" in climb and "闲置土地" in climb and NAME in climb and not raw_identifiers(result.output), result.output
+    engine, factory = await open_store(url, None)
+    try:
+        assert [row["level"] for row in await escalation_rows(factory)] == [3]
     finally:
         await engine.dispose()
 

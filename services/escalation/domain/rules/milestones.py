@@ -55,9 +55,11 @@ def _milestone(facts: ProjectFacts, m: MilestoneFact, policy: Policy, as_of: dat
             evidence["red_from"] = (period_end(m.planned, red_after) + _DAY).isoformat()
         else:
             level, colour, name = 2, "yellow", "节点逾期(限期说明整改)"
-        note = "（日期暂按周末推算）" if due.provisional else ""
-        what = (f"节点“{m.name}”计划{m.planned.isoformat()}完成，已逾期{(as_of - m.planned).days}天，"
-                f"请于{due.due.isoformat()}{note}前报送情况说明和整改措施")
+        # One deadline per step: the case this finding opens (the same day) gives the date to sign and to reply by; the
+        # rule states the fact, and its own explanation date (counted from the overdue day, often past when data come
+        # late) stays in the evidence as a fact, never as an instruction.
+        what = (f"节点“{m.name}”应于{m.planned.isoformat()}完成（已逾期{(as_of - m.planned).days}天），"
+                f"须报送情况说明和整改措施（期限以督办单为准）")
     if m.blocking_department:
         what += f"；由{m.blocking_department}办理"
     return catalog.finding(MILESTONE_RULE, policy, subject=f"milestone:{m.name}", occurrence=m.planned.isoformat(), level=level,
