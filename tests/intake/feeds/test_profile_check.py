@@ -21,7 +21,7 @@ def test_check_shows_each_columns_field_and_the_first_rows_as_read(tmp_path: Pat
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert "header ends at row 4" in lines[0] and "'ledger_month': '2024-03'" in lines[0]
-    assert "  总投资(万元)  → total_investment_fen" in lines and any(line.startswith("  备注  ignored:") for line in lines)
+    assert "  总投资(万元)  → total_investment_fen (万元)" in lines and any(line.startswith("  备注  ignored:") for line in lines)
     first = json.loads(next(line for line in lines if line.startswith("row 5: ")).removeprefix("row 5: "))
     assert (first["project_code"], first["total_investment_fen"]) == (project_code(1), 12_000_500_000)
     assert "row 6: refused — 总投资(万元): 不是数字" in result.stdout and "row 7" not in result.stdout  # --rows 2
