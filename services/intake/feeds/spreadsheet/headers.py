@@ -14,6 +14,7 @@ UNITS = {"亿元": "亿元", "万元": "万元", "元": "元", "亩": "亩", "�
 UNIT_KINDS = {"亿元": "money", "万元": "money", "元": "money", "亩": "area", "公顷": "area", "m2": "area"}
 _SUFFIX_UNITS = ("亿元", "万元", "平方米", "公顷", "亩", "m2")  # a unit typed after the name without brackets: 总投资万元
 _TITLE_MONTH = re.compile(r"(\d{4})年(\d{1,2})月")
+_TITLE_YEAR = re.compile(r"(?<!\d)(20\d{2})年")
 # The ledger's date on a line above the header: 截至2026年11月30日 (the cut-off) or 填报日期：2026年11月30日 (the day filed).
 _DATE = r"[:：]?(\d{4})[年./-](\d{1,2})(?:[月./-](\d{1,2})日?|月)?"
 _CUTOFF = re.compile(r"(?:截至|截止到|截止)(?:日期|时间)?" + _DATE)
@@ -87,6 +88,7 @@ class Above:
     cutoff: tuple[int, int] | None  # 截至2026年11月30日
     filed: tuple[int, int] | None  # 填报日期：2026年12月3日
     units: dict[str, str]  # kind → unit, from 单位：万元
+    title_year: int | None = None  # 2026年重点项目推进表: the year of a `1-11月` header when no month is dated
 
     def ledger_month(self) -> tuple[int, int] | None:
         """The month the ledger reports: its cut-off, else the title's month, else the month it was filed in."""
@@ -96,12 +98,13 @@ class Above:
 def read_above(rows: list[list[Any]]) -> Above:
     text = " ".join(squash(value) for row in rows for value in row if value is not None)
     cutoff, filed = _CUTOFF.search(text), _FILED.search(text)
-    title = _TITLE_MONTH.search(_FILED.sub(" ", _CUTOFF.sub(" ", text)))  # a date line is no title
+    rest = _FILED.sub(" ", _CUTOFF.sub(" ", text))  # a date line is no title
+    title, year = _TITLE_MONTH.search(rest), _TITLE_YEAR.search(rest)
     units = {UNIT_KINDS[UNITS[unit]]: UNITS[unit] for unit in _FILE_UNIT.findall(text)}
 
     def month(found: re.Match[str] | None) -> tuple[int, int] | None:
         return (int(found[1]), int(found[2])) if found and 1 <= int(found[2]) <= 12 else None
-    return Above(month(title), month(cutoff), month(filed), units)
+    return Above(month(title), month(cutoff), month(filed), units, int(year[1]) if year else None)
 
 
 def year_for(month: int, known: tuple[int, int] | None) -> int | None:

@@ -165,7 +165,7 @@ def _file_months(profile: Profile, layout: Layout, above: h.Above) -> None:
     for p in layout.placed:
         if p.month is None or p.spec.month_field is None:
             continue
-        year = p.month[0] or h.year_for(p.month[1], above.ledger_month())
+        year = p.month[0] or h.year_for(p.month[1], above.ledger_month()) or above.title_year
         if year is None:
             layout.yearless[p.spec.month_field] = p.month[1]
             continue
