@@ -12,7 +12,7 @@ from services.intake.feeds.spreadsheet.columns import ColumnTally
 from services.intake.feeds.spreadsheet.mapping import Layout, Mapped, locate
 from services.intake.feeds.spreadsheet.profiles import find_profile
 from services.intake.feeds.spreadsheet.readers import read_rows
-from services.intake.feeds.spreadsheet.records import map_row
+from services.intake.feeds.spreadsheet.records import map_row, validate
 from shared.contracts import ProjectUpdate
 
 CODE = project_code(1)
@@ -123,3 +123,31 @@ def test_the_months_words_are_kept_exactly_as_written() -> None:
     assert (entry.progress, entry.problems, entry.next_month_plan, entry.next_month_plan_fen) == (
         words.strip(), None, "完成１号楼装修", 300_000_000)
     assert got.reported_problems is None  # 无: no problem reported
+
+
+def test_the_shipped_ledger_reads_a_month_header_and_the_months_words() -> None:
+    """fgw_ledger used to drop 1-11月完成投资 on every row; it reads it now, and 形象进度/存在问题/下月计划 beside it."""
+    data = _lines([["某县重点项目建设进度台账"], ["截至2026年11月30日"],
+                   ["项目代码", "项目名称", "1-11月完成投资（万元）", "形象进度", "存在问题", "下月计划", "序号"],
+                   [CODE, "城西科创园", "12", "基础完成", "1.用地未报批\n2.环评未批复", "主体施工", "1"]])
+    layout, rows = read("fgw_ledger", data)
+    got = update(rows[0])
+    assert (got.investment_ytd_fen, got.ledger_month) == (12_000_000, "2026-11")
+    assert got.ledger is not None and got.ledger[0].problems == "1.用地未报批\n2.环评未批复"
+    assert [p.description for p in got.reported_problems or ()] == ["用地未报批", "环评未批复"]
+    assert layout.ignored == {"序号": "序号只是行号，未导入 / a row number; not imported"}
+
+
+def test_words_too_long_for_the_month_refuse_the_row_naming_the_column() -> None:
+    data = _lines([["截至2026年11月30日"], ["项目代码", "项目名称", "形象进度"], [CODE, "城西科创园", "进" * 1001]])
+    profile = find_profile("county_progress")
+    layout, rows = read("county_progress", data)
+    assert validate(profile, layout, "330106", rows[0], datetime(2026, 12, 1, tzinfo=UTC)) is None
+    assert [(p.column, p.reason_zh) for p in rows[0].problems] == [("形象进度", "内容过长")]
+
+
+def test_a_rows_own_month_wins_over_the_ledger_date_above() -> None:
+    data = _lines([["截至2026年11月30日"], ["项目代码", "项目名称", "填报月份", "形象进度"],
+                   [CODE, "城西科创园", "2026年10月", "补报10月"], [project_code(2), "城东污水厂", None, "11月进展"]])
+    _, rows = read("county_progress", data)
+    assert [(update(m).ledger_month, update(m).ledger[0].month) for m in rows] == [("2026-10", "2026-10"), ("2026-11", "2026-11")]  # type: ignore[index]
