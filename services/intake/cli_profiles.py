@@ -58,10 +58,14 @@ def check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     except NotASpreadsheet as error:
         typer.echo(f"{error.reason_zh} / {error.reason_en}", err=True)
         raise typer.Exit(1) from None
-    report = tally.report(layout)
+    report = tally.report(layout, chosen)
     for column in report["columns"]:
-        target = f"→ {column['field']}" if column["status"] == "mapped" else f"ignored: {column['why']}"
+        also = "".join(f" + {path}" for path in column.get("also", ()))
+        unit = f" ({column['unit']})" if column.get("unit") else ""
+        target = f"→ {column['field']}{also}{unit}" if column["status"] == "mapped" else f"ignored: {column['why']}"
         typer.echo(f"  {column['column']}  {target}")
+    for warning in report["warnings"]:
+        typer.echo(f"warning: {warning['message']}")
     for number, event, mapped in shown:
         if event is not None:
             typer.echo(f"row {number}: " + json.dumps(event.update.model_dump(mode="json", exclude_none=True), ensure_ascii=False))

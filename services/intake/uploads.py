@@ -131,7 +131,7 @@ def build_uploads_router(authorized_county: Callable[..., Awaitable[str]]) -> AP
                  description="A CSV or XLSX ledger and the name of its mapping profile (config/profiles). The file is kept "
                  "(content-addressed) and processed in the background; poll the job. The same file again is the same job.")
     async def post_upload(county_code: County, request: Request, file: Annotated[UploadFile, File()],
-                          profile: Annotated[str, Form(description="e.g. fgw_ledger, zrzy_land_supply, cz_payments")],
+                          profile: Annotated[str, Form(description="e.g. fgw_ledger, county_progress, project_problems, zrzy_land_supply, cz_payments")],
                           as_of: Annotated[str | None, Form(description="the ledger's date when no column gives it")] = None) -> Queued:
         worker = _worker(request)
         try:

@@ -158,7 +158,7 @@ async def _run(context: JobContext, job: store.Job, profile: Profile) -> dict[st
         except NotASpreadsheet as error:  # e.g. an encoding error half-way: the rows before it are in
             return _failure(error.reason_zh, error.reason_en)
         if chunk is None:
-            await store.note(sessions, job.job_id, stream.tally.report(layout))
+            await store.note(sessions, job.job_id, stream.tally.report(layout, profile))
             return None
         if not chunk:  # blank rows only: read on
             continue

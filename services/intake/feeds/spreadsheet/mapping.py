@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -10,17 +9,18 @@ from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.intake.feeds.spreadsheet import headers as h
 from services.intake.feeds.spreadsheet import normalize as n
-from services.intake.feeds.spreadsheet.profiles import Column, Profile
+from services.intake.feeds.spreadsheet.headers import squash
+from services.intake.feeds.spreadsheet.profiles import PROBLEM_KEY, Column, Profile
 from services.intake.feeds.spreadsheet.readers import Row
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 # A ledger dated by day or month is the state at the end of that working day (18:00 Beijing): stable, so re-uploads keep their ids.
 RECORD_HOUR = time(18, 0)
 HEADER_SEARCH_ROWS = 30
-_UNIT = re.compile(r"[(\[]([^()\[\]]*)[)\]]\s*$")
-_TITLE_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
-UNITS = {"万元": "万元", "元": "元", "亩": "亩", "公顷": "公顷", "m2": "m2", "平方米": "m2", "㎡": "m2", "m²": "m2"}
+IGNORED_UNKNOWN = "模板中没有此列，未导入 / the profile has no such column; not imported"
+IGNORED_EARLIER = "同一数据的较早月份，已取“{later}”，此列未导入 / an earlier month of the same figure ('{later}' was taken); not imported"
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Placed:
     spec: Column
     header: str
     unit: str | None
+    month: tuple[int | None, int] | None = None  # the month the header names (`2026年1-11月完成投资`), year if it says
 
 
 @dataclass
@@ -49,8 +50,12 @@ class Layout:
     placed: list[Placed]
     file_values: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # missing columns: the whole file is refused, reported once
-    ignored: list[str] = field(default_factory=list)  # headers of the file's columns no profile column takes
+    ignored: dict[str, str] = field(default_factory=dict)  # header of each column no profile column takes → why
     first_data: list[Row] = field(default_factory=list)  # a row read as a possible header line that was data
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # doubts about the whole file, for the job report
+    # A month a header names without its year (`1-11月完成投资`) and no line above dates: field → month; the upload's as_of dates it
+    yearless: dict[str, int] = field(default_factory=dict)
+    carried: dict[int, Any] = field(default_factory=dict)  # fill-down columns: the last cell seen, by column index
 
     def data_rows(self, rest: Iterator[Row]) -> Iterator[Row]:
         """The data rows: any read while detecting the header's depth, then the rest of the file."""
@@ -67,21 +72,10 @@ class Mapped:
     read: frozenset[str] = frozenset()  # the fields whose cells were read in this row
 
 
-def squash(value: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or ""))).lower()
-
-
-def _base_and_unit(header: str) -> tuple[str, str | None]:
-    found = _UNIT.search(header)
-    if not found:
-        return header, None
-    return header[: found.start()], UNITS.get(squash(found[1]).replace("²", "2"))
-
-
 def _joined_headers(header_rows: list[list[Any]]) -> list[list[str]]:
     """Each column's header parts, top to bottom; an empty upper cell over a named column belongs to the merged group on its left."""
     width = max(len(row) for row in header_rows)
-    grid = [[str(n.clean(value) or "") for value in row] + [""] * (width - len(row)) for row in header_rows]
+    grid = [[h.label(str(n.clean(value) or "")) for value in row] + [""] * (width - len(row)) for row in header_rows]
     bottom = grid[-1]
     for upper in grid[:-1]:
         carry = ""
@@ -110,9 +104,10 @@ def locate(profile: Profile, rows: Iterator[Row]) -> Layout:
 
     The header is up to `profile.header_rows` lines deep, but a file may have fewer (a one-line CSV export of
     a two-line ledger): a line below the first that holds a number or a 项目代码 is the first data row."""
-    marker, above = squash(profile.header_contains), []
+    markers, above = [squash(marker) for marker in (profile.header_contains, *profile.header_also)], []
     for number, values in rows:
-        if any(marker in squash(value) for value in values):
+        cells = [squash(value) for value in values if n.clean(value) is not None]
+        if len(cells) >= 2 and any(marker in cell for cell in cells for marker in markers):
             header_rows, last, first_data = [values], number, []
             for _ in range(profile.header_rows - 1):
                 line = next(rows, None)
@@ -129,40 +124,81 @@ def locate(profile: Profile, rows: Iterator[Row]) -> Layout:
         above.append(values)
         if number >= HEADER_SEARCH_ROWS:
             break
-    problem = Problem(0, profile.header_contains, "", f"找不到表头（应有“{profile.header_contains}”列）",
+    names = "”或“".join((profile.header_contains, *profile.header_also))
+    problem = Problem(0, profile.header_contains, "", f"找不到表头（应有“{names}”列）",
                       f"no header row found (a column '{profile.header_contains}' is expected)")
     return Layout(0, [], problems=[problem])
 
 
-def _layout(profile: Profile, header_row: int, parts: list[list[str]], above: list[list[Any]]) -> Layout:
-    placed, used = [], set()
+def _place(profile: Profile, parts: list[list[str]], units: dict[str, str]) -> tuple[list[Placed], dict[str, str]]:
+    """Each profile column on the file column named like it; of several by pattern (1-10月, 1-11月) the latest month.
+    Returns the placed columns and, for every other column, why it is ignored."""
+    placed: list[Placed] = []
+    used: set[int] = set()
+    earlier: dict[str, str] = {}
     for spec in profile.columns:
-        wanted = {squash(_base_and_unit(alias)[0]) for alias in spec.headers}
-        for i, column in enumerate(parts):
-            if i in used or not column:
-                continue
-            bases = {squash(_base_and_unit(part)[0]) for part in column} | {squash(_base_and_unit("/".join(column))[0])}
-            if wanted & bases:
-                units = [unit for unit in (_base_and_unit(part)[1] for part in column) if unit]
-                placed.append(Placed(i, spec, "/".join(column), units[-1] if units else spec.unit))
-                used.add(i)
-                break
-    layout = Layout(header_row, placed, ignored=["/".join(column) for i, column in enumerate(parts) if column and i not in used])
-    found = {p.spec.field for p in placed}
-    needed = [spec for spec in profile.columns if spec.field not in found and (spec.required or spec.field in profile.record_id)]
-    for spec in needed:
-        layout.problems.append(Problem(header_row, spec.headers[0], "", f"缺少必需的列“{spec.headers[0]}”",
-                                       f"required column '{spec.headers[0]}' is missing", spec.field))
-    if profile.title_month:
-        title = " ".join(squash(value) for row in above for value in row)
-        if found_month := _TITLE_MONTH.search(title):
-            layout.file_values[profile.title_month] = f"{int(found_month[1]):04d}-{int(found_month[2]):02d}"
+        found = [(i, m) for i, column in enumerate(parts) if i not in used and column and (m := h.match(spec, column))]
+        if not found:
+            continue
+        exact = [(i, m) for i, m in found if m.exact]
+        i, chosen = exact[0] if exact else max(found, key=lambda c: (c[1].order(), -c[0]))
+        header = "/".join(parts[i])
+        for j, _ in [] if exact else [c for c in found if c[0] != i]:
+            earlier["/".join(parts[j])] = IGNORED_EARLIER.format(later=header)
+            used.add(j)
+        written = [unit for unit in (h.base_and_unit(part)[1] for part in parts[i]) if unit]
+        unit = written[-1] if written else units.get(spec.kind, spec.unit)
+        placed.append(Placed(i, spec, header, unit, (chosen.year, chosen.month) if chosen.month else None))
+        used.add(i)
+    known = {h.key(h.base_and_unit(alias)[0]): ignore.why for ignore in profile.ignored for alias in ignore.headers}
+
+    def why(column: list[str]) -> str:
+        names = (h.key(h.base_and_unit(name)[0]) for name in ("/".join(column), column[-1]))
+        return next((known[name] for name in names if name in known), IGNORED_UNKNOWN)
+    return placed, {**earlier, **{"/".join(column): why(column) for i, column in enumerate(parts) if column and i not in used}}
+
+
+def _file_months(profile: Profile, layout: Layout, above: h.Above) -> None:
+    """The ledger month for the whole file: a month the headers name, else the cut-off, title or filing date above."""
+    if profile.title_month and (month := above.ledger_month()):
+        layout.file_values[profile.title_month] = f"{month[0]:04d}-{month[1]:02d}"
+    for p in layout.placed:
+        if p.month is None or p.spec.month_field is None:
+            continue
+        year = p.month[0] or h.year_for(p.month[1], above.ledger_month()) or above.title_year
+        if year is None:
+            layout.yearless[p.spec.month_field] = p.month[1]
+            continue
+        named, before = f"{year:04d}-{p.month[1]:02d}", layout.file_values.get(p.spec.month_field)
+        if before is not None and before != named:
+            layout.warnings.append({"column": p.header, "field": p.spec.month_field, "message":
+                                    f"表头“{p.header}”的月份与表上日期（{before}）不一致，按表头月份 {named} 导入 / "
+                                    f"the month in '{p.header}' differs from the date above the table ({before}); {named} was used"})
+        layout.file_values[p.spec.month_field] = named
+
+
+def _layout(profile: Profile, header_row: int, parts: list[list[str]], above_rows: list[list[Any]]) -> Layout:
+    above = h.read_above(above_rows)
+    placed, ignored = _place(profile, parts, above.units)
+    layout = Layout(header_row, placed, ignored=ignored)
+    _file_months(profile, layout, above)
+    found = {p.spec.field for p in placed} | set(layout.file_values)
+    for alternatives in profile.record_id:
+        if not set(alternatives) & found and PROBLEM_KEY not in alternatives:
+            spec = profile.column_for(alternatives[0])
+            name = spec.headers[0] if spec and spec.headers else alternatives[0]
+            layout.problems.append(Problem(header_row, name, "", f"缺少必需的列“{name}”", f"required column '{name}' is missing",
+                                           alternatives[0]))
+    for spec in profile.columns:
+        if spec.required and spec.field not in found and not any(spec.field in part for part in profile.record_id):
+            name = spec.headers[0] if spec.headers else spec.field
+            layout.problems.append(Problem(header_row, name, "", f"缺少必需的列“{name}”", f"required column '{name}' is missing", spec.field))
     return layout
 
 
 def convert(spec: Column, unit: str | None, value: Any) -> Any:
     kinds = {
-        "text": n.text, "code": n.code, "month": n.month, "bool": n.boolean, "int": n.integer, "percent": n.percent,
+        "text": n.text, "prose": n.prose, "code": n.code, "month": n.month, "bool": n.boolean, "int": n.integer, "percent": n.percent,
         "money": lambda v: n.money_fen(v, unit or "万元"), "area": lambda v: n.area_m2(v, unit or "m2"),
         "date": lambda v: n.day(v, spec.month_day).isoformat(),
     }

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-FEN_PER_UNIT = {"元": Decimal(100), "万元": Decimal(1_000_000)}
+FEN_PER_UNIT = {"元": Decimal(100), "万元": Decimal(1_000_000), "亿元": Decimal(10_000_000_000)}
 M2_PER_UNIT = {"m2": Decimal(1), "亩": Decimal(10000) / Decimal(15), "公顷": Decimal(10000)}
 BLANKS = {"", "-", "--", "—", "/", "无", "N/A", "n/a"}
 TRUE, FALSE = {"是", "y", "yes", "true", "1", "√"}, {"否", "n", "no", "false", "0", "×"}
@@ -44,6 +44,11 @@ def text(value: Any) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
+def prose(value: Any) -> str:
+    """Free text (形象进度, 存在问题) exactly as written: line breaks, full-width brackets and all; only its ends trimmed."""
+    return value.strip() if isinstance(value, str) else text(value)
+
+
 def code(value: Any) -> str:
     return re.sub(r"\s+", "", text(value)).upper()
 
@@ -70,8 +75,8 @@ def _decimal(value: Any, strip: tuple[str, ...] = ()) -> tuple[Decimal, str | No
 
 
 def money_fen(value: Any, unit: str) -> int:
-    """Exact: Decimal arithmetic, never float; 万元 and 元 written in the cell override the column's unit."""
-    number, written = _decimal(value, ("万元", "元"))
+    """Exact: Decimal arithmetic, never float; 亿元, 万元 and 元 written in the cell override the column's unit."""
+    number, written = _decimal(value, ("亿元", "万元", "元"))
     fen = number * FEN_PER_UNIT[written or unit]
     if isinstance(value, float) and abs(fen - fen.to_integral_value()) < FLOAT_NOISE_FEN:
         fen = fen.to_integral_value()
