@@ -28,6 +28,7 @@ from services.notifier.tables import deliveries
 from shared import subjects
 from shared.db import make_engine, session_factory
 from tests.e2e.test_county_year import drained, month_end, restart_escalation_at
+from tests.intake.feeds.county_tables import problems_xlsx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 COUNTY, YEAR = "330106", 2026
@@ -44,7 +45,8 @@ def code(n: int) -> str:
 
 
 def ledger(month: int) -> list[dict[str, Any]]:
-    """What the county reports at the end of `month`: the land problem Jan–Mar, the power problem every month."""
+    """What the county reports at the end of `month`: the land problem Feb–Mar (January's comes in the problem list
+    upload), the power problem every month."""
     end = month_end(YEAR, month)
     base = {"stage": "started", "leader": "陈立新", "lead_department": "区发改局", "source_system": "区发改局月度推进表",
             "source_record_time": f"{end.isoformat()}T12:00:00+08:00"}
@@ -53,7 +55,7 @@ def ledger(month: int) -> list[dict[str, Any]]:
     power = [{"key": "XH-Q-02", "description": POWER, "category": "水电气配套", "responsible_department": "区供电公司", "month": month_key}]
     first = {**base, "project_code": code(1), "name": "红星文旅综合体", "source_record_id": f"{code(1)}-{month:02d}",
              "ledger": [{"month": month_key, "progress": "场地平整", **({"problems": LAND} if month <= 3 else {})}],
-             **({"reported_problems": land} if month <= 3 else {})}
+             **({"reported_problems": land} if 1 < month <= 3 else {})}
     entry: dict[str, Any] = {"month": month_key, "investment_fen": DONE.get(month, 300) * WAN, "problems": POWER, "progress": "主体施工"}
     if month in PLANNED:
         entry |= {"next_month_plan": "完成主体结构", "next_month_plan_fen": PLANNED[month] * WAN}
@@ -88,6 +90,21 @@ async def people(pipeline: Pipeline) -> tuple[str, dict[str, str]]:
     finally:
         await intake_engine.dispose()
         await escalation_engine.dispose()
+
+
+async def upload_problem_list(intake: httpx.AsyncClient) -> None:
+    data = problems_xlsx([(code(1), "红星文旅综合体", [["XH-Q-01", "用地", LAND, "区自然资源局", "2026-01-20", None, None]])],
+                         date_line="填报日期：2026年1月31日")
+    response = await intake.post(f"/v1/counties/{COUNTY}/uploads", files={"file": ("1月问题清单.xlsx", data)},
+                                 data={"profile": "project_problems"})
+    assert response.status_code == 202, response.text
+    for _ in range(300):
+        job = (await intake.get(f"/v1/counties/{COUNTY}/uploads/{response.json()['job_id']}")).json()
+        if job["status"] in ("done", "failed"):
+            assert (job["status"], job["rows_accepted"], job["rows_rejected"]) == ("done", 1, 0), job
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the problem list was not processed: {job}")
 
 
 class Person:
@@ -176,6 +193,8 @@ async def test_a_year_of_the_problem_list(pipeline: Pipeline, nats_server) -> No
                 items = ledger(step.month - 1)
                 response = await intake.post(f"/v1/counties/{COUNTY}/updates", json=items)
                 assert response.status_code == 202 and response.json()["accepted"] == len(items), response.text
+                if step == date(YEAR, 2, 1):  # January's land problem arrives in the office's 项目问题清单 spreadsheet
+                    await upload_problem_list(intake)
                 await coordination_drained(nats_server.url)
             await act(step, office, land, leader, viewer, state)
         await coordination_drained(nats_server.url)
