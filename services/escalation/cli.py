@@ -11,6 +11,7 @@ import typer
 from services.escalation.app import policies
 from services.escalation.cli_bulletin import register
 from services.escalation.cli_cases import case_app, people_app
+from services.escalation.cli_problems import problem_app
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import Decision, Escalate, Raise, Resolve
 from services.escalation.service import sweep
@@ -22,6 +23,7 @@ from shared.wording import action_name, rule_name, state_name, subject_text
 app = typer.Typer(name="escalation", help="预警督办 / Escalation: what-if sweeps, cases, bulletins.", no_args_is_help=True)
 app.add_typer(people_app, name="people")
 app.add_typer(case_app, name="case")
+app.add_typer(problem_app, name="problem")
 register(app)  # bulletin generate, whatif, backtest (cli_bulletin.py)
 
 

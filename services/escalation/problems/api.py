@@ -127,6 +127,12 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
             raise HTTPException(403, "该问题不由本部门或本人负责")
         return dict(row)
 
+    async def shown(session: AsyncSession, who: Person, problem_id: str) -> dict[str, Any]:
+        """A problem as the API shows it: its row, its project's name and its level's name."""
+        row = await problem_row(session, who, problem_id)
+        names = await _project_names(session, {row["project_id"]})
+        return {**row, "project_name": names.get(row["project_id"]), "level_name": life.LEVEL_NAMES[row["level"]]}
+
     async def committed(work: Callable[[AsyncSession], Any]) -> Any:
         try:
             async with sessions() as session, session.begin():
@@ -154,7 +160,7 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
             before = problem_of(row)
             after = step(before, as_of, parties, problem_policy)
             await write(session, row, row["version"], before, after, action, actor_of(who), parties, as_of, clock.now(), note, details)
-            return await problem_row(session, who, problem_id)
+            return await shown(session, who, problem_id)
         return {"problem": await committed(work)}
 
     @router.get("/problems")
@@ -176,10 +182,7 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
     @router.get("/problems/{problem_id}")
     async def get_problem(problem_id: str, who: Person = Depends(person)) -> dict[str, Any]:
         async with sessions() as session:
-            row = await problem_row(session, who, problem_id)
-            names = await _project_names(session, {row["project_id"]})
-            return {"problem": {**row, "project_name": names.get(row["project_id"]), "level_name": life.LEVEL_NAMES[row["level"]]},
-                    "actions": await history(session, problem_id)}
+            return {"problem": await shown(session, who, problem_id), "actions": await history(session, problem_id)}
 
     @router.post("/problems", status_code=201)
     async def new_problem(body: NewProblem, who: Person = Depends(person)) -> dict[str, Any]:
@@ -202,7 +205,7 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
                                         problem_policy=problem_policy, as_of=as_of, now=now)
             if event is None:
                 raise HTTPException(409, "该项目已有相同的未解决问题")
-            return await problem_row(session, who, str(event.item_id))
+            return await shown(session, who, str(event.item_id))
         return {"problem": await committed(work)}
 
     @router.post("/problems/{problem_id}/accept")
@@ -263,7 +266,7 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
             if all(i["item_id"] != problem_id for i in meeting["agenda"]):
                 await meeting_work.edit_agenda(session, meeting, [i["item_id"] for i in meeting["agenda"]], [item], policy, problem_policy,
                                                actor_of(who), as_of, clock.now())
-            return await problem_row(session, who, problem_id)
+            return await shown(session, who, problem_id)
         return {"problem": await committed(work)}
 
     # Meetings: the office schedules, edits the agenda, decides and minutes; everyone of the county may read them.
