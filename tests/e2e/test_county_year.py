@@ -150,7 +150,8 @@ def pipeline(nats_server, tmp_path: Path) -> Iterator[Pipeline]:
 async def drained(nats_url: str, timeout: float = 60) -> None:
     """Every durable has nothing pending or in flight: what was posted has gone all the way through."""
     durables = [(subjects.UPDATES.name, subjects.TRACKER_ON_PROJECT_UPDATED), (subjects.PROJECTS.name, subjects.ESCALATION_ON_PROJECT_CHANGED),
-                (subjects.ESCALATIONS.name, subjects.NOTIFIER_ON_ESCALATION), (subjects.CASES.name, subjects.NOTIFIER_ON_CASE)]
+                (subjects.ESCALATIONS.name, subjects.NOTIFIER_ON_ESCALATION), (subjects.CASES.name, subjects.NOTIFIER_ON_CASE),
+                (subjects.COORDINATION.name, subjects.NOTIFIER_ON_COORDINATION)]
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
