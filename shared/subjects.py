@@ -41,7 +41,7 @@ def case(county_code: str = ANY_COUNTY, action: str = "*") -> str:
 
 
 def coordination(county_code: str = ANY_COUNTY, item_kind: str = "*", action: str = "*") -> str:
-    """item_kind: problem | meeting | assignment; action: the step (raised, submitted, decided, ...). One stream and one
+    """item_kind: problem | meeting | assignment | referral; action: the step (raised, submitted, decided, ...). One stream and one
     durable filter (`county.*.coordination.*.*`) take all three kinds."""
     return f"county.{_county_token(county_code)}.coordination.{item_kind}.{action}"
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import hooks as case_hooks
 from services.escalation.cases.opening import open_cases
+from services.escalation.cases.referrals import refer_all
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import Decision, Escalate, Open, Raise, Resolve, escalation_id, escalation_key
 from services.escalation.domain.policy import Policy
@@ -85,6 +86,8 @@ class Recorder:
         for esc_id, _, policy, rise in lifted:
             if esc_id in with_case:
                 await case_hooks.follow_escalation(self.session, esc_id, policy, rise.finding, self.as_of, self.now)
+        await refer_all(self.session, [(esc_id, project, policy, rise.finding) for esc_id, project, policy, rise in lifted],
+                        self.as_of, self.now)
 
     async def _raise_all(self, raises: list[tuple[dict[str, Any], Policy, Finding]]) -> None:
         keyed = [(escalation_key(p["project_id"], f.rule_id, f.subject), p, policy, f) for p, policy, f in raises]
@@ -107,6 +110,7 @@ class Recorder:
         await self._write_history()
         # The cases (督办单) open in the same transaction; their CaseChanged events go to the outbox there too.
         await open_cases(self.session, opened, self.as_of, self.now)
+        await refer_all(self.session, opened, self.as_of, self.now)  # 移送: a record of the oversight body's own
 
     async def _resolve(self, project: dict[str, Any], current: Open, policy: Policy | None = None) -> None:
         row = (await self.session.execute(

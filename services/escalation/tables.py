@@ -313,6 +313,29 @@ coordination_actions = Table(
     Column("event_id", String(36), nullable=False, unique=True),
 )
 
+# 移送: a finding addressed to an oversight body (纪委监委, 审计局) is referred to it as a record of its own, with
+# the evidence pack, until that body acknowledges it; the project's own case stays with the lead department.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("county_code", String(6), nullable=False),
+    Column("escalation_id", String(36), nullable=False),
+    Column("project_id", String(36), nullable=False, index=True),
+    Column("rule_id", String(50), nullable=False),
+    Column("target_kind", String(20), nullable=False),
+    Column("target_name", String(100), nullable=False),  # the body it is referred to
+    Column("state", String(20), nullable=False),  # referred | acknowledged
+    Column("pack", JSON, nullable=False),
+    Column("referred_on", Date, nullable=False),
+    Column("acknowledged_on", Date, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("escalation_id", "target_name", name="uq_referrals_body"),
+    Index("ix_referrals_county_state", "county_code", "state"),
+)
+
 # Sequential document numbers per county, kind and year (会议纪要, 交办清单): the last one issued.
 document_numbers = Table(
     "document_numbers",

@@ -1,10 +1,10 @@
-"""Chinese messages for a step of a problem (问题), a meeting or an assignment (交办事项)."""
+"""Chinese messages for a step of a problem (问题), a meeting, an assignment (交办事项) or a referral (移送)."""
 from __future__ import annotations
 
 from services.notifier.messages import Message
 from shared.contracts import CoordinationChanged, Recipient
 
-KIND_NAMES = {"problem": "问题", "meeting": "会议", "assignment": "交办事项"}
+KIND_NAMES = {"problem": "问题", "meeting": "会议", "assignment": "交办事项", "referral": "移送"}
 # What the one who must act is asked to do, by kind and step.
 ASKED = {
     ("problem", "raised"): "受理并研究解决；本级解决不了的，说明理由后提交上一级",
@@ -19,6 +19,8 @@ ASKED = {
     ("assignment", "reported"): "核实落实情况",
     ("meeting", "scheduled"): "按时参会，准备议题材料",
     ("meeting", "minuted"): "按会议纪要落实交办事项",
+    ("referral", "referred"): "签收移送材料，依规依纪依法处理",
+    ("referral", "acknowledged"): "知悉受移送单位已签收",
 }
 
 

@@ -1,4 +1,5 @@
-"""escalation → notifier (and any reader): the problem list (问题清单), meetings (联席会议, 调度会) and their assignments (交办事项).
+"""escalation → notifier (and any reader): the problem list (问题清单), meetings (联席会议, 调度会), their assignments
+(交办事项), and referrals (移送) of findings to an oversight body.
 
 A problem is solved at the lowest level that can: 1 the responsible department, 2 the leader in charge (分包领导),
 3 the joint meeting (项目推进联席会议), 4 the scheduling meeting (调度会). A meeting's decision on an agenda item becomes
@@ -15,11 +16,11 @@ from pydantic import Field
 from shared.contracts.base import Event
 from shared.contracts.escalation import Recipient
 
-ItemKind = Literal["problem", "meeting", "assignment"]
+ItemKind = Literal["problem", "meeting", "assignment", "referral"]
 
 
 class CoordinationChanged(Event):
-    """One step of a problem, a meeting or an assignment; `recipients` are the people to tell about it."""
+    """One step of a problem, a meeting, an assignment or a referral; `recipients` are the people to tell about it."""
 
     kind: Literal["coordination"] = "coordination"
     item_kind: ItemKind

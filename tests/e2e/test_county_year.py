@@ -261,6 +261,9 @@ async def test_a_year_of_a_county(pipeline: Pipeline, nats_server) -> None:
         office = Api(client, tokens["office"])
         cases = {c["case_id"]: await office.case(c["case_id"]) for c in await office.cases()}
         check_cases(cases)
+        referred = (await client.get("/api/referrals", headers=office.headers)).json()["referrals"]
+        assert sorted(r["target_name"] for r in referred) == ["区纪委监委", "审计局"]
+        assert {r["pack"]["figures"]["overrun_fen"] for r in referred} == {str(25_000_000_00)}
         response = await client.post(f"/internal/counties/{COUNTY}/bulletins/{YEAR}-12", headers=bearer(pipeline.service_token))
         assert response.status_code == 201, response.text
     await check_bulletins(pipeline, list(cases.values()))
@@ -295,10 +298,11 @@ def check_cases(cases: dict[str, dict[str, Any]]) -> None:
     [moved] = actions(idle, "retargeted")
     assert date.fromisoformat(str(moved["as_of"])) >= date(2026, 6, 16) and moved["details"]["letter_handler"] == "自然资源局"
 
-    # Budget overrun: red in April → opened at L2 with a letter to the leader; approved in June → cleared,
-    # reviewed and closed by the office.
+    # Budget overrun: 25% over in April → referred to 纪委监委 and 审计局 (their own records, check_referrals), and the
+    # project's case opened at L1 for the lead department (report and hold construction), not for the leader;
+    # approved in June → cleared, reviewed and closed by the office.
     overrun = of(cases, "三墩污水处理厂扩建", "R2")
-    assert actions(overrun, "opened")[0]["ladder_level"] == 2 and overrun["case"]["letter"]
+    assert actions(overrun, "opened")[0]["ladder_level"] == 1
     assert overrun["case"]["state"] == "closed" and overrun["escalation"]["status"] == "cleared"
     assert {a["actor_name"] for a in actions(overrun, "closed")} == {"周敏"}
 

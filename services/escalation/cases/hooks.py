@@ -11,6 +11,7 @@ from services.escalation.cases import lifecycle
 from services.escalation.cases.climbing import climb_case
 from services.escalation.cases.ladder import floor_of
 from services.escalation.cases.policy import CasePolicyFor, configured
+from services.escalation.cases.referrals import referred_to
 from services.escalation.cases.rows import from_row
 from services.escalation.cases.store import Context, case_id_for, context_of, letter_draft, parties_of, record, snapshot_of
 from services.escalation.domain.findings import Finding
@@ -21,7 +22,12 @@ from shared.contracts.case import CaseAction, CaseChanged
 CLEARED_NOTE = "条件已消除"
 
 
-def colour_of(finding: Finding) -> str:
+def colour_of(finding: Finding, policy: Policy) -> str:
+    """The colour the case's ladder works by. A red finding referred to an oversight body (移送纪委监委) keeps its case
+    with the lead department, at L1, to report and hold construction: the referral is the body's record, and the
+    leader in charge is told, not tasked (cases/referrals.py)."""
+    if finding.colour == "red" and referred_to(finding, policy):
+        return "yellow"
     return finding.colour
 
 
@@ -39,7 +45,7 @@ async def open_for_escalation(session: AsyncSession, escalation_id: str, project
 
     A green finding (the L0 reminder: a milestone due within days) tells the responsible unit and opens no case:
     the case opens when the rule rises to yellow or red (follow_escalation)."""
-    if colour_of(finding) == "green":
+    if colour_of(finding, policy) == "green":
         return None
     case_id = case_id_for(escalation_id)
     if await session.scalar(select(cases.c.case_id).where(cases.c.case_id == case_id)):
@@ -47,7 +53,7 @@ async def open_for_escalation(session: AsyncSession, escalation_id: str, project
     case_policy = (case_policy_for or configured())(project["county_code"])
     snapshot = await snapshot_of(session, project["project_id"])
     parties = parties_of(snapshot, policy, case_policy, finding.audience, finding.evidence)
-    colour = colour_of(finding)
+    colour = colour_of(finding, policy)
     draft = await letter_draft(session, project["county_code"], case_id, as_of, parties, case_policy, numbered=floor_of(colour) >= 2)
     case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
     ctx = Context(case_id, escalation_id, project["project_id"], project["county_code"], finding.rule_id, policy.policy_version,
@@ -73,12 +79,12 @@ async def follow_escalation(session: AsyncSession, escalation_id: str, policy: P
     case = from_row(row)
     case_policy = (case_policy_for or configured())(row["county_code"])
     ctx = await context_of(session, row, escalation, policy, case_policy)  # the escalation row carries the new level's audience
-    to_level = floor_of(colour_of(finding))
+    to_level = floor_of(colour_of(finding, policy))
     if to_level > case.level:
         return await climb_case(session, ctx, row["version"], case, to_level, f"规则升级：{finding.level_name}", dict(escalation),
                                 case_policy, as_of, now)
     draft = await letter_draft(session, row["county_code"], row["case_id"], as_of, ctx.parties, case_policy, numbered=False)
-    moved = lifecycle.retarget(case, colour_of(finding), as_of, ctx.parties, case_policy, draft)
+    moved = lifecycle.retarget(case, colour_of(finding, policy), as_of, ctx.parties, case_policy, draft)
     if moved is None:
         return None
     details = {"reason": finding.level_name, "from": {"kind": case.target_kind, "name": case.target_name},

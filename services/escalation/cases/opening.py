@@ -29,7 +29,7 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
                      case_policy_for: CasePolicyFor | None = None) -> list[Step]:
     """Open a case for every escalation that has none; a green finding (a reminder) opens none."""
     wanted = [(case_id_for(esc_id), esc_id, project, policy, finding) for esc_id, project, policy, finding in openings
-              if colour_of(finding) != "green"]
+              if colour_of(finding, policy) != "green"]
     if not wanted:
         return []
     existing = set((await session.execute(select(cases.c.case_id).where(cases.c.case_id.in_([w[0] for w in wanted])))).scalars())
@@ -47,7 +47,7 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
         county = project["county_code"]
         case_policy = case_policy_for(county)
         parties = parties_of(snapshots.get(project["project_id"]) or {}, policy, case_policy, finding.audience, finding.evidence)
-        colour = colour_of(finding)
+        colour = colour_of(finding, policy)
         number = ""
         if floor_of(colour) >= 2:  # opens with a 交办函: the county's next number this year, one after another in the batch
             if county not in last_number:

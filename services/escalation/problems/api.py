@@ -18,6 +18,7 @@ from services.escalation.cases.bearer import bearer_person
 from services.escalation.cases.people import Person
 from services.escalation.cases.policy import CasePolicyFor
 from services.escalation.cases.policy import configured as configured_cases
+from services.escalation.cases.referrals import acknowledge as acknowledge_referral
 from services.escalation.domain.policy import Policy
 from services.escalation.problems import assignments as assignment_life
 from services.escalation.problems import lifecycle as life
@@ -28,7 +29,7 @@ from services.escalation.problems.policy import ProblemPolicyFor
 from services.escalation.problems.policy import configured as configured_problems
 from services.escalation.problems.store import Actor, Conflict, assignment_of, problem_of
 from services.escalation.problems.work import parties_of, raise_problem, write
-from services.escalation.tables import assignments, coordination_actions, meetings, problems, project_facts
+from services.escalation.tables import assignments, coordination_actions, meetings, problems, project_facts, referrals
 from shared.clock import Clock, beijing_today
 from shared.db import lock_for_writing
 from shared.wording import role_name
@@ -426,6 +427,45 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
     @router.post("/assignments/{assignment_id}/close")
     async def close_assignment(assignment_id: str, body: Note, who: Person = Depends(person)) -> dict[str, Any]:
         return await assignment_step(who, assignment_id, "close", "closed", "销号", lambda a, d: assignment_life.close(a, d), body.note)
+
+    # Referrals (移送) to an oversight body: the office and readonly see them all, the body its own; the body signs for them.
+    async def referral_row(session: AsyncSession, who: Person, referral_id: str) -> dict[str, Any]:
+        row = (await session.execute(select(referrals).where(referrals.c.referral_id == referral_id,
+                                                             referrals.c.county_code == who.county_code))).mappings().first()
+        if row is None:
+            raise _not_found("移送材料")
+        if who.role not in ("office", "readonly") and not (who.role == "department" and who.department == row["target_name"]):
+            raise HTTPException(403, "该移送材料不是移送本单位的")
+        return dict(row)
+
+    @router.get("/referrals")
+    async def list_referrals(state: str | None = None, who: Person = Depends(person)) -> dict[str, Any]:
+        query = select(referrals).where(referrals.c.county_code == who.county_code)
+        if state:
+            query = query.where(referrals.c.state == state)
+        if who.role not in ("office", "readonly"):
+            query = query.where(referrals.c.target_name == (who.department if who.role == "department" else None))
+        async with sessions() as session:
+            rows = [dict(r) for r in (await session.execute(query.order_by(referrals.c.referred_on, referrals.c.referral_id))).mappings()]
+        return {"referrals": rows}
+
+    @router.get("/referrals/{referral_id}")
+    async def get_referral(referral_id: str, who: Person = Depends(person)) -> dict[str, Any]:
+        async with sessions() as session:
+            return {"referral": await referral_row(session, who, referral_id), "actions": await history(session, referral_id)}
+
+    @router.post("/referrals/{referral_id}/acknowledge")
+    async def sign_referral(referral_id: str, body: Note, who: Person = Depends(person)) -> dict[str, Any]:
+        async def work(session: AsyncSession) -> dict[str, Any]:
+            row = await referral_row(session, who, referral_id)
+            if who.role != "department":
+                raise _refused(who, "代替受移送单位签收")
+            if row["state"] != "referred":
+                raise HTTPException(409, f"移送材料已签收（{row['acknowledged_on']}，{row['acknowledged_by']}）")
+            await acknowledge_referral(session, row, actor_of(who), policies(who.county_code)[0].project_office, body.note,
+                                       beijing_today(clock), clock.now())
+            return await referral_row(session, who, referral_id)
+        return {"referral": await committed(work)}
 
     return router
 

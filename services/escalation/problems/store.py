@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.problems import assignments as assignment_life
 from services.escalation.problems import lifecycle as problem_life
-from services.escalation.tables import assignments, coordination_actions, document_numbers, meetings, outbox, problems, project_facts
+from services.escalation.tables import (
+    assignments,
+    coordination_actions,
+    document_numbers,
+    meetings,
+    outbox,
+    problems,
+    project_facts,
+    referrals,
+)
 from shared import subjects
 from shared.contracts import CoordinationChanged, Recipient
 from shared.persistence import add_to_outbox
@@ -19,8 +28,8 @@ from shared.persistence import add_to_outbox
 # Fixed forever: ids of problems and of their events are derived from it.
 NAMESPACE = uuid.UUID("5d1c0a7e-2b44-4f0e-9c61-7a2e3b9d4c15")
 TABLES: dict[str, tuple[Table, str]] = {"problem": (problems, "problem_id"), "meeting": (meetings, "meeting_id"),
-                                        "assignment": (assignments, "assignment_id")}
-KIND_NAMES = {"problem": "问题", "meeting": "会议", "assignment": "交办事项"}
+                                        "assignment": (assignments, "assignment_id"), "referral": (referrals, "referral_id")}
+KIND_NAMES = {"problem": "问题", "meeting": "会议", "assignment": "交办事项", "referral": "移送"}
 
 
 class Conflict(Exception):
@@ -92,7 +101,7 @@ def _level_name(kind: str, level: int) -> str:
         return problem_life.LEVEL_NAMES[level]
     if kind == "assignment":
         return assignment_life.LEVEL_NAMES[level]
-    return "会议"
+    return "移送" if kind == "referral" else "会议"
 
 
 async def record(session: AsyncSession, step: Step, actor: Actor, as_of: date, now: datetime, summary: str) -> CoordinationChanged:
