@@ -95,12 +95,15 @@ class NatsCluster:
         deadline = time.monotonic() + timeout
 
         async def whole() -> bool:
-            nc = await nats.connect(servers=nats_servers(self.url), connect_timeout=2, max_reconnect_attempts=2)
             try:
-                js = nc.jetstream()
-                infos = [await js.stream_info(stream, timeout=2) for stream in streams]
-                infos += [await js.consumer_info(stream, durable, timeout=2) for stream, durable in durables]
-            except Exception:  # no leader yet (the request times out), or the server we asked is catching up
+                nc = await nats.connect(servers=nats_servers(self.url), connect_timeout=2, max_reconnect_attempts=2)
+            except (nats.errors.Error, OSError, TimeoutError):
+                return False
+            try:
+                js = nc.jetstream(timeout=2)
+                infos = [await js.stream_info(stream) for stream in streams]
+                infos += [await js.consumer_info(stream, durable) for stream, durable in durables]
+            except (nats.errors.Error, TimeoutError):  # no leader yet (the request times out), or the server we asked is catching up
                 return False
             finally:
                 await nc.close()

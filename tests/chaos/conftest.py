@@ -41,7 +41,7 @@ SIZES = Sizes(
     post_seconds=float(os.environ.get("TUIJIN_CHAOS_POST_SECONDS", "40" if FULL else "12")),
     db_outage=float(os.environ.get("TUIJIN_CHAOS_DB_OUTAGE", "30" if FULL else "10")),
     webhook_outage=float(os.environ.get("TUIJIN_CHAOS_WEBHOOK_OUTAGE", "60" if FULL else "10")),
-    partition=float(os.environ.get("TUIJIN_CHAOS_PARTITION", "30" if FULL else "10")),
+    partition=float(os.environ.get("TUIJIN_CHAOS_PARTITION", "30" if FULL else "20")),
 )
 
 

@@ -419,18 +419,18 @@ async def drained_since(cluster: Cluster, since: float, timeout: float = 180) ->
     while time.monotonic() < deadline:
         try:
             nc = await nats.connect(servers=nats_servers(cluster.nats.url), connect_timeout=2, max_reconnect_attempts=0)
-        except Exception:  # every server we tried is away or stopped: ask again
+        except (nats.errors.Error, OSError, TimeoutError):  # every server we tried is away or stopped: ask again
             await asyncio.sleep(0.2)
             continue
         try:
-            js = nc.jetstream()
+            js = nc.jetstream(timeout=2)
             for stream, durable in DURABLES:
                 if durable not in marks:
-                    marks[durable] = (await js.stream_info(stream, timeout=2)).state.last_seq
-            floors = [(await js.consumer_info(stream, durable, timeout=2)).ack_floor.stream_seq for stream, durable in DURABLES]
+                    marks[durable] = (await js.stream_info(stream)).state.last_seq
+            floors = [(await js.consumer_info(stream, durable)).ack_floor.stream_seq for stream, durable in DURABLES]
             if all(floor >= marks[durable] for floor, (_, durable) in zip(floors, DURABLES, strict=True)):
                 return time.monotonic() - since
-        except Exception:  # no leader elected yet (the request times out): ask again
+        except (nats.errors.Error, TimeoutError):  # no leader elected yet (the request times out): ask again
             pass
         finally:
             await nc.close()

@@ -244,8 +244,9 @@ async def test_i_one_server_partitioned_from_the_cluster(make_cluster, sizes) ->
     the unanswered PINGs and reconnect to the majority, and updates keep being accepted and applied while it
     is away. Then SIGCONT: it catches up and the ledger stays clean.
 
-    The short run stops it for 10 s, so the services PING every second (gone within 2-3 s); the full run
-    stops it for 30 s with the services' own 5 s ping interval."""
+    The short run stops it for 20 s (a new leader takes up to ~9 s to be elected, intake waits 10 s for an ack
+    before answering 503) and the services PING every second (a stopped server left within 2-3 s); the full
+    run stops it for 30 s with the services' own 5 s ping interval (left within 10-15 s)."""
     pings = {} if sizes.full else {f"{name.upper()}_NATS_PING_INTERVAL_SECONDS": "1" for name in NAMES}
     cluster, workload = make_cluster(nats_servers=3, **pings), Workload.build(sizes.n, seed=19)
     assert isinstance(cluster.nats, NatsCluster)
