@@ -13,6 +13,7 @@ import json
 import signal
 import time
 import uuid
+from collections.abc import Callable
 
 import nats
 import pytest
@@ -183,6 +184,18 @@ async def assert_durables_kept(cluster: Cluster, created: dict) -> None:  # noqa
     assert await cluster.durables_created() == created, "a durable consumer was recreated"
 
 
+async def faults_in_turn(cluster: Cluster, poster: Poster, faults: list[Callable[[], str]]) -> list[tuple[str, float]]:
+    """Each fault (blocking; says what it did) while updates are still being posted, the next one only once the
+    cluster is whole again. Each fault's drain is measured from its end, beside the faults after it."""
+    measuring = []
+    for fault in faults:
+        assert poster.posted < poster.workload.total, "every fault must land while updates are being posted"
+        done = await asyncio.to_thread(fault)
+        measuring.append((done, asyncio.create_task(drained_since(cluster, cluster.last_fault))))
+        await in_thread(cluster.wait_cluster_whole)
+    return [(done, await task) for done, task in measuring]
+
+
 @SECOND
 async def test_g_stream_leader_killed_twice_on_a_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
     """Three nats-servers, every stream at R3, the services given all three URLs: the server leading UPDATES
@@ -190,22 +203,20 @@ async def test_g_stream_leader_killed_twice_on_a_cluster(make_cluster, sizes) ->
     again (every stream and durable led, replicas current) the new leader's server is killed the same way.
     Each time a new leader takes over, clients fail over to the other servers, and the ledger stays clean."""
     cluster, workload = make_cluster(nats_servers=3), Workload.build(sizes.n, seed=13)
-    drains: list[tuple[str, float]] = []
-    created: dict = {}
+    await cluster.start()
+    created = await cluster.durables_created()
+    poster = Poster(cluster, workload, seconds=max(sizes.post_seconds, 25))
 
-    async def faults() -> None:
-        created.update(await cluster.durables_created())
-        await asyncio.sleep(SIZES.post_seconds / 4)
-        for _ in range(2):
-            killed = await asyncio.to_thread(cluster.kill_stream_leader, subjects.UPDATES.name)
-            drained = await drained_since(cluster, cluster.last_fault)
-            drains.append((f"{killed} (leader of UPDATES) killed", drained))
-            await in_thread(cluster.wait_cluster_whole)
+    def kill_leader() -> str:
+        return f"{cluster.kill_stream_leader(subjects.UPDATES.name)} (leader of UPDATES) killed"
 
-    poster = await run(cluster, workload, faults, seconds=max(sizes.post_seconds, 25))
+    async def faults() -> list[tuple[str, float]]:
+        await asyncio.sleep(SIZES.post_seconds / 6)
+        return await faults_in_turn(cluster, poster, [kill_leader, kill_leader])
+
+    _, drains = await asyncio.gather(poster.run(), faults())
     ledger = await judge("g-leader-kill", cluster, poster, workload)
     print_drains("g-leader-kill", drains)
-    assert len(drains) == 2
     await assert_durables_kept(cluster, created)
     assert ledger.resends == 0
 
@@ -217,22 +228,20 @@ async def test_h_rolling_restart_of_the_nats_cluster(make_cluster, sizes) -> Non
     the StatefulSet does."""
     cluster, workload = make_cluster(nats_servers=3), Workload.build(sizes.n, seed=17)
     assert isinstance(cluster.nats, NatsCluster)
-    drains: list[tuple[str, float]] = []
-    created: dict = {}
+    await cluster.start()
+    created = await cluster.durables_created()
+    poster = Poster(cluster, workload, seconds=max(sizes.post_seconds, 25))
 
-    async def faults() -> None:
-        created.update(await cluster.durables_created())
+    def restart(server: str) -> Callable[[], str]:
+        return lambda: cluster.restart_nats_server(server) or f"{server} restarted"
+
+    async def faults() -> list[tuple[str, float]]:
         await asyncio.sleep(SIZES.post_seconds / 6)
-        for server in cluster.nats.servers:
-            await in_thread(cluster.restart_nats_server, server)
-            drained = await drained_since(cluster, cluster.last_fault)
-            drains.append((f"{server} restarted", drained))
-            await in_thread(cluster.wait_cluster_whole)
+        return await faults_in_turn(cluster, poster, [restart(server) for server in cluster.nats.servers])
 
-    poster = await run(cluster, workload, faults, seconds=max(sizes.post_seconds, 25))
+    _, drains = await asyncio.gather(poster.run(), faults())
     ledger = await judge("h-nats-rolling", cluster, poster, workload)
     print_drains("h-nats-rolling", drains)
-    assert len(drains) == 3
     await assert_durables_kept(cluster, created)
     assert ledger.resends == 0
 
