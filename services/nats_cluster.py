@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,10 @@ class NatsCluster:
         for server in self.servers.values():
             if server.process is None or server.process.poll() is not None:
                 server.start()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Wait until every server's /healthz says it is current with the meta leader and its streams and consumers."""
         deadline = time.monotonic() + timeout
         for server in self.servers.values():
             while not self._jetstream_ready(server):
@@ -82,6 +87,54 @@ class NatsCluster:
             return info.cluster.leader
 
         return asyncio.run(ask())
+
+    def wait_whole(self, streams: Sequence[str], durables: Sequence[tuple[str, str]] = (), timeout: float = 60) -> None:
+        """Wait until every server is healthy and each stream and durable (stream, name) has a leader and
+        every replica current: the state in which the cluster can lose another server."""
+        self.wait_ready(timeout)
+        deadline = time.monotonic() + timeout
+
+        async def whole() -> bool:
+            try:
+                nc = await nats.connect(servers=nats_servers(self.url), connect_timeout=2, max_reconnect_attempts=2)
+            except (nats.errors.Error, OSError, TimeoutError):
+                return False
+            try:
+                js = nc.jetstream(timeout=2)
+                infos = [await js.stream_info(stream) for stream in streams]
+                infos += [await js.consumer_info(stream, durable) for stream, durable in durables]
+            except (nats.errors.Error, TimeoutError):  # no leader yet (the request times out), or the server we asked is catching up
+                return False
+            finally:
+                await nc.close()
+            return all(info.cluster is not None and info.cluster.leader and len(info.cluster.replicas or []) == len(self.servers) - 1
+                       and all(peer.current and not peer.offline for peer in info.cluster.replicas or []) for info in infos)
+
+        while not asyncio.run(whole()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streams and consumers not whole again within {timeout:.0f}s")
+            time.sleep(0.2)
+
+    def restart(self, server: str, sig: int = signal.SIGTERM) -> None:
+        """Stop one server (SIGTERM: as a rolling deployment does) and start it again on the same store and ports."""
+        self.servers[server].stop(sig)
+        self.servers[server].start()
+
+    def pause(self, server: str) -> None:
+        """SIGSTOP: the process keeps its sockets but answers nobody, peers nor clients (a partition, as they see it)."""
+        process = self.servers[server].process
+        assert process is not None and process.poll() is None, f"{server} is not running"
+        process.send_signal(signal.SIGSTOP)
+
+    def resume(self, server: str) -> None:
+        process = self.servers[server].process
+        assert process is not None
+        process.send_signal(signal.SIGCONT)
+
+    def clients_of(self, server: str) -> list[str]:
+        """The names of the client connections on `server` (its monitoring endpoint /connz)."""
+        connz = httpx.get(f"http://127.0.0.1:{self.servers[server].monitor_port}/connz", timeout=2).json()
+        return sorted(connection.get("name", "") for connection in connz.get("connections") or [])
 
     def kill_leader_of(self, stream: str, down_seconds: float = 2.0) -> str:
         """SIGKILL the server leading `stream`, leave it down a moment, start it again (same store, same ports)."""

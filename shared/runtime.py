@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from shared.db import make_engine, migrate, session_factory
 from shared.logs import configure as configure_logging
-from shared.messaging import connect, ensure_streams, spec_broker
+from shared.messaging import PING_INTERVAL_SECONDS, connect, ensure_streams, spec_broker
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.stream_limits import StreamLimits, load_stream_limits
@@ -51,6 +51,7 @@ class Runtime:
     outbox: Table | None
     nkeys_seed: str | None = None
     stream_replicas: int = 1
+    ping_interval: int = PING_INTERVAL_SECONDS
     stream_limits: dict[str, StreamLimits] | None = None  # None: config/streams.toml
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     engine: AsyncEngine = field(init=False)
@@ -63,7 +64,7 @@ class Runtime:
     def of(cls, service: str, settings: ServiceSettings, migrations_dir: Path, outbox: Table | None) -> Runtime:
         return cls(service, settings.nats_url, settings.database_url, settings.database_schema, migrations_dir, outbox,
                    nkeys_seed=settings.nats_nkey_seed_file, stream_replicas=settings.stream_replicas,
-                   stream_limits=load_stream_limits(settings.streams_file))
+                   ping_interval=settings.nats_ping_interval_seconds, stream_limits=load_stream_limits(settings.streams_file))
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url, self.database_schema)
@@ -72,7 +73,7 @@ class Runtime:
 
     async def start(self) -> None:
         await migrate(self.migrations_dir, self.database_url, self.database_schema)
-        self.nc = await connect(self.nats_url, self.service, self.nkeys_seed)
+        self.nc = await connect(self.nats_url, self.service, self.nkeys_seed, self.ping_interval)
         await ensure_streams(self.nc.jetstream(), replicas=self.stream_replicas, limits=self.stream_limits)
         self.stream_usage.start(self.nc)
         if self.outbox is not None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.messaging import PING_INTERVAL_SECONDS
 from shared.service_token import resolve
 from shared.stream_limits import STREAMS_FILE
 
@@ -20,6 +21,8 @@ class ServiceSettings(BaseSettings):
     clock: str = "real"  # real | fixed:<iso time> | offset:<±N[dhms]>
     # The services' nkey seed file (`tuijin nats init-accounts`), where nats-server runs with accounts.
     nats_nkey_seed_file: str | None = None
+    # Seconds between PINGs to the NATS server: a server that stops answering is left after 2-3 of them.
+    nats_ping_interval_seconds: int = PING_INTERVAL_SECONDS
     # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
     stream_replicas: int = 1
     # Each stream's max age, max bytes and duplicate window; every service must read the same file.

@@ -150,7 +150,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             feeds.append(await start_bus_feed(nc, ingest, settings.max_body_bytes))
 
         link = NatsLink(settings.nats_url, nkeys_seed=settings.nats_nkey_seed_file, on_ready=serve_bus,
-                        stream_replicas=settings.stream_replicas, stream_limits=load_stream_limits(settings.streams_file))
+                        stream_replicas=settings.stream_replicas, stream_limits=load_stream_limits(settings.streams_file),
+                        ping_interval=settings.nats_ping_interval_seconds)
         publisher = Publisher(link, publish_duration, settings.publish_timeout_seconds)
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)

@@ -15,7 +15,7 @@ from prometheus_client import Histogram
 
 from shared import subjects
 from shared.contracts import ProjectUpdated
-from shared.messaging import connect, ensure_streams, headers_for, publish_all
+from shared.messaging import PING_INTERVAL_SECONDS, connect, ensure_streams, headers_for, publish_all
 from shared.stream_limits import StreamLimits
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,9 @@ class PublishFailed(Exception):
 class NatsLink:
     def __init__(self, url: str, name: str = "intake", nkeys_seed: str | None = None,
                  on_ready: Callable[[NatsClient], Awaitable[None]] | None = None, stream_replicas: int = 1,
-                 stream_limits: Mapping[str, StreamLimits] | None = None) -> None:
+                 stream_limits: Mapping[str, StreamLimits] | None = None, ping_interval: int = PING_INTERVAL_SECONDS) -> None:
         self._url, self._name, self._nkeys_seed, self._on_ready = url, name, nkeys_seed, on_ready
+        self._ping_interval = ping_interval
         self._stream_replicas, self._stream_limits = stream_replicas, stream_limits
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
@@ -42,7 +43,7 @@ class NatsLink:
             await asyncio.wait({self._task}, timeout=wait)
 
     async def _connect(self) -> None:
-        nc = await connect(self._url, self._name, self._nkeys_seed)  # retries until NATS answers
+        nc = await connect(self._url, self._name, self._nkeys_seed, self._ping_interval)  # retries until NATS answers
         self._nc = nc
         while True:
             try:

@@ -1,8 +1,9 @@
 """Sizes of the fault suite, and the throwaway PostgreSQL every scenario runs on.
 
 `make test` runs the short version (N = 1,000 updates, 10 s outages); `make chaos` the full one
-(TUIJIN_CHAOS_N=5000 TUIJIN_CHAOS_FULL=1: 30 s database outage, 60 s webhook outage, and notifier's
-real two-minute claim timeout instead of expiring a dead replica's claims at once).
+(TUIJIN_CHAOS_N=5000 TUIJIN_CHAOS_FULL=1: 30 s database outage, 60 s webhook outage, a JetStream server
+stopped for 30 s, the services' real 5 s NATS ping interval, and notifier's real two-minute claim timeout
+instead of expiring a dead replica's claims at once).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Sizes:
     post_seconds: float  # how long the posting is spread over, so the faults land under load
     db_outage: float
     webhook_outage: float
+    partition: float  # how long one server of a JetStream cluster is stopped (SIGSTOP) while the others carry on
 
 
 SIZES = Sizes(
@@ -39,6 +41,7 @@ SIZES = Sizes(
     post_seconds=float(os.environ.get("TUIJIN_CHAOS_POST_SECONDS", "40" if FULL else "12")),
     db_outage=float(os.environ.get("TUIJIN_CHAOS_DB_OUTAGE", "30" if FULL else "10")),
     webhook_outage=float(os.environ.get("TUIJIN_CHAOS_WEBHOOK_OUTAGE", "60" if FULL else "10")),
+    partition=float(os.environ.get("TUIJIN_CHAOS_PARTITION", "30" if FULL else "20")),
 )
 
 

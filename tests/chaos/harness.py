@@ -334,6 +334,17 @@ class Cluster:
         self.last_fault = time.monotonic()
         return leader
 
+    def restart_nats_server(self, server: str) -> None:
+        """On a cluster: SIGTERM one server and start it again (same store, same ports), as a rolling deployment does."""
+        assert isinstance(self.nats, NatsCluster)
+        self.nats.restart(server)
+        self.last_fault = time.monotonic()
+
+    def wait_cluster_whole(self) -> None:
+        """On a cluster: every server healthy, every stream and durable led and its replicas current."""
+        assert isinstance(self.nats, NatsCluster)
+        self.nats.wait_whole([spec.name for spec in subjects.STREAMS], DURABLES)
+
     def kill_nats(self) -> None:
         self.nats.stop(signal.SIGKILL)
         time.sleep(1.0)
@@ -388,6 +399,48 @@ class Cluster:
             return found
         finally:
             await nc.close()
+
+
+    async def durables_created(self) -> dict[str, datetime]:
+        """When JetStream created each durable: unchanged across faults means no consumer was made again."""
+        nc = await nats.connect(servers=nats_servers(self.nats.url), connect_timeout=2, max_reconnect_attempts=0)
+        try:
+            js = nc.jetstream()
+            return {durable: (await js.consumer_info(stream, durable)).created for stream, durable in DURABLES}
+        finally:
+            await nc.close()
+
+
+async def drained_since(cluster: Cluster, since: float, timeout: float = 180) -> float:
+    """Seconds from `since` (a fault's end) until each durable has acknowledged every message its stream held
+    when first asked after it: what the fault held up is worked off, while the posting goes on."""
+    marks: dict[str, int] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            nc = await nats.connect(servers=nats_servers(cluster.nats.url), connect_timeout=2, max_reconnect_attempts=0)
+        except (nats.errors.Error, OSError, TimeoutError):  # every server we tried is away or stopped: ask again
+            await asyncio.sleep(0.2)
+            continue
+        try:
+            js = nc.jetstream(timeout=2)
+            for stream, durable in DURABLES:
+                if durable not in marks:
+                    marks[durable] = (await js.stream_info(stream)).state.last_seq
+            floors = [(await js.consumer_info(stream, durable)).ack_floor.stream_seq for stream, durable in DURABLES]
+            if all(floor >= marks[durable] for floor, (_, durable) in zip(floors, DURABLES, strict=True)):
+                return time.monotonic() - since
+        except (nats.errors.Error, TimeoutError):  # no leader elected yet (the request times out): ask again
+            pass
+        finally:
+            await nc.close()
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"durables not drained within {timeout:.0f}s of the fault (marks {marks})")
+
+
+async def tracker_processed(cluster: Cluster) -> int:
+    """How many updates tracker has applied (its idempotency table)."""
+    return (await _query(cluster, "tracker", select(func.count()).select_from(tracker_tables.processed_events)))[0][0]
 
 
 # ---------------------------------------------------------------- the ledger

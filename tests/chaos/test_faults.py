@@ -13,14 +13,16 @@ import json
 import signal
 import time
 import uuid
+from collections.abc import Callable
 
 import nats
 import pytest
 
 from services.launcher import NAMES
+from services.nats_cluster import NatsCluster
 from shared import subjects
 from tests.chaos.conftest import SIZES
-from tests.chaos.harness import COUNTIES, Cluster, Ledger, Poster, Workload, read_ledger, settle
+from tests.chaos.harness import COUNTIES, Cluster, Ledger, Poster, Workload, drained_since, read_ledger, settle, tracker_processed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(1500 if SIZES.full else 300)]
 # Under xdist (make test: --dist loadgroup) the scenarios take turns on two workers, each worker with its own throwaway
@@ -171,20 +173,118 @@ async def test_f_poison_messages(make_cluster, sizes) -> None:  # noqa: ANN001
     assert ledger.resends == 0
 
 
+def print_drains(scenario: str, drains: list[tuple[str, float]]) -> None:
+    print(f"CHAOS {scenario} drain per fault: " + "; ".join(f"{fault} {seconds:.1f}s" for fault, seconds in drains))
+    late = [(fault, seconds) for fault, seconds in drains if seconds > DRAIN_BOUND_SECONDS]
+    assert not late, f"durables drained later than {DRAIN_BOUND_SECONDS}s after a fault: {late}"
+
+
+async def assert_durables_kept(cluster: Cluster, created: dict) -> None:  # noqa: ANN001
+    """The durables JetStream holds are the ones it held before the faults: moved between leaders, never made again."""
+    assert await cluster.durables_created() == created, "a durable consumer was recreated"
+
+
+async def faults_in_turn(cluster: Cluster, poster: Poster, faults: list[Callable[[], str]]) -> list[tuple[str, float]]:
+    """Each fault (blocking; says what it did) while updates are still being posted, the next one only once the
+    cluster is whole again. Each fault's drain is measured from its end, beside the faults after it."""
+    measuring = []
+    for fault in faults:
+        assert poster.posted < poster.workload.total, "every fault must land while updates are being posted"
+        done = await asyncio.to_thread(fault)
+        measuring.append((done, asyncio.create_task(drained_since(cluster, cluster.last_fault))))
+        await in_thread(cluster.wait_cluster_whole)
+    return [(done, await task) for done, task in measuring]
+
+
 @SECOND
-async def test_g_stream_leader_killed_on_a_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
+async def test_g_stream_leader_killed_twice_on_a_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
     """Three nats-servers, every stream at R3, the services given all three URLs: the server leading UPDATES
-    (found through stream info) is SIGKILLed under load and restarted 2 s later. A new leader takes over,
-    clients fail over to the other servers, and the ledger stays clean."""
+    (found through stream info) is SIGKILLed under load and restarted 2 s later; once the cluster is whole
+    again (every stream and durable led, replicas current) the new leader's server is killed the same way.
+    Each time a new leader takes over, clients fail over to the other servers, and the ledger stays clean."""
     cluster, workload = make_cluster(nats_servers=3), Workload.build(sizes.n, seed=13)
-    killed: list[str] = []
+    await cluster.start()
+    created = await cluster.durables_created()
+    poster = Poster(cluster, workload, seconds=max(sizes.post_seconds, 25))
+
+    def kill_leader() -> str:
+        return f"{cluster.kill_stream_leader(subjects.UPDATES.name)} (leader of UPDATES) killed"
+
+    async def faults() -> list[tuple[str, float]]:
+        await asyncio.sleep(SIZES.post_seconds / 6)
+        return await faults_in_turn(cluster, poster, [kill_leader, kill_leader])
+
+    _, drains = await asyncio.gather(poster.run(), faults())
+    ledger = await judge("g-leader-kill", cluster, poster, workload)
+    print_drains("g-leader-kill", drains)
+    await assert_durables_kept(cluster, created)
+    assert ledger.resends == 0
+
+
+@FIRST
+async def test_h_rolling_restart_of_the_nats_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
+    """Each of the three nats-servers in turn SIGTERMed and started again under load, the next one only once
+    the cluster is whole again (every stream and durable led, replicas current), as a rolling deployment of
+    the StatefulSet does."""
+    cluster, workload = make_cluster(nats_servers=3), Workload.build(sizes.n, seed=17)
+    assert isinstance(cluster.nats, NatsCluster)
+    await cluster.start()
+    created = await cluster.durables_created()
+    poster = Poster(cluster, workload, seconds=max(sizes.post_seconds, 25))
+
+    def restart(server: str) -> Callable[[], str]:
+        return lambda: cluster.restart_nats_server(server) or f"{server} restarted"
+
+    async def faults() -> list[tuple[str, float]]:
+        await asyncio.sleep(SIZES.post_seconds / 6)
+        return await faults_in_turn(cluster, poster, [restart(server) for server in cluster.nats.servers])
+
+    _, drains = await asyncio.gather(poster.run(), faults())
+    ledger = await judge("h-nats-rolling", cluster, poster, workload)
+    print_drains("h-nats-rolling", drains)
+    await assert_durables_kept(cluster, created)
+    assert ledger.resends == 0
+
+
+@FIRST
+async def test_i_one_server_partitioned_from_the_cluster(make_cluster, sizes) -> None:  # noqa: ANN001
+    """The server leading UPDATES stopped (SIGSTOP) for the partition: it keeps its sockets but answers neither
+    its peers nor its clients. The other two elect new leaders, the services on the stopped server notice
+    the unanswered PINGs and reconnect to the majority, and updates keep being accepted and applied while it
+    is away. Then SIGCONT: it catches up and the ledger stays clean.
+
+    The short run stops it for 20 s (a new leader takes up to ~9 s to be elected, intake waits 10 s for an ack
+    before answering 503) and the services PING every second (a stopped server left within 2-3 s); the full
+    run stops it for 30 s with the services' own 5 s ping interval (left within 10-15 s)."""
+    pings = {} if sizes.full else {f"{name.upper()}_NATS_PING_INTERVAL_SECONDS": "1" for name in NAMES}
+    cluster, workload = make_cluster(nats_servers=3, **pings), Workload.build(sizes.n, seed=19)
+    assert isinstance(cluster.nats, NatsCluster)
+    await cluster.start()
+    poster = Poster(cluster, workload, seconds=max(sizes.post_seconds, sizes.partition + 12))
+    created = await cluster.durables_created()
+    progress: dict[str, tuple[int, int]] = {}
+    drains: list[tuple[str, float]] = []
 
     async def faults() -> None:
-        await asyncio.sleep(SIZES.post_seconds / 3)
-        killed.append(await asyncio.to_thread(cluster.kill_stream_leader, subjects.UPDATES.name))
+        await asyncio.sleep(SIZES.post_seconds / 6)
+        stopped = await asyncio.to_thread(cluster.nats.leader_of, subjects.UPDATES.name)
+        clients = await asyncio.to_thread(cluster.nats.clients_of, stopped)
+        cluster.nats.pause(stopped)
+        progress["stopped"] = (len(poster.acked), await tracker_processed(cluster))
+        await asyncio.sleep(sizes.partition)  # the fault's length, not a wait for something
+        progress["before it came back"] = (len(poster.acked), await tracker_processed(cluster))
+        cluster.nats.resume(stopped)
+        cluster.last_fault = time.monotonic()
+        drains.append((f"{stopped} (leader of UPDATES; clients {', '.join(clients) or 'none'}) stopped {sizes.partition:.0f}s",
+                       await drained_since(cluster, cluster.last_fault)))
+        await in_thread(cluster.wait_cluster_whole)
 
-    poster = await run(cluster, workload, faults)
-    ledger = await judge("g-leader-kill", cluster, poster, workload)
-    print(f"killed {killed[0]} (leader of UPDATES); durables drained {ledger.drain_seconds:.1f}s after it")
-    assert killed and killed[0] in cluster.nats.servers  # type: ignore[union-attr]
+    await asyncio.gather(poster.run(), faults())
+    ledger = await judge("i-partition", cluster, poster, workload)
+    print_drains("i-partition", drains)
+    print(f"during the partition: accepted/applied {progress}")
+    (acked_then, applied_then), (acked_after, applied_after) = progress["stopped"], progress["before it came back"]
+    assert acked_after > acked_then, "intake accepted nothing while one server of three was stopped"
+    assert applied_after > applied_then, "tracker applied nothing while one server of three was stopped"
+    await assert_durables_kept(cluster, created)
     assert ledger.resends == 0

@@ -12,7 +12,7 @@ from nats.js.errors import APIError
 from services.nats_cluster import NatsCluster
 from services.tracker.settings import Settings as TrackerSettings
 from shared import subjects
-from shared.messaging import connect, ensure_streams, stream_config
+from shared.messaging import PING_INTERVAL_SECONDS, connect, ensure_streams, stream_config
 from shared.runtime import Runtime
 from shared.stream_limits import load_stream_limits
 
@@ -73,3 +73,30 @@ async def test_on_a_three_server_cluster_every_stream_has_three_copies_and_survi
         assert info.cluster.leader != leader and info.state.messages == 2
     finally:
         await nc.close()
+
+
+async def test_a_client_leaves_a_server_that_stopped_answering(nats_cluster: NatsCluster) -> None:
+    """A stopped (hung, cut-off) server keeps the TCP connection open; the unanswered PINGs make the client move on."""
+    nc = await connect(nats_cluster.url, "test-stale", ping_interval=1)
+    try:
+        on = next(name for name, server in nats_cluster.servers.items() if server.port == nc.connected_url.port)
+        nats_cluster.pause(on)
+        try:
+            for _ in range(100):  # 2 unanswered PINGs at 1 s, then a reconnect: a few seconds
+                if nc.is_connected and nc.connected_url.port != nats_cluster.servers[on].port:
+                    break
+                await asyncio.sleep(0.1)
+            assert nc.is_connected and nc.connected_url.port != nats_cluster.servers[on].port
+            await nc.flush(timeout=2)  # and the new server answers
+        finally:
+            nats_cluster.resume(on)
+    finally:
+        await nc.close()
+
+
+def test_services_ping_their_server_every_few_seconds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = TrackerSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    assert settings.nats_ping_interval_seconds == PING_INTERVAL_SECONDS <= 10
+    monkeypatch.setenv("TRACKER_NATS_PING_INTERVAL_SECONDS", "1")
+    settings = TrackerSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    assert Runtime.of("tracker", settings, tmp_path, None).ping_interval == 1
