@@ -90,7 +90,7 @@ def problem_figures(problems: Sequence[Row], actions: Sequence[Row], month: str,
         return _tally(key, mine(raised), mine(solved), mine(overdue), mine(climbed))
 
     others = [group(lambda p: p["category"], c) for c in sorted({p["category"] for p in problems} - set(categories), key=_seeds_order)]
-    by_category = (*(group(lambda p: p["category"], c) for c in categories), *(t for t in others if t != _tally(t.key, (), (), (), ())))
+    by_category = (*(group(lambda p: p["category"], c) for c in categories), *(t for t in others if t.raised or t.solved or t.overdue or t.climbed))
     departments = [group(_department, d) for d in sorted({_department(by_id[i]) for i in (*raised, *solved, *overdue, *climbed)})]
     departments.sort(key=lambda t: (-t.overdue, -t.raised, -t.solved, t.key))
     return ProblemFigures(_tally(TOTAL, raised, solved, overdue, climbed), by_category, tuple(departments))
