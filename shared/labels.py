@@ -192,6 +192,10 @@ HEADLINE: dict[str, tuple[str, str, str]] = {
     "investment_schedule_percent": ("序时进度", "Time-proportional", "%"), "behind_projects": ("欠进度项目", "Behind schedule", "个"),
     "idle_parcels": ("闲置地块", "Idle parcels", "宗"), "open_cases": ("在办督办件", "Open cases", "件"),
     "letters_on_time_percent": ("交办函按期反馈率", "Letters answered on time", "%"),
+    "problems_raised": ("本月提出问题", "Problems raised", "个"), "problems_solved": ("本月解决问题", "Problems solved", "个"),
+    "problems_overdue": ("逾期未解决问题", "Problems overdue", "个"),
+    "long_open_problems": ("长期未解决问题", "Problems open long", "个"),
+    "assignments_on_time_percent": ("会议交办事项落实率", "Assignments closed on time", "%"),
 }
 
 # What an escalation is about (its `subject`): "parcel:XH-1" reads 地块XH-1.

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.escalation.bulletin.service import generate_bulletin, month_end
 from services.escalation.bulletin.settings import load_bulletin_settings
 from services.escalation.policy_file import load_policy
+from services.escalation.problems.policy import load_problem_policy
 from services.escalation.project_view import ProjectView, load_project_history, project_view
 from services.escalation.project_view import as_json as as_dict
 from services.escalation.settings import Settings
@@ -49,7 +50,8 @@ def generate_command(county: County, month: Annotated[str, typer.Option(help="YY
         clock = clock_from_setting(settings.clock)
         as_of = min(beijing_today(clock), month_end(month))
         row = await generate_bulletin(sessions, county, month, as_of, clock.now(), load_policy(county, settings.policy_dir),
-                                      load_bulletin_settings(county, settings.policy_dir))
+                                      load_bulletin_settings(county, settings.policy_dir),
+                                      problem_policy=load_problem_policy(county, settings.policy_dir))
         assert row is not None
         return row
 

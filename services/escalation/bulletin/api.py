@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.bulletin.service import PolicyFor, generate_bulletin, links, month_end
 from services.escalation.bulletin.settings import load_bulletin_settings
+from services.escalation.problems.policy import load_problem_policy
 from services.escalation.tables import bulletins
 from shared.clock import Clock, beijing_today
 from shared.contracts.types import is_county_code
@@ -72,7 +73,8 @@ def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: P
             raise HTTPException(422, f"{month} has not started yet (today is {today.isoformat()}, Beijing)")
         as_of = min(today, month_end(month))
         row = await generate_bulletin(sessions, _county(county_code), month, as_of, clock.now(), policy_for(county_code),
-                                      load_bulletin_settings(county_code, policy_dir))
+                                      load_bulletin_settings(county_code, policy_dir),
+                                      problem_policy=load_problem_policy(county_code, policy_dir))
         on_generated()
         assert row is not None
         return _summary(row)

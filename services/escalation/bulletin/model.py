@@ -146,6 +146,64 @@ class FollowUp:
 
 
 @dataclass(frozen=True, slots=True)
+class ProblemTally:
+    """Problems of one group (a category, a responsible department, or all) in the month; see coordination.py."""
+
+    key: str
+    raised: int
+    solved: int
+    overdue: int
+    climbed: int  # moved up a level in the month because a deadline was missed
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemFigures:
+    total: ProblemTally
+    by_category: tuple[ProblemTally, ...]
+    by_department: tuple[ProblemTally, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """交办事项落实 of one handler department (or all): assignments whose meeting deadline fell in the month."""
+
+    department: str
+    due: int
+    on_time: int  # closed (销号) on or before the meeting's deadline
+    closed_late: int
+    still_open: int
+    percent: str | None  # 落实率: on_time ÷ due
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentDelivery:
+    total: Delivery
+    by_department: tuple[Delivery, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LongOpenProblem:
+    problem_id: str
+    project_id: str
+    project_name: str
+    category: str
+    description: str
+    level: int
+    level_name: str
+    target_name: str  # who must act now
+    opened_on: date
+    days_open: int
+    months_open: int  # whole months from opened_on to the as-of day
+    months_reported: int  # ledger months that reported it
+
+
+@dataclass(frozen=True, slots=True)
+class LongOpen:
+    threshold_months: int
+    problems: tuple[LongOpenProblem, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     label: str
     previous: str | None
@@ -173,6 +231,9 @@ class BulletinFigures:
     township_ranking: Ranking
     new_assignments: tuple[Assignment, ...]
     follow_up: FollowUp
+    problems: ProblemFigures
+    assignment_delivery: AssignmentDelivery
+    long_open: LongOpen
     changes: tuple[Change, ...]
 
     @property
@@ -195,6 +256,11 @@ class BulletinFigures:
             "idle_parcels": str(len(self.idle_parcels)),
             "open_cases": str(self.open_cases.total),
             "letters_on_time_percent": self.letters.percent,
+            "problems_raised": str(self.problems.total.raised),
+            "problems_solved": str(self.problems.total.solved),
+            "problems_overdue": str(self.problems.total.overdue),
+            "long_open_problems": str(len(self.long_open.problems)),
+            "assignments_on_time_percent": self.assignment_delivery.total.percent,
         }
         return {key: value for key, value in values.items() if value is not None}
 

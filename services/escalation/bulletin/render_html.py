@@ -27,6 +27,8 @@ def headline_cards(figures: BulletinFigures) -> list[dict[str, str]]:
         {"label": "欠进度项目", "value": f"{len(figures.behind)}个"},
         {"label": "闲置地块", "value": f"{len(figures.idle_parcels)}宗"},
         {"label": "在办督办件", "value": f"{figures.open_cases.total}件"},
+        {"label": "逾期未解决问题", "value": f"{figures.problems.total.overdue}个"},
+        {"label": "会议交办事项落实率", "value": pct(figures.assignment_delivery.total.percent)},
     ]
 
 

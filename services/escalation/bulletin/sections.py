@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.escalation.bulletin.model import Assignment, BulletinFigures, Ranking, StageRate
+from services.escalation.bulletin.model import (
+    Assignment,
+    AssignmentDelivery,
+    BulletinFigures,
+    Delivery,
+    LongOpen,
+    ProblemFigures,
+    ProblemTally,
+    Ranking,
+    StageRate,
+)
 from shared.wording import evidence_value, rule_name
 
 Cell = int | Decimal | date | str | None
@@ -56,6 +66,39 @@ def _assignments(title: str, items: tuple[Assignment, ...], with_then: bool) -> 
     return Section(title, headers, rows)
 
 
+def _tally_row(dimension: str, t: ProblemTally) -> tuple[Cell, ...]:
+    return (dimension, t.key, t.raised, t.solved, t.overdue, t.climbed)
+
+
+def _problems(p: ProblemFigures) -> Section:
+    rows = (("合计", "全部", *_tally_row("", p.total)[2:]), *(_tally_row("问题类别", t) for t in p.by_category),
+            *(_tally_row("责任部门", t) for t in p.by_department))
+    return Section("问题清单办理情况", ("维度", "分组", "本月提出（个）", "本月解决（个）", "逾期未解决（个）", "本月逾期升级（个）"), rows,
+                   "本月提出：本月提出的问题；本月解决：本月由未解决变为已解决或已销号的问题（以办理记录为准，同月先解决后销号只计一次）；"
+                   "逾期未解决：截至月末（或数据截止日）仍未解决且已过当前办理期限的问题；"
+                   "本月逾期升级：本月因逾期未解决而提交上一级协调的问题。")
+
+
+def _delivery_row(d: Delivery) -> tuple[Cell, ...]:
+    return (d.department, d.due, d.on_time, d.closed_late, d.still_open, number(d.percent))
+
+
+def _delivery(month: str, a: AssignmentDelivery) -> Section:
+    rows = (_delivery_row(a.total), *(_delivery_row(d) for d in a.by_department)) if a.total.due else ()
+    return Section("会议交办事项落实率（承办部门）", ("承办部门", "本月到期（件）", "按期销号（件）", "逾期销号（件）", "尚未销号（件）", "落实率（%）"), rows,
+                   f"交办事项落实率 = 会议确定的办结期限在{month[:4]}年{int(month[5:7])}月（截至数据截止日）的交办事项中，"
+                   "在该期限当日或之前销号的件数 ÷ 到期件数；逾期升级后另定的期限不计。")
+
+
+def _long_open(as_of: date, long: LongOpen) -> Section:
+    rows = tuple((p.project_name, p.category, p.description, p.level_name, p.target_name, p.opened_on, p.months_open, p.days_open,
+                  p.months_reported) for p in long.problems)
+    return Section(f"超过{long.threshold_months}个月未解决的问题", ("项目", "类别", "问题描述", "所处层级", "当前承办", "提出日期",
+                                                             "已持续（整月）", "已持续（天）", "台账报告（月）"), rows,
+                   f"截至{as_of.isoformat()}仍未解决、自提出之日起已超过{long.threshold_months}个月的问题；"
+                   "台账报告（月）为月度台账报告该问题的月数。")
+
+
 def sections(f: BulletinFigures) -> tuple[Section, ...]:
     inv, cases = f.investment, f.open_cases
     return (
@@ -90,6 +133,9 @@ def sections(f: BulletinFigures) -> tuple[Section, ...]:
         _ranking(f.township_ranking),
         _assignments("本月交办事项", f.new_assignments, with_then=False),
         _assignments(f"上月交办事项落实情况（{f.follow_up.month}）", f.follow_up.assignments, with_then=True),
+        _problems(f.problems),
+        _delivery(f.month, f.assignment_delivery),
+        _long_open(f.as_of, f.long_open),
     )
 
 

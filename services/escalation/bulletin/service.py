@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.escalation.bulletin.coordination import month_window
 from services.escalation.bulletin.figures import compute_figures, previous_month
 from services.escalation.bulletin.model import BulletinFigures, PreviousFigures
 from services.escalation.bulletin.render_docx import render_docx
@@ -19,8 +20,19 @@ from services.escalation.bulletin.render_xlsx import render_xlsx
 from services.escalation.bulletin.settings import BulletinSettings, load_bulletin_settings
 from services.escalation.domain.facts import ProjectFacts
 from services.escalation.domain.policy import Policy
+from services.escalation.problems.policy import ProblemPolicy, load_problem_policy
 from services.escalation.projection import facts_of
-from services.escalation.tables import bulletins, case_actions, cases, escalations, outbox, project_facts
+from services.escalation.tables import (
+    assignments,
+    bulletins,
+    case_actions,
+    cases,
+    coordination_actions,
+    escalations,
+    outbox,
+    problems,
+    project_facts,
+)
 from shared import subjects
 from shared.contracts import BulletinPublished, ProjectSnapshot, Recipient
 from shared.persistence import add_to_outbox
@@ -53,6 +65,14 @@ async def _rows(session: AsyncSession, table: Any, county_code: str) -> list[dic
     return [dict(r) for r in (await session.execute(select(table).where(table.c.county_code == county_code))).mappings()]
 
 
+async def _problem_steps(session: AsyncSession, county_code: str, month: str, as_of: date) -> list[dict[str, Any]]:
+    """The problems' audit rows of the month (all the figures read of the log)."""
+    first, last = month_window(month, as_of)
+    query = select(coordination_actions).where(coordination_actions.c.county_code == county_code, coordination_actions.c.item_kind == "problem",
+                                               coordination_actions.c.as_of >= first, coordination_actions.c.as_of <= last)
+    return [dict(r) for r in (await session.execute(query.order_by(coordination_actions.c.id))).mappings()]
+
+
 async def _previous(session: AsyncSession, county_code: str, month: str) -> PreviousFigures | None:
     figures = await session.scalar(select(bulletins.c.figures).where(bulletins.c.county_code == county_code, bulletins.c.month == month)
                                    .order_by(bulletins.c.revision.desc()).limit(1))
@@ -60,7 +80,7 @@ async def _previous(session: AsyncSession, county_code: str, month: str) -> Prev
 
 
 async def load_figures(session: AsyncSession, county_code: str, month: str, as_of: date, policy: Policy,
-                       settings: BulletinSettings) -> tuple[BulletinFigures, list[ProjectFacts]]:
+                       settings: BulletinSettings, problem_policy: ProblemPolicy | None = None) -> tuple[BulletinFigures, list[ProjectFacts]]:
     """The figures, and the projects they were computed from (their leaders and departments receive the bulletin)."""
     snapshots = (await session.execute(select(project_facts.c.project_id, project_facts.c.snapshot)
                                        .where(project_facts.c.county_code == county_code).order_by(project_facts.c.project_id))).all()
@@ -69,16 +89,20 @@ async def load_figures(session: AsyncSession, county_code: str, month: str, as_o
         county_code=county_code, county_name=policy.county_name or county_code, month=month, as_of=as_of, projects=projects,
         escalations=await _rows(session, escalations, county_code), cases=await _rows(session, cases, county_code),
         case_actions=await _rows(session, case_actions, county_code), previous=await _previous(session, county_code, previous_month(month)),
-        settings=settings, policy=policy,
+        settings=settings, policy=policy, problems=await _rows(session, problems, county_code),
+        assignments=await _rows(session, assignments, county_code), coordination_actions=await _problem_steps(session, county_code, month, as_of),
+        problem_policy=problem_policy,
     )
     return figures, [facts for facts, _ in projects]
 
 
 async def generate_bulletin(sessions: async_sessionmaker, county_code: str, month: str, as_of: date, now: datetime, policy: Policy,
-                            settings: BulletinSettings | None = None, only_if_missing: bool = False) -> dict[str, Any] | None:
+                            settings: BulletinSettings | None = None, only_if_missing: bool = False,
+                            problem_policy: ProblemPolicy | None = None) -> dict[str, Any] | None:
     """Store the next revision of the county's bulletin for `month` and its BulletinPublished, in one transaction.
 
-    `only_if_missing` (the monthly schedule) makes it a no-op returning None when any revision exists.
+    `only_if_missing` (the monthly schedule) makes it a no-op returning None when any revision exists. Without the
+    county's problem policy, its defaults (the categories of the seeds, long open after 3 months).
     """
     settings = settings or BulletinSettings()
     async with sessions() as session, session.begin():
@@ -87,7 +111,7 @@ async def generate_bulletin(sessions: async_sessionmaker, county_code: str, mont
         if latest is not None and only_if_missing:
             return None
         revision = (latest or 0) + 1
-        figures, projects = await load_figures(session, county_code, month, as_of, policy, settings)
+        figures, projects = await load_figures(session, county_code, month, as_of, policy, settings, problem_policy)
         bulletin_id = uuid.uuid5(BULLETIN_NAMESPACE, f"{county_code}|{month}|{revision}")
         row = {"bulletin_id": str(bulletin_id), "county_code": county_code, "month": month, "revision": revision, "as_of": as_of,
                "figures": figures.to_json(), "html": render_html(figures, revision), "xlsx": render_xlsx(figures, revision),
@@ -130,7 +154,8 @@ async def generate_monthly(sessions: async_sessionmaker, today: date, now: datet
         settings = load_bulletin_settings(county, policy_dir)
         if today.day < settings.publish_day:
             continue
-        row = await generate_bulletin(sessions, county, month, month_end(month), now, policy_for(county), settings, only_if_missing=True)
+        row = await generate_bulletin(sessions, county, month, month_end(month), now, policy_for(county), settings, only_if_missing=True,
+                                      problem_policy=load_problem_policy(county, policy_dir))
         if row is not None:
             made.append(row)
     return made

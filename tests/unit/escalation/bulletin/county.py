@@ -127,3 +127,65 @@ ACTIONS = [
     {"case_id": "c4", "action": "replied", "as_of": D(2026, 6, 5)},  # late
     {"case_id": "c1", "action": "acknowledged", "as_of": D(2026, 6, 4)},
 ]
+
+
+def problem_row(qid: str, pid: str, category: str, department: str | None, opened: date, state: str, level: int, target: str,
+                due: date | None, months_reported: int = 1) -> dict[str, Any]:
+    return {"problem_id": qid, "county_code": COUNTY, "project_id": pid, "category": category, "description": f"问题{qid}：{category}方面的困难",
+            "responsible_department": department, "state": state, "level": level, "target_name": target, "due_on": due,
+            "months_reported": months_reported, "opened_on": opened}
+
+
+# Problems, labelled by hand for June 2026 (as of 30 June): R raised in June, S solved in June, O overdue at the month's end,
+# C climbed in June, L open more than 3 months.
+PROBLEMS = [
+    problem_row("q1", "p01", "用地", "自然资源局", D(2026, 2, 10), "solving", 2, "陈立新", D(2026, 6, 20), 5),  # O, L (4 months, 140 days)
+    problem_row("q2", "p03", "规划", "自然资源局", D(2026, 6, 5), "raised", 1, "自然资源局", D(2026, 6, 19)),  # R, O
+    problem_row("q3", "p04", "资金", "财政局", D(2026, 6, 12), "closed", 1, "财政局", None),  # R, S (solved 25th and closed 28th: once)
+    problem_row("q4", "p05", "资金", "财政局", D(2026, 3, 30), "accepted", 2, "陈立新", D(2026, 7, 10)),  # C; 3 months to the day: not L
+    problem_row("q5", "p06", "征迁", None, D(2026, 3, 29), "raised", 4, "区重点项目调度会", D(2026, 6, 30), 0),  # L (3 months, 93 days); due the last day: not O
+    problem_row("q6", "p07", "用地", "自然资源局", D(2026, 1, 5), "closed", 1, "自然资源局", None),  # solved in May, closed in June: not S
+    problem_row("q7", "p09", "审批", "住建局", D(2026, 7, 2), "raised", 1, "住建局", D(2026, 7, 16)),  # raised after the month
+    problem_row("q8", "p10", "环保", "生态环境局", D(2026, 6, 15), "solving", 3, "项目推进联席会议", None),  # R; a category no longer configured
+    problem_row("q9", "p11", "施工环境", "住建局", D(2026, 4, 1), "solved", 1, "住建局", None),  # reopened and solved again in June: S
+]
+
+
+def step(qid: str, action: str, from_state: str | None, to_state: str, on: date, kind: str = "problem") -> dict[str, Any]:
+    return {"item_kind": kind, "item_id": qid, "county_code": COUNTY, "action": action, "from_state": from_state, "to_state": to_state,
+            "as_of": on}
+
+
+PROBLEM_STEPS = [
+    step("q2", "raised", None, "raised", D(2026, 6, 5)),
+    step("q3", "raised", None, "raised", D(2026, 6, 12)),
+    step("q3", "solved", "accepted", "solved", D(2026, 6, 25)),
+    step("q3", "closed", "solved", "closed", D(2026, 6, 28)),
+    step("q4", "climbed", "accepted", "raised", D(2026, 5, 31)),  # May's climb
+    step("q4", "climbed", "raised", "raised", D(2026, 6, 8)),
+    step("q4", "accepted", "raised", "accepted", D(2026, 6, 9)),
+    step("q6", "solved", "solving", "solved", D(2026, 5, 20)),
+    step("q6", "closed", "solved", "closed", D(2026, 6, 3)),
+    step("q9", "solved", "solving", "solved", D(2026, 4, 20)),
+    step("q9", "closed", "solved", "closed", D(2026, 4, 25)),
+    step("q9", "reopened", "closed", "accepted", D(2026, 6, 2)),
+    step("q9", "solved", "accepted", "solved", D(2026, 6, 22)),
+    step("x1", "closed", "verified", "closed", D(2026, 6, 10), kind="assignment"),  # an assignment's 销号 is no problem solved
+]
+
+
+def assignment_row(aid: str, handler: str, deadline: date, state: str, closed: date | None = None) -> dict[str, Any]:
+    return {"assignment_id": aid, "county_code": COUNTY, "handler_department": handler, "deadline": deadline, "state": state,
+            "closed_on": closed, "due_on": None if state == "closed" else deadline}
+
+
+# Meeting assignments: due in June (deadline in June) and how each ended up.
+ASSIGNMENTS = [
+    assignment_row("a1", "自然资源局", D(2026, 6, 15), "closed", D(2026, 6, 15)),  # on time (the day itself)
+    assignment_row("a2", "自然资源局", D(2026, 6, 20), "closed", D(2026, 6, 21)),  # closed a day late
+    assignment_row("a3", "自然资源局", D(2026, 6, 30), "reported"),  # not closed yet
+    assignment_row("a4", "财政局", D(2026, 6, 10), "closed", D(2026, 6, 1)),  # on time
+    assignment_row("a5", "财政局", D(2026, 7, 5), "acknowledged"),  # due in July
+    assignment_row("a6", "住建局", D(2026, 5, 31), "closed", D(2026, 6, 5)),  # due in May
+    {**assignment_row("a7", "住建局", D(2026, 6, 1), "acknowledged"), "level": 2, "due_on": D(2026, 6, 8)},  # climbed: still the meeting's deadline
+]

@@ -10,7 +10,7 @@ from services.escalation.bulletin.figures import compute_figures
 from services.escalation.bulletin.model import BulletinFigures, PreviousFigures
 from services.escalation.bulletin.settings import BulletinSettings
 
-from .county import ACTIONS, AS_OF, CASES, COUNTY, ESCALATIONS, MONTH, PROJECTS, ROWS
+from .county import ACTIONS, AS_OF, ASSIGNMENTS, CASES, COUNTY, ESCALATIONS, MONTH, PROBLEM_STEPS, PROBLEMS, PROJECTS, ROWS
 
 
 def pct(part: int | Fraction, whole: int = 1) -> str:
@@ -21,7 +21,8 @@ def pct(part: int | Fraction, whole: int = 1) -> str:
 
 def figures(previous: PreviousFigures | None = None, settings: BulletinSettings | None = None) -> BulletinFigures:
     return compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=PROJECTS, escalations=ESCALATIONS,
-                           cases=CASES, case_actions=ACTIONS, previous=previous, settings=settings or BulletinSettings())
+                           cases=CASES, case_actions=ACTIONS, previous=previous, settings=settings or BulletinSettings(),
+                           problems=PROBLEMS, assignments=ASSIGNMENTS, coordination_actions=PROBLEM_STEPS)
 
 
 def test_stage_rates_against_the_labels() -> None:

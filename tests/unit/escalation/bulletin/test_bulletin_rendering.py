@@ -70,3 +70,42 @@ def test_xlsx_writes_county_text_that_looks_like_a_formula_as_text() -> None:
     assert (cells[0].value, cells[0].data_type) == (injected, "s")
     assert (cells[1].value, cells[1].data_type) == ("=cmd|' /C calc'!A0", "s")
     assert (cells[4].value, cells[4].data_type) == (121, "n")  # numbers stay numbers
+
+
+def _sheet(book: object, title: str) -> object:
+    return book[next(name for name in book.sheetnames if title in name)]  # type: ignore[attr-defined, index]
+
+
+def test_the_problem_list_sections_in_every_document() -> None:
+    f = figures()
+    html = render_html(f)
+    for title in ("问题清单办理情况", "会议交办事项落实率（承办部门）", "超过3个月未解决的问题", "交办事项落实率 = "):
+        assert title in html
+    assert "<td>问题q1：用地方面的困难</td>" in html and ">40.0<" in html
+    book = load_workbook(io.BytesIO(render_xlsx(f)))
+    problems = _sheet(book, "问题清单办理情况")
+    assert list(problems.iter_rows(min_row=3, max_row=3, values_only=True))[0] == ("合计", "全部", 3, 2, 2, 1)
+    delivery = _sheet(book, "会议交办事项落实率")
+    rows = list(delivery.iter_rows(min_row=3, max_row=6, values_only=True))
+    assert rows[0] == ("合计", 5, 2, 1, 2, 40) and rows[2][0] == "自然资源局" and rows[2][5] == float(Decimal("33.3"))
+    assert all(cell.data_type == "n" for row in delivery.iter_rows(min_row=3, max_row=6, min_col=2) for cell in row)
+    long = _sheet(book, "超过3个月未解决的问题")
+    assert [row[:2] + row[6:] for row in long.iter_rows(min_row=3, max_row=4, values_only=True)] == [
+        ("项目p01", "用地", 4, 140, 5), ("项目p06", "征迁", 3, 93, 0)]
+    document = Document(io.BytesIO(render_docx(f)))
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert {"问题q5：征迁方面的困难", "调度会议定", "33.3", "100.0", "140"} <= cells
+    headings = [p.text for p in document.paragraphs]
+    assert any(h.endswith("超过3个月未解决的问题") for h in headings) and "会议交办事项落实率：40.0%" in headings
+
+
+def test_a_problem_written_like_a_formula_stays_text() -> None:
+    from dataclasses import replace
+
+    f = figures()
+    injected = "=1+2 资金未到位"
+    long = replace(f.long_open, problems=(replace(f.long_open.problems[0], description=injected), *f.long_open.problems[1:]))
+    book = load_workbook(io.BytesIO(render_xlsx(replace(f, long_open=long))))
+    cells = list(_sheet(book, "超过3个月未解决的问题").iter_rows(min_row=3, max_row=3))[0]
+    assert (cells[2].value, cells[2].data_type) == (injected, "s")
+    assert (cells[7].value, cells[7].data_type) == (140, "n")
