@@ -89,14 +89,14 @@ async def a_quarter_of_the_problem_list(world: World) -> dict[str, str]:
             "co_departments": [], "deadline": deadline, "follow_up_leader": "陈立新"})
         numbers[description] = decided["assignments"][0]["assignment_id"]
 
-    # Planning: reported, verified and closed on the 18th, before its deadline; the problem solved the same day.
+    # Planning: reported, verified and closed on the 18th, before its deadline; closing it reports the problem solved.
     world.on(date(2026, 6, 18))
     planning = numbers[PLANNING]
     await world.ok("zrzy", "POST", f"/api/assignments/{planning}/acknowledge", json={})
     await world.ok("zrzy", "POST", f"/api/assignments/{planning}/report", json={"what_done": "规划调整已批复", "evidence": "批复文件"})
     await world.ok("office", "POST", f"/api/assignments/{planning}/verify", json={"accepted": True})
     await world.ok("office", "POST", f"/api/assignments/{planning}/close", json={})
-    await world.ok("office", "POST", f"/api/problems/{ids[PLANNING]}/solve", json={"what_done": "规划调整已批复", "evidence": "批复文件"})
+    assert (await world.ok("office", "GET", f"/api/problems/{ids[PLANNING]}"))["problem"]["state"] == "solved"
     # Power: nothing reported by the 25th; the clock moves the assignment up on the 26th.
     await world.sweep(date(2026, 6, 26))
     return ids
