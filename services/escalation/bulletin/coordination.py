@@ -24,7 +24,15 @@ from fractions import Fraction
 from typing import Any
 
 from services.escalation.bulletin.exact import percent_text, ratio
-from services.escalation.bulletin.model import AssignmentDelivery, Delivery, LongOpen, LongOpenProblem, ProblemFigures, ProblemTally
+from services.escalation.bulletin.model import (
+    AssignmentDelivery,
+    Delivery,
+    LongOpen,
+    LongOpenProblem,
+    ProblemFigures,
+    ProblemTally,
+    Referral,
+)
 from services.escalation.problems.lifecycle import LEVEL_NAMES, OPEN
 from services.escalation.problems.policy import CATEGORIES
 
@@ -128,3 +136,14 @@ def long_open(problems: Sequence[Row], names: Mapping[str, str], as_of: date, th
             int(p.get("months_reported") or 0)))
     found.sort(key=lambda f: (f.opened_on, -f.level, f.project_name, f.problem_id))
     return LongOpen(threshold_months, tuple(found))
+
+
+def referrals_of(rows: Iterable[Row], names: Mapping[str, str], month: str, as_of: date) -> tuple[Referral, ...]:
+    """移送 referred in the month, and earlier ones the body has not signed for yet (oldest first)."""
+    first, last = month_window(month, as_of)
+    shown = [r for r in rows if r["referred_on"] <= last and (r["referred_on"] >= first or r["acknowledged_on"] is None
+                                                              or r["acknowledged_on"] > last)]
+    return tuple(Referral(names.get(r["project_id"], r["project_id"]), r["target_name"], r["pack"].get("level_name", ""),
+                          r["pack"].get("figures", {}).get("overrun_fen", ""), r["referred_on"],
+                          r["acknowledged_on"] if r["acknowledged_on"] and r["acknowledged_on"] <= last else None)
+                 for r in sorted(shown, key=lambda r: (r["referred_on"], r["referral_id"])))

@@ -44,7 +44,8 @@ def compute_figures(*, county_code: str, county_name: str, month: str, as_of: da
                     projects: Sequence[tuple[ProjectFacts, str]], escalations: Sequence[Row], cases: Sequence[Row],
                     case_actions: Sequence[Row], previous: PreviousFigures | None, settings: BulletinSettings,
                     policy: Policy | None = None, problems: Sequence[Row] = (), assignments: Sequence[Row] = (),
-                    coordination_actions: Sequence[Row] = (), problem_policy: ProblemPolicy | None = None) -> BulletinFigures:
+                    coordination_actions: Sequence[Row] = (), problem_policy: ProblemPolicy | None = None,
+                    referrals: Sequence[Row] = ()) -> BulletinFigures:
     """Every figure of one county's bulletin for `month`, as known on `as_of` (a Beijing date).
 
     With the county's policy, idle days are counted as of `as_of` by the R1 rule itself (pauses included);
@@ -79,6 +80,7 @@ def compute_figures(*, county_code: str, county_name: str, month: str, as_of: da
         assignment_delivery=coordination.assignment_delivery(assignments, month, as_of),
         long_open=coordination.long_open(problems, names, as_of, problem_policy.long_open_months),
         changes=(),
+        referrals=coordination.referrals_of(referrals, names, month, as_of),
     )
     now = figures.headline()
     before = previous.headline if previous is not None else {}

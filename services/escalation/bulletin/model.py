@@ -204,6 +204,18 @@ class LongOpen:
 
 
 @dataclass(frozen=True, slots=True)
+class Referral:
+    """A finding referred (移送) to an oversight body: referred in the month, or still not signed for."""
+
+    project_name: str
+    body: str
+    level_name: str
+    overrun: str  # the figure the rule crossed, as the pack states it (e.g. the amount over budget in fen)
+    referred_on: date
+    acknowledged_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     label: str
     previous: str | None
@@ -235,6 +247,7 @@ class BulletinFigures:
     assignment_delivery: AssignmentDelivery
     long_open: LongOpen
     changes: tuple[Change, ...]
+    referrals: tuple[Referral, ...] = ()
 
     @property
     def title(self) -> str:

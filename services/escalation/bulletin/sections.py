@@ -99,6 +99,13 @@ def _long_open(as_of: date, long: LongOpen) -> Section:
                    "台账报告（月）为月度台账报告该问题的月数。")
 
 
+def _referrals(f: BulletinFigures) -> Section:
+    rows = tuple((r.project_name, r.level_name, r.body, wan(int(r.overrun)) if r.overrun else None, r.referred_on,
+                  r.acknowledged_on.isoformat() if r.acknowledged_on else "尚未签收") for r in f.referrals)
+    return Section("移送纪检监察、审计的事项", ("项目", "事由", "受移送单位", "超出金额（万元）", "移送日期", "签收情况"), rows,
+                   "本月移送及此前移送尚未签收的事项；移送不是处理决定，由受移送单位依规依纪依法处理。")
+
+
 def sections(f: BulletinFigures) -> tuple[Section, ...]:
     inv, cases = f.investment, f.open_cases
     return (
@@ -136,6 +143,7 @@ def sections(f: BulletinFigures) -> tuple[Section, ...]:
         _problems(f.problems),
         _delivery(f.month, f.assignment_delivery),
         _long_open(f.as_of, f.long_open),
+        _referrals(f),
     )
 
 

@@ -32,6 +32,7 @@ from services.escalation.tables import (
     outbox,
     problems,
     project_facts,
+    referrals,
 )
 from shared import subjects
 from shared.contracts import BulletinPublished, ProjectSnapshot, Recipient
@@ -91,7 +92,7 @@ async def load_figures(session: AsyncSession, county_code: str, month: str, as_o
         case_actions=await _rows(session, case_actions, county_code), previous=await _previous(session, county_code, previous_month(month)),
         settings=settings, policy=policy, problems=await _rows(session, problems, county_code),
         assignments=await _rows(session, assignments, county_code), coordination_actions=await _problem_steps(session, county_code, month, as_of),
-        problem_policy=problem_policy,
+        problem_policy=problem_policy, referrals=await _rows(session, referrals, county_code),
     )
     return figures, [facts for facts, _ in projects]
 
