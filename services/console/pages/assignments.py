@@ -33,8 +33,8 @@ async def annotate(console: Console, viewer: Viewer, found: list[dict[str, Any]]
     today = console.today()
     project_ids = {a["project_id"] for a in found if a.get("project_id")}
     async with console.sessions() as session:
-        named = dict(await session.execute(select(projects.c.project_id, projects.c.name).where(
-            projects.c.county_code == viewer.county_code, projects.c.project_id.in_(project_ids)))) if project_ids else {}
+        named = dict((await session.execute(select(projects.c.project_id, projects.c.name).where(
+            projects.c.county_code == viewer.county_code, projects.c.project_id.in_(project_ids)))).all()) if project_ids else {}
     for a in found:
         a.update(project_name=named.get(a.get("project_id")), mine=assignment_is_mine(viewer, a), overdue=is_overdue(a, today, LATE_STATES),
                  can=assignment_offered(viewer, a))

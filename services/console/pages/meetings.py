@@ -86,8 +86,8 @@ def build(console: Console) -> APIRouter:
         async with console.sessions() as session:
             project_ids = {i.get("project_id") for i in meeting["agenda"]} | {a.get("project_id") for a in found}
             project_ids.discard(None)
-            named = dict(await session.execute(select(projects.c.project_id, projects.c.name).where(
-                projects.c.county_code == viewer.county_code, projects.c.project_id.in_(project_ids)))) if project_ids else {}
+            named = dict((await session.execute(select(projects.c.project_id, projects.c.name).where(
+                projects.c.county_code == viewer.county_code, projects.c.project_id.in_(project_ids)))).all()) if project_ids else {}
         office = may_run_meetings(viewer)
         return console.render(request, template, viewer, m=meeting, assignments=found, decided=decided, project_names=named,
                               office=office, units=await unit_names(console, viewer) if office else {}, today_iso=today.isoformat(),

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from services.console.coordination import OPEN, is_mine, is_overdue, problem_offered
 from services.console.escalation_api import PROBLEM_ACTIONS, EscalationError
@@ -48,9 +48,12 @@ def describe(viewer: Viewer, row: dict[str, Any], today: date) -> dict[str, Any]
 
 async def project_choices(console: Console, viewer: Viewer) -> list[tuple[str, str]]:
     """The projects a person may raise a problem for (a department's: those routed to it), by name."""
+    where = and_(*scope(viewer))
+    if viewer.role == "department":  # routed to it, or naming it as the lead or responsible unit
+        where = or_(where, and_(projects.c.county_code == viewer.county_code,
+                                or_(projects.c.lead_department == viewer.department, projects.c.responsible_unit == viewer.department)))
     async with console.sessions() as session:
-        rows = await session.execute(select(projects.c.project_id, projects.c.name).where(and_(*scope(viewer)))
-                                     .order_by(projects.c.name).limit(2000))
+        rows = await session.execute(select(projects.c.project_id, projects.c.name).where(where).order_by(projects.c.name).limit(2000))
     return [(str(pid), name or "—") for pid, name in rows]
 
 
