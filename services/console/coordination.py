@@ -50,6 +50,10 @@ def problem_offered(viewer: Viewer, problem: Mapping[str, Any], meetings_open: b
         actions.discard("hand-back")
     if not meetings_open:  # no scheduled meeting to put it on
         actions.discard("agenda")
+    if viewer.role == "department":  # handing down is a leader's or a meeting's instruction
+        actions.discard("hand-back")
+    if problem.get("assignment_id") and problem.get("state") in OPEN:  # a meeting decided it: the assignment carries it now
+        actions -= {"submit", "hand-back", "agenda"}
     return actions
 
 
