@@ -111,7 +111,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "assignment_verify": ("核实", "Verify"), "assignment_close": ("销号", "Close"), "report": ("落实情况", "Report"),
     "overdue_problems": ("逾期问题", "Overdue problems"), "overdue_assignments": ("逾期交办事项", "Overdue assignments"),
     "coordination_failed": ("办理失败", "Action failed"), "meeting": ("会议", "Meeting"), "edit": ("调整", "Edit"),
-    "days_n": ("{n}天", "{n} days"),
+    "days_n": ("{n}天", "{n} days"), "names_hint": ("多个单位用顿号分隔", "Separate names with commas"),
 }
 
 # The states, levels and steps of problems, assignments and meetings (escalation's lifecycles name them in Chinese;

@@ -135,6 +135,10 @@ def test_a_problem_from_the_ledger_to_the_meeting_and_its_assignment(system, bro
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_until(lambda: "/meetings/" in browser.current_url and browser.find_elements(By.ID, "agenda"), what="the meeting's page")
     meeting_url = browser.current_url
+    browser.get(f"{console}/meetings")
+    assert "2026年第3次项目推进联席会议" in browser.find_element(By.ID, "meeting-list").text
+    check_page(browser, "office /meetings")
+    shoot(browser, "meetings-office")
 
     # The leader puts the problem on that meeting's agenda.
     sign_in(browser, console, "leader", passwords["leader"])
