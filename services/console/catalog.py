@@ -74,7 +74,72 @@ TEXTS: dict[str, tuple[str, str]] = {
     "actor": ("办理人", "By"), "error_title": ("出错了", "Something went wrong"), "open_count": ("在办{n}件", "{n} open"),
     "provisional": ("节假日安排未公布，期限暂按周末计算", "Holidays not yet announced: counted on weekends only"),
     "paused": ("计时暂停", "Clocks paused"), "no_letter": ("尚未发交办函", "No letter yet"),
+    # Problems (问题清单), meetings and assignments (交办事项).
+    "problems": ("问题清单", "Problems"), "meetings": ("会议", "Meetings"), "assignments": ("交办事项", "Assignments"),
+    "problem": ("问题", "Problem"), "category": ("类别", "Category"), "description": ("问题描述", "Description"),
+    "project": ("项目", "Project"), "who_must_act": ("责任方", "Who must act"), "deadline": ("期限", "Deadline"),
+    "months_running": ("连续{n}个月报告", "reported {n} months running"), "my_problems": ("我的问题", "My problems"),
+    "all_problems": ("全部问题", "All problems"), "due_soon": ("即将到期", "Due soon"), "problems_other": ("其他问题", "Other problems"),
+    "problem_total": ("共{n}个问题", "{n} problems"), "age": ("已挂账", "Open for"), "age_any": ("不限", "Any"),
+    "age_days": ("{n}天以上", "over {n} days"), "age_months": ("{n}个月以上", "over {n} months"),
+    "open_problems": ("未解决", "Open"), "by_category": ("按类别", "By category"), "opened_on": ("提出日期", "Raised on"),
+    "raised_by": ("提出人", "Raised by"), "source": ("来源", "Source"), "responsible_department": ("责任部门", "Responsible department"),
+    "level_now": ("所在层级", "Level"), "resolution": ("解决情况", "Resolution"), "what_done": ("采取的措施", "What was done"),
+    "evidence_text": ("佐证材料", "Evidence"), "as_of": ("业务日", "As of"), "role": ("身份", "Role"),
+    "instruction": ("交办意见", "Instruction"), "submit_reason": ("提交理由（如：需区领导协调）", "Reason (e.g. needs the leader)"),
+    "raise_problem": ("提出问题", "Raise a problem"), "problem_accept": ("受理", "Accept"), "problem_start": ("开始解决", "Start solving"),
+    "problem_solve": ("报解决", "Report solved"), "problem_submit": ("提交上一级", "Submit upward"),
+    "problem_hand_back": ("交回", "Hand back"), "problem_agenda": ("列入会议议题", "Put on a meeting's agenda"),
+    "problem_close": ("销号", "Close"), "problem_reopen": ("重新打开", "Reopen"), "choose_meeting": ("选择会议", "Meeting"),
+    "no_meeting": ("暂无已安排的会议", "No meeting scheduled"), "on_meeting": ("已列入会议", "On the agenda of"),
+    "held_by_assignment": ("已形成交办事项", "Carried by an assignment"), "problem_raised_ok": ("问题已提出", "Problem raised"),
+    "schedule_meeting": ("安排会议", "Schedule a meeting"), "meeting_kind": ("会议类型", "Kind"), "title": ("名称", "Title"),
+    "held_on": ("会议日期", "Date"), "chair": ("主持", "Chair"), "attendees": ("参会单位和人员", "Attendees"),
+    "attendee_departments": ("参会部门（用顿号或逗号分隔）", "Departments (comma separated)"),
+    "attendee_leaders": ("参会领导（用顿号或逗号分隔）", "Leaders (comma separated)"),
+    "agenda": ("会议议题", "Agenda"), "move_up": ("上移", "Up"), "move_down": ("下移", "Down"), "remove": ("移出", "Remove"),
+    "decision": ("会议决定", "Decision"), "decision_text": ("决定事项", "Decision"), "co_departments": ("配合单位", "Co-departments"),
+    "follow_up_leader": ("跟踪领导", "Follow-up leader"), "record_decision": ("记录决定", "Record the decision"),
+    "publish_minutes": ("印发纪要", "Issue the minutes"), "minutes": ("会议纪要", "Minutes"),
+    "minutes_docx": ("下载纪要（Word）", "Minutes (Word)"), "minutes_html": ("查看纪要（网页）", "Minutes (web page)"),
+    "minutes_not_yet": ("纪要尚未印发", "Minutes not issued yet"), "meeting_assignments": ("本次会议交办事项", "This meeting's assignments"),
+    "decided": ("已决定", "Decided"), "item_reason": ("列入理由", "Why listed"), "number": ("编号", "Number"),
+    "no_meetings": ("暂无会议", "No meetings"), "meeting_state": ("会议状态", "State"),
+    "my_assignments": ("我的交办事项", "My assignments"), "all_assignments": ("全部交办事项", "All assignments"),
+    "assignment_total": ("共{n}项", "{n} assignments"), "handler_unit": ("承办单位", "Handler"),
+    "assignment_acknowledge": ("签收", "Acknowledge"), "assignment_report": ("报告落实情况", "Report"),
+    "assignment_verify": ("核实", "Verify"), "assignment_close": ("销号", "Close"), "report": ("落实情况", "Report"),
+    "overdue_problems": ("逾期问题", "Overdue problems"), "overdue_assignments": ("逾期交办事项", "Overdue assignments"),
+    "coordination_failed": ("办理失败", "Action failed"), "meeting": ("会议", "Meeting"), "edit": ("调整", "Edit"),
+    "days_n": ("{n}天", "{n} days"), "names_hint": ("多个单位用顿号分隔", "Separate names with commas"),
 }
+
+# The states, levels and steps of problems, assignments and meetings (escalation's lifecycles name them in Chinese;
+# tests/console/test_problem_pages.py holds the Chinese here to theirs).
+PROBLEM_STATES = {"raised": ("待受理", "To accept"), "accepted": ("已受理", "Accepted"), "solving": ("解决中", "Being solved"),
+                  "solved": ("已解决", "Solved"), "closed": ("已销号", "Closed")}
+PROBLEM_LEVELS = {1: ("责任部门解决", "Department"), 2: ("分包领导协调", "Leader in charge"), 3: ("联席会议研究", "Joint meeting"),
+                  4: ("调度会议定", "Scheduling meeting")}
+ASSIGNMENT_STATES = {"opened": ("待签收", "To acknowledge"), "acknowledged": ("落实中", "Being done"), "reported": ("已报告", "Reported"),
+                     "verified": ("已核实", "Verified"), "closed": ("已销号", "Closed")}
+ASSIGNMENT_LEVELS = {1: ("承办部门落实", "Handler"), 2: ("跟踪领导督促", "Follow-up leader"), 3: ("调度会通报", "Scheduling meeting")}
+MEETING_KINDS = {"joint": ("项目推进联席会议", "Joint meeting"), "scheduling": ("调度会", "Scheduling meeting"), "topic": ("专题会", "Topic meeting")}
+MEETING_STATES = {"scheduled": ("已安排", "Scheduled"), "held": ("已召开", "Held")}
+SOURCES = {"ledger": ("月度台账", "Monthly ledger"), "console": ("系统录入", "Console"), "api": ("接口", "API"), "cli": ("命令行", "CLI"),
+           "case": ("督办反馈", "Case reply")}
+AGENDA_KINDS = {"problem": ("问题", "Problem"), "case": ("督办件", "Case"), "project": ("项目", "Project"),
+                "assignment": ("交办事项", "Assignment")}
+COORDINATION_ACTIONS = {
+    "raised": ("提出", "raised"), "still_reported": ("台账再次报告", "reported again"), "accepted": ("受理", "accepted"),
+    "solving": ("开始解决", "solving"), "solved": ("报解决", "solved"), "submitted": ("提交上一级", "submitted upward"),
+    "handed_back": ("交回下一级", "handed back"), "on_agenda": ("列入会议议题", "put on an agenda"),
+    "off_agenda": ("移出会议议题", "taken off the agenda"), "decided": ("会议作出决定", "decided"), "climbed": ("逾期升级", "climbed"),
+    "closed": ("销号", "closed"), "reopened": ("重新打开", "reopened"), "scheduled": ("安排会议", "scheduled"),
+    "agenda_edited": ("调整议题", "agenda edited"), "minuted": ("印发纪要", "minutes issued"), "opened": ("交办", "assigned"),
+    "acknowledged": ("签收", "acknowledged"), "reported": ("报告落实情况", "reported"), "verified": ("核实通过", "verified"),
+    "rejected": ("核实未通过", "not accepted"),
+}
+
 
 def translator(lang: str):  # noqa: ANN201 - returns (key, **fields) -> str
     index = 1 if lang == "en" else 0

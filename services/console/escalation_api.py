@@ -10,6 +10,10 @@ import httpx
 
 CLIENT_ADDRESS = "X-Tuijin-Client-Address"  # escalation.cases.api reads it
 ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "exception/decision")
+# The steps of problems (问题), assignments (交办事项) and meetings the console may ask escalation to take.
+PROBLEM_ACTIONS = ("accept", "start", "solve", "submit", "hand-back", "agenda", "close", "reopen")
+ASSIGNMENT_ACTIONS = ("acknowledge", "report", "verify", "close")
+MEETING_ACTIONS = ("agenda", "decisions", "minutes")
 
 
 class EscalationError(Exception):
@@ -71,3 +75,52 @@ class EscalationApi:
 
     async def bulletin(self, county: str, month: str, fmt: str) -> httpx.Response:
         return await self._call("GET", f"/internal/counties/{county}/bulletins/{month}.{fmt}", self._service_token)
+
+    # Problems, meetings and assignments (escalation's /api/problems, /api/meetings, /api/assignments).
+    async def problem_categories(self, token: str) -> list[str]:
+        return (await self._call("GET", "/api/problem-categories", token)).json()["categories"]  # type: ignore[no-any-return]
+
+    async def problems(self, token: str, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        return (await self._call("GET", "/api/problems", token, params=params)).json()["problems"]  # type: ignore[no-any-return]
+
+    async def problem(self, token: str, problem_id: str) -> dict[str, Any]:
+        return (await self._call("GET", f"/api/problems/{problem_id}", token)).json()  # type: ignore[no-any-return]
+
+    async def raise_problem(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        return (await self._call("POST", "/api/problems", token, json=body)).json()  # type: ignore[no-any-return]
+
+    async def act_on_problem(self, token: str, problem_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        if action not in PROBLEM_ACTIONS:
+            raise EscalationError(400, f"unknown action {action}")
+        return (await self._call("POST", f"/api/problems/{problem_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+
+    async def meetings(self, token: str) -> list[dict[str, Any]]:
+        return (await self._call("GET", "/api/meetings", token)).json()["meetings"]  # type: ignore[no-any-return]
+
+    async def meeting(self, token: str, meeting_id: str) -> dict[str, Any]:
+        return (await self._call("GET", f"/api/meetings/{meeting_id}", token)).json()  # type: ignore[no-any-return]
+
+    async def schedule_meeting(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        return (await self._call("POST", "/api/meetings", token, json=body)).json()  # type: ignore[no-any-return]
+
+    async def act_on_meeting(self, token: str, meeting_id: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        if action not in MEETING_ACTIONS:
+            raise EscalationError(400, f"unknown action {action}")
+        return (await self._call("POST", f"/api/meetings/{meeting_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+
+    async def minutes(self, token: str, meeting_id: str, fmt: str) -> httpx.Response:
+        """The minutes' document (docx or html), fetched under the person's own token."""
+        return await self._call("GET", f"/api/meetings/{meeting_id}/minutes.{fmt}", token)
+
+    async def assignments(self, token: str, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        return (await self._call("GET", "/api/assignments", token, params=params)).json()["assignments"]  # type: ignore[no-any-return]
+
+    async def act_on_assignment(self, token: str, assignment_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        if action not in ASSIGNMENT_ACTIONS:
+            raise EscalationError(400, f"unknown action {action}")
+        return (await self._call("POST", f"/api/assignments/{assignment_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+
+    async def assignment(self, token: str, assignment_id: str) -> dict[str, Any]:
+        return (await self._call("GET", f"/api/assignments/{assignment_id}", token)).json()  # type: ignore[no-any-return]

@@ -1,4 +1,5 @@
-"""The overview's "must act" list: red and overdue cases, most urgent first, with who must act and by when.
+"""The overview's "must act" list: red and overdue cases, most urgent first, with who must act and by when; then the
+overdue problems (问题) and assignments (交办事项), which escalation answers for under the person's own token.
 
 Leaders and departments are listed apart: a leader's desk (L2 letters he signs) is not a department's queue.
 Red means the case reached the leader's letter (L2 and up): a red finding opens there, and a finding that turns
@@ -12,6 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.console.coordination import assignment_is_mine, is_mine
+from services.console.escalation_api import EscalationApi, EscalationError
 from services.console.queries import scope
 from services.console.tables import cases, escalations, projects
 from services.console.viewer import Viewer
@@ -63,3 +66,24 @@ async def _describe(session: AsyncSession, items: list[dict[str, Any]], today: d
         item["colour"] = escalation.colour if escalation else None
         item["reason"] = reason_of(escalation.summary) if escalation and escalation.summary else None
         item["days_overdue"] = (today - item["due_on"]).days if item["due_on"] and item["due_on"] < today else 0
+
+
+async def overdue_coordination(api: EscalationApi, viewer: Viewer, today: date, limit: int = 10) -> dict[str, Any] | None:
+    """Overdue problems and assignments (a department's or a leader's own; all for the office), the most overdue first.
+    None when escalation cannot answer now: the rest of the overview still shows."""
+    try:
+        problems = await api.problems(viewer.token, overdue=True)
+        assignments = await api.assignments(viewer.token, overdue=True)
+    except EscalationError:
+        return None
+    own = viewer.queue_target is not None
+    items = [{"kind": "problem", "href": f"/problems/{p['problem_id']}", "who": p["target_name"], "due_on": p["due_on"],
+              "name": p.get("project_name"), "text": f"【{p['category']}】{p['description']}", "level": p.get("level_name")}
+             for p in problems if not own or is_mine(viewer, p)]
+    items += [{"kind": "assignment", "href": f"/assignments?all=1#assignment-{a['assignment_id']}", "who": a["target_name"],
+               "due_on": a["due_on"], "name": a["number"], "text": a["decision"], "level": None}
+              for a in assignments if not own or assignment_is_mine(viewer, a) or is_mine(viewer, a)]
+    for item in items:
+        item["days_overdue"] = (today - date.fromisoformat(str(item["due_on"]))).days
+    items.sort(key=lambda i: (-i["days_overdue"], i["kind"], i["who"] or ""))
+    return {"total": len(items), "problems": sum(i["kind"] == "problem" for i in items), "items": items[:limit]}

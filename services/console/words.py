@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.console import catalog
 from shared import wording
 from shared.labels import HEADLINE
 
@@ -74,3 +75,35 @@ class Words:
 
     def refusal(self, status: int) -> str:
         return refusal(status, self.lang)
+
+    def _pick(self, table: Mapping[object, tuple[str, str]], key: object) -> str:
+        found = table.get(key)
+        return found[1 if self.lang == "en" else 0] if found else "—"
+
+    def problem_state(self, value: str | None) -> str:
+        return self._pick(catalog.PROBLEM_STATES, value)
+
+    def problem_level(self, level: int | None) -> str:
+        return self._pick(catalog.PROBLEM_LEVELS, level)
+
+    def assignment_state(self, value: str | None) -> str:
+        return self._pick(catalog.ASSIGNMENT_STATES, value)
+
+    def assignment_level(self, level: int | None) -> str:
+        return self._pick(catalog.ASSIGNMENT_LEVELS, level)
+
+    def meeting_kind(self, value: str | None) -> str:
+        return self._pick(catalog.MEETING_KINDS, value)
+
+    def meeting_state(self, value: str | None) -> str:
+        return self._pick(catalog.MEETING_STATES, value)
+
+    def source(self, value: str | None) -> str:
+        return self._pick(catalog.SOURCES, value)
+
+    def agenda_kind(self, value: str | None) -> str:
+        return self._pick(catalog.AGENDA_KINDS, value)
+
+    def step(self, value: str | None) -> str:
+        """A step of a problem, meeting or assignment, as its history lists it."""
+        return self._pick(catalog.COORDINATION_ACTIONS, value)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.console import figures
-from services.console.must_act import must_act
+from services.console.must_act import must_act, overdue_coordination
 from services.console.web import Console
 
 
@@ -24,6 +24,7 @@ def build(console: Console) -> APIRouter:
             counts = await figures.case_counts(session, viewer, today)
             week = await figures.changes_since(session, viewer, console.now() - timedelta(days=7))
             urgent = await must_act(session, viewer, today)
-        return console.render(request, "overview.html", viewer, **head, **counts, week=week, must_act=urgent)
+        late = await overdue_coordination(console.api, viewer, today)
+        return console.render(request, "overview.html", viewer, **head, **counts, week=week, must_act=urgent, late=late)
 
     return router

@@ -164,6 +164,11 @@ def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Ca
             return await shown(session, who, problem_id)
         return {"problem": await committed(work)}
 
+    @router.get("/problem-categories")
+    async def categories(who: Person = Depends(person)) -> dict[str, Any]:
+        """The county's categories, in its order (the console's form to raise a problem offers these)."""
+        return {"categories": list(policies(who.county_code)[1].categories)}
+
     @router.get("/problems")
     async def list_problems(state: str | None = None, level: int | None = None, category: str | None = None, project_id: str | None = None,
                             mine: bool = False, overdue: bool = False, who: Person = Depends(person)) -> dict[str, Any]:
