@@ -75,7 +75,8 @@ async def test_an_update_becomes_escalations_and_notifications(nats_server, data
         async def sent():
             rows = (await notifier_client.get(f"/internal/counties/{COUNTY}/deliveries")).json()["deliveries"]
             all_sent = rows and all(row["status"] == "sent" for row in rows)
-            return rows if all_sent and len({row["escalation_id"] for row in rows}) == 2 else None
+            # Two escalations (and their cases), and the overrun's referrals (移送) to 纪委监委 and 审计局.
+            return rows if all_sent and len({row["escalation_id"] for row in rows}) == 4 else None
 
         deliveries = await eventually(sent)
         people = {d["person"] for d in deliveries}

@@ -55,6 +55,29 @@ def overrun_change(county: str, n: int, percent_over: int, lead: str = "发改�
     )
 
 
+def idle_change(county: str, n: int, agreed_start: str = "2024-06-01") -> ProjectStateChanged:
+    """Land agreed to start on `agreed_start` and never started: red (the idle fee, 自然资源局) a full year later."""
+    pid = project_id(county, n)
+    snap = ProjectSnapshot.model_validate({
+        "project_id": pid, "project_code": f"2403-{county}-04-01-{n:06d}", "name": f"测试项目{n}", "stage": "signed",
+        "leader": "陈立新", "lead_department": "发改局", "responsible_unit": "住建局",
+        "land_parcels": [{"parcel_id": f"XH-{n}", "agreed_start_date": agreed_start, "land_price_fen": 30_000_000_00}],
+    })
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"idle-state|{pid}|1")
+    return ProjectStateChanged(
+        event_id=event_id, occurred_at=datetime(2026, 1, 1, tzinfo=UTC), county_code=county, correlation_id=f"{county}:{pid}",
+        project_id=pid, version=1, changed_fields=("land_parcels",), snapshot=snap,
+        caused_by=uuid.uuid5(uuid.NAMESPACE_URL, f"idle-update|{event_id}"), source_system="自然资源局供地台账",
+    )
+
+
+async def raise_idle(sessions: async_sessionmaker, day: date, county: str = "330106", n: int = 1) -> dict[str, Any]:
+    """Apply idle land on `day` (over a year past its agreed start: red) and return the case it opened."""
+    await apply_changes(sessions, [idle_change(county, n)], POLICY_FOR, day, at(day))
+    [row] = [r for r in await case_rows(sessions) if r["rule_id"] == "R1.idle_land" and r["project_id"] == str(project_id(county, n))]
+    return row
+
+
 async def open_store(url: str, schema: str | None) -> tuple[Any, async_sessionmaker]:
     await migrate(MIGRATIONS, url, schema)
     engine = make_engine(url, schema)

@@ -14,13 +14,17 @@ from cases_support import (
     at,
     case_events,
     case_row,
+    case_rows,
+    idle_change,
     open_store,
     overrun_change,
     raise_overrun,
 )
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.service import sweep
+from services.escalation.tables import referrals
 
 
 @pytest.fixture
@@ -81,18 +85,36 @@ async def test_missed_deadlines_climb_l1_to_l5_once_each_and_a_second_run_change
     assert [letter["number"] for letter in pack["letters"]] == [row["letter"]["number"]]
 
 
-async def test_the_rule_rising_to_red_lifts_the_case_to_l2_and_never_lowers_it(sessions: async_sessionmaker) -> None:
+async def test_the_rule_rising_to_a_referral_keeps_the_case_with_the_lead_department(sessions: async_sessionmaker) -> None:
+    """5% over, then 25%: the rule's new level refers the overrun to 纪委监委 and 审计局 (their own records); the
+    project's case is not lifted to the leader but stays with the lead department, to report and hold construction."""
     case_id = (await raise_overrun(sessions, date(2026, 6, 1)))["case_id"]
     await apply_changes(sessions, [overrun_change("330106", 1, 25).model_copy(update={"version": 2, "event_id": _id("v2")})],
                         POLICY_FOR, date(2026, 6, 2), at(date(2026, 6, 2)))
     row = await case_row(sessions, case_id)
-    assert (row["ladder_level"], row["target_kind"], row["target_name"], row["red_since"]) == (2, "leader", "陈立新", date(2026, 6, 2))
-    [climb] = [a for a in await actions_of(sessions, case_id) if a["action"] == "climbed"]
-    assert climb["note"].startswith("规则升级")
-    # Back to 5% over: the escalation keeps its level (levels only climb), and so does the case.
+    assert (row["ladder_level"], row["target_kind"], row["target_name"]) == (1, "department", "发改局")
+    assert not [a for a in await actions_of(sessions, case_id) if a["action"] == "climbed"]
+    async with sessions() as session:
+        bodies = sorted((await session.execute(select(referrals.c.target_name))).scalars())
+    assert bodies == sorted(["区纪委监委", "审计局"])
+    # Back to 5% over: the escalation keeps its level (levels only climb), and nothing is referred again.
     await apply_changes(sessions, [overrun_change("330106", 1, 5).model_copy(update={"version": 3, "event_id": _id("v3")})],
                         POLICY_FOR, date(2026, 6, 3), at(date(2026, 6, 3)))
-    assert (await case_row(sessions, case_id))["ladder_level"] == 2
+    assert (await case_row(sessions, case_id))["ladder_level"] == 1
+    async with sessions() as session:
+        assert len((await session.execute(select(referrals))).all()) == 2
+
+
+async def test_the_rule_rising_to_red_lifts_the_case_to_l2_and_never_lowers_it(sessions: async_sessionmaker) -> None:
+    """Land warned at 9 months (yellow, L1), idle a full year later (red): the case climbs to the leader's letter."""
+    await apply_changes(sessions, [idle_change("330106", 7, agreed_start="2025-09-01")], POLICY_FOR, date(2026, 6, 2), at(date(2026, 6, 2)))
+    [row] = [r for r in await case_rows(sessions) if r["rule_id"] == "R1.idle_land"]
+    assert row["ladder_level"] == 1
+    await sweep(sessions, POLICY_FOR, date(2026, 9, 2), at(date(2026, 9, 2)))
+    row = await case_row(sessions, row["case_id"])
+    assert (row["ladder_level"], row["target_kind"], row["target_name"]) == (2, "leader", "陈立新")
+    [climb] = [a for a in await actions_of(sessions, row["case_id"]) if a["action"] == "climbed"]
+    assert climb["note"].startswith("规则升级") and climb["as_of"] == date(2026, 9, 2)
 
 
 async def test_a_cleared_condition_waits_for_review_and_stops_climbing(sessions: async_sessionmaker) -> None:

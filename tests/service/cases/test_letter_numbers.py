@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from cases_support import POLICY_FOR, advance, apply_changes, at, case_row, case_rows, open_store, overrun_change, raise_overrun
+from cases_support import POLICY_FOR, advance, apply_changes, at, case_row, case_rows, idle_change, open_store, raise_idle, raise_overrun
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.cases.letter_numbers import highest
@@ -19,14 +19,14 @@ async def sessions(database: tuple[str, str | None]) -> AsyncIterator[async_sess
 
 
 async def test_letters_are_numbered_in_order_per_county_and_year(sessions: async_sessionmaker) -> None:
-    first = await raise_overrun(sessions, date(2026, 3, 2), n=1, percent_over=25)  # red: the leader's letter at once
-    second = await raise_overrun(sessions, date(2026, 3, 3), n=2, percent_over=25)
-    elsewhere = await raise_overrun(sessions, date(2026, 3, 3), county="330782", n=3, percent_over=25)
+    first = await raise_idle(sessions, date(2026, 3, 2), n=1)  # red: the leader's letter at once
+    second = await raise_idle(sessions, date(2026, 3, 3), n=2)
+    elsewhere = await raise_idle(sessions, date(2026, 3, 3), county="330782", n=3)
     yellow = await raise_overrun(sessions, date(2026, 3, 4), n=4, percent_over=5)  # L1: no letter yet
     assert yellow["letter"] is None
     await advance(sessions, date(2026, 4, 1))  # nobody signed: it climbs to the leader, with the county's next letter
     climbed = await case_row(sessions, yellow["case_id"])
-    next_year = await raise_overrun(sessions, date(2027, 1, 5), n=5, percent_over=25)
+    next_year = await raise_idle(sessions, date(2027, 1, 5), n=5)
     numbers = [r["letter"]["number"] for r in (first, second, elsewhere, climbed, next_year)]
     assert numbers[0].endswith("〔2026〕1号") and numbers[1].endswith("〔2026〕2号") and numbers[3].endswith("〔2026〕3号")
     assert numbers[2].endswith("〔2026〕1号") and numbers[4].endswith("〔2027〕1号")
@@ -40,6 +40,6 @@ def test_old_numbers_from_ids_and_other_years_do_not_count() -> None:
 async def test_red_cases_opened_together_take_one_number_each(sessions: async_sessionmaker) -> None:
     """The first sweep after an import opens many cases in one batch: each letter still takes the county's next number."""
     day = date(2026, 3, 2)
-    await apply_changes(sessions, [overrun_change("330106", n, 25) for n in (11, 12, 13)], POLICY_FOR, day, at(day))
+    await apply_changes(sessions, [idle_change("330106", n) for n in (11, 12, 13)], POLICY_FOR, day, at(day))
     letters = [r["letter"]["number"] for r in await case_rows(sessions) if r["letter"]]
     assert sorted(letters) == [f"督办〔2026〕{n}号" for n in (1, 2, 3)]
