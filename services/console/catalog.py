@@ -119,7 +119,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "signed_on": ("已签收 {day}", "signed for {day}"), "referred_line": ("已移送", "Referred"),
     "referral_scope": ("只显示移送本单位的材料", "Only referrals to your body"), "referral_what": ("移送事由", "Why referred"),
     "referral_figures": ("数据", "Figures"), "referral_escalation": ("预警经过", "The escalation"),
-    "referral_told": ("告知经过", "Who was told, when"), "told_to": ("对象", "To"), "told_by": ("经办", "By"),
+    "referral_told": ("告知经过", "Who was told, when"), "referral_timeline": ("时间线", "Timeline"), "told_to": ("对象", "To"), "told_by": ("经办", "By"),
     "referral_note": ("签收意见（可不填）", "Note (optional)"), "to_sign": ("待签收", "To sign for"),
     "rule_level": ("预警等级", "Level"), "level_n": ("第{n}级", "level {n}"),
     "project_problems": ("本项目问题", "This project's problems"), "project_referrals": ("本项目移送", "This project's referrals"),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.console.escalation_api import ACTIONS, EscalationError
 from services.console.guard import same_site_path
-from services.console.pages.referrals import readable_referrals
+from services.console.pages.referrals import in_rule_order, readable_referrals
 from services.console.permissions import must_act
 from services.console.tables import cases as case_table
 from services.console.tables import escalations, projects
@@ -113,7 +113,7 @@ def build(console: Console) -> APIRouter:
         viewer = console.viewer(request)
         case = await one_case(request, viewer, case_id)
         found = await readable_referrals(console, viewer)
-        referred = None if found is None else [r for r in found if str(r.get("escalation_id")) == str(case.get("escalation_id"))]
+        referred = None if found is None else in_rule_order([r for r in found if str(r.get("escalation_id")) == str(case.get("escalation_id"))])
         return console.render(request, "case.html", viewer, c=case, today_iso=console.today().isoformat(), referred=referred)
 
     @router.post("/cases/{case_id}/{action:path}")

@@ -17,7 +17,7 @@ from services.console import detail, queries
 from services.console.catalog import translator
 from services.console.escalation_api import EscalationError
 from services.console.pages import problems as problem_pages
-from services.console.pages.referrals import readable_referrals
+from services.console.pages.referrals import in_rule_order, readable_referrals
 from services.console.viewer import Viewer
 from services.console.web import Console
 from shared.exports import xlsx_row
@@ -67,7 +67,8 @@ async def coordination(console: Console, viewer: Viewer, project_id: str) -> dic
             raise
         found = None
     referred = await readable_referrals(console, viewer)
-    return {"problems": found, "referrals": None if referred is None else [r for r in referred if str(r.get("project_id")) == project_id]}
+    return {"problems": found, "referrals": None if referred is None else
+            in_rule_order([r for r in referred if str(r.get("project_id")) == project_id])}
 
 
 def build(console: Console) -> APIRouter:

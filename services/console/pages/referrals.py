@@ -47,6 +47,13 @@ async def readable_referrals(console: Console, viewer: Viewer) -> list[dict[str,
         return None
 
 
+def in_rule_order(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One finding's referrals in the order its rule names the bodies (纪委监委 before 审计局), as its evidence pack lists them."""
+    named = [t.get("to") for r in found for t in (r.get("pack") or {}).get("told") or [] if t.get("step") == "referred"]
+    return sorted(found, key=lambda r: (str(r.get("referred_on")), named.index(r["target_name"]) if r["target_name"] in named else len(named),
+                                        str(r["target_name"])))
+
+
 def navigation(console: Console) -> Callable[[Request], Awaitable[None]]:
     """A page dependency after the session guard: whether the navigation offers 移送 (request.state.sees_referrals)."""
     has_some: set[tuple[str, str]] = set()  # departments something was referred to: referrals are never taken back
