@@ -167,7 +167,11 @@ async def test_a_body_sees_only_its_own_and_signs_for_it(world: Referrals) -> No
     assert (await sj.post(f"/referrals/{ids['区纪委监委']}/acknowledge", data={"note": "x"})).status_code == 403
     assert (await lead.post(f"/referrals/{ids['区纪委监委']}/acknowledge", data={}, headers={"HX-Request": "true"})).status_code == 403
     page = (await jw.get(f"/referrals/{ids['区纪委监委']}")).text
-    assert forms_of(page) == {"acknowledge"}
+    assert forms_of(page) == {"acknowledge"} and f'name="csrf" value="{jw.headers["X-CSRF-Token"]}"' in page
+    token = jw.headers.pop("X-CSRF-Token")  # the form without the session's CSRF token is refused, and nothing is signed
+    assert (await jw.post(f"/referrals/{ids['区纪委监委']}/acknowledge", data={"note": "伪造"})).status_code == 403
+    jw.headers["X-CSRF-Token"] = token
+    assert "尚未签收" in (await jw.get(f"/referrals/{ids['区纪委监委']}")).text
     world.clock.set(at(SIGNED))
     signed = await jw.post(f"/referrals/{ids['区纪委监委']}/acknowledge", data={"note": "已收到，依规处理"}, headers={"HX-Request": "true"})
     assert "已办理" in signed.text and "已签收 2026-10-08（jw同志）" in signed.text and forms_of(signed.text) == set()

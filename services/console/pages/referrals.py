@@ -103,7 +103,7 @@ def build(console: Console) -> APIRouter:
         state = request.query_params.get("state")
         found = await console.api.referrals(viewer.token, state if state in ("referred", "acknowledged") else None)
         names = await project_names(console, viewer, {str(r["project_id"]) for r in found})
-        rows = sorted(({**r, "project_name": names.get(str(r["project_id"])), "signable": may_sign(viewer, r)} for r in found),
+        rows = sorted(({**r, "project_name": names.get(str(r["project_id"])), "signable": may_sign(viewer, r)} for r in in_rule_order(found)),
                       key=lambda r: str(r["referred_on"]), reverse=True)
         rows.sort(key=lambda r: r["state"] != "referred")  # those waiting to be signed for first, newest first within each
         waiting = sum(1 for r in found if r["state"] == "referred")
