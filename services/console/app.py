@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.console.escalation_api import EscalationApi, EscalationError
 from services.console.guard import SecurityHeaders, same_site_path, session_guard
 from services.console.handlers import build_consumers, describe
-from services.console.pages import assignments, auth, boards, cases, meetings, overview, problems, projects
+from services.console.pages import assignments, auth, boards, cases, meetings, overview, problems, projects, referrals
 from services.console.settings import Settings
 from services.console.tables import dead_letters
 from services.console.web import Console, LoginRequired, templates
@@ -33,8 +33,8 @@ def add_pages(http: FastAPI, console: Console) -> FastAPI:
     """The pages, their static files, the session guard and the security headers: also what the service tests mount without NATS."""
     http.add_middleware(SecurityHeaders)
     http.mount("/static", StaticFiles(directory=STATIC), name="static")
-    guarded = [Depends(session_guard(console))]
-    for module in (auth, overview, projects, cases, problems, meetings, assignments, boards):
+    guarded = [Depends(session_guard(console)), Depends(referrals.navigation(console))]  # in this order: who, then their menu
+    for module in (auth, overview, projects, cases, problems, meetings, assignments, referrals, boards):
         http.include_router(module.build(console), dependencies=guarded)
 
     @http.exception_handler(LoginRequired)

@@ -112,6 +112,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "overdue_problems": ("逾期问题", "Overdue problems"), "overdue_assignments": ("逾期交办事项", "Overdue assignments"),
     "coordination_failed": ("办理失败", "Action failed"), "meeting": ("会议", "Meeting"), "edit": ("调整", "Edit"),
     "days_n": ("{n}天", "{n} days"), "names_hint": ("多个单位用顿号分隔", "Separate names with commas"),
+    # Referrals (移送) to an oversight body, and one project "as of" a day.
+    "referrals": ("移送", "Referrals"), "referral": ("移送材料", "Referral"), "referred_to": ("受移送单位", "Referred to"),
+    "referred_on": ("移送日期", "Referred on"), "acknowledged_on": ("签收日期", "Signed for on"), "acknowledged_by": ("签收人", "Signed for by"),
+    "referral_sign": ("签收", "Sign for it"), "referral_total": ("共{n}件", "{n} referrals"), "not_yet_signed": ("尚未签收", "not yet signed for"),
+    "signed_on": ("已签收 {day}", "signed for {day}"), "referred_line": ("已移送", "Referred"),
+    "referral_scope": ("只显示移送本单位的材料", "Only referrals to your body"), "referral_what": ("移送事由", "Why referred"),
+    "referral_figures": ("数据", "Figures"), "referral_escalation": ("预警经过", "The escalation"),
+    "referral_told": ("告知经过", "Who was told, when"), "referral_timeline": ("时间线", "Timeline"), "told_to": ("对象", "To"), "told_by": ("经办", "By"),
+    "referral_note": ("签收意见（可不填）", "Note (optional)"), "to_sign": ("待签收", "To sign for"),
+    "rule_level": ("预警等级", "Level"), "level_n": ("第{n}级", "level {n}"),
+    "project_problems": ("本项目问题", "This project's problems"), "project_referrals": ("本项目移送", "This project's referrals"),
+    "as_of_view": ("按日查看各规则结果", "Every rule on a day"), "as_of_day": ("日期", "Day"), "show": ("查看", "Show"),
+    "as_of_known": ("截至{day}：依据第{version}版数据（北京时间{at}起掌握）", "As of {day}: version {version} of the facts (known from {at}, Beijing time)"),
+    "rule_clear": ("未触发", "Nothing found"), "addressees": ("送达对象", "Addressees"), "dates": ("期限与日期", "Deadlines and dates"),
+    "facts_known": ("当日掌握的项目信息", "Facts known that day"), "as_of_none": ("截至该日尚无本项目数据", "Nothing known about the project by that day"),
+    "read_unavailable": ("暂时无法读取，请稍后再试", "Cannot be read now; try again later"), "items_n": ("{n}项", "{n} items"),
+    "as_of_hint": ("当日掌握的数据按当日规则重新判断，不改变现有督办", "The facts known that day, judged by the rules as of that day; nothing is changed"),
 }
 
 # The states, levels and steps of problems, assignments and meetings (escalation's lifecycles name them in Chinese;
@@ -139,6 +156,13 @@ COORDINATION_ACTIONS = {
     "acknowledged": ("签收", "acknowledged"), "reported": ("报告落实情况", "reported"), "verified": ("核实通过", "verified"),
     "rejected": ("核实未通过", "not accepted"),
 }
+
+# Referrals (移送): their states (escalation's cases/referrals.py names them; a test holds the two together), the steps of
+# their audit log, and the steps of the evidence pack's timeline (告知经过) besides a case's own (CASE_ACTIONS).
+REFERRAL_STATES = {"referred": ("已移送", "Referred"), "acknowledged": ("已签收", "Signed for")}
+REFERRAL_ACTIONS = {"referred": ("移送", "referred"), "acknowledged": ("签收", "signed for")}
+TOLD_STEPS = {"referred": ("移送", "referred"), "informed": ("告知", "informed")}
+ADDRESSEE_ROLES = {"action": ("办理", "to act"), "informed": ("知悉", "informed")}
 
 
 def translator(lang: str):  # noqa: ANN201 - returns (key, **fields) -> str

@@ -124,3 +124,21 @@ class EscalationApi:
 
     async def assignment(self, token: str, assignment_id: str) -> dict[str, Any]:
         return (await self._call("GET", f"/api/assignments/{assignment_id}", token)).json()  # type: ignore[no-any-return]
+
+    # Referrals (移送) to an oversight body: the office and readonly read them all, the body its own and signs for them.
+    async def referrals(self, token: str, state: str | None = None) -> list[dict[str, Any]]:
+        params = {"state": state} if state else {}
+        return (await self._call("GET", "/api/referrals", token, params=params)).json()["referrals"]  # type: ignore[no-any-return]
+
+    async def referral(self, token: str, referral_id: str) -> dict[str, Any]:
+        """{referral, actions}: the record with its evidence pack, and its audit rows."""
+        return (await self._call("GET", f"/api/referrals/{referral_id}", token)).json()  # type: ignore[no-any-return]
+
+    async def acknowledge_referral(self, token: str, referral_id: str, note: str) -> dict[str, Any]:
+        return (await self._call("POST", f"/api/referrals/{referral_id}/acknowledge", token, json={"note": note})).json()  # type: ignore[no-any-return]
+
+    async def project_as_of(self, county: str, project_id: str, day: str) -> dict[str, Any]:
+        """Every rule's result for one project on a day, on the facts known then (escalation's county read, service token:
+        the page checks the project is in the person's scope before asking)."""
+        path = f"/internal/counties/{county}/as-of/{project_id}"
+        return (await self._call("GET", path, self._service_token, params={"date": day})).json()  # type: ignore[no-any-return]

@@ -82,7 +82,7 @@ class Console:
         response = self.templates.TemplateResponse(request, name, {
             "t": translator(lang), "w": Words(lang), "lang": lang, "viewer": viewer, "today": self.today(), "path": request.url.path,
             "query": request.url.query, "live_seconds": self.settings.live_poll_seconds, "quote": quote, "lang_href": f"{request.url.path}?{switch}",
-            "csrf": session.csrf_token if session else "", **context,
+            "csrf": session.csrf_token if session else "", "sees_referrals": getattr(request.state, "sees_referrals", False), **context,
         }, status_code=status_code)
         if request.query_params.get("lang") in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", secure=self.settings.session_https_only)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.console import catalog
 from shared import wording
-from shared.labels import HEADLINE
+from shared.labels import CASE_ACTIONS, HEADLINE, PROJECT_FIELDS
 
 # Escalation answers in English; a person reads what went wrong in their language, by the answer's status.
 REFUSALS: dict[int, tuple[str, str]] = {
@@ -107,3 +107,46 @@ class Words:
     def step(self, value: str | None) -> str:
         """A step of a problem, meeting or assignment, as its history lists it."""
         return self._pick(catalog.COORDINATION_ACTIONS, value)
+
+    def referral_state(self, value: str | None) -> str:
+        return self._pick(catalog.REFERRAL_STATES, value)
+
+    def referral_step(self, value: str | None) -> str:
+        """A step of a referral's audit log (移送, 签收)."""
+        return self._pick(catalog.REFERRAL_ACTIONS, value)
+
+    def told_step(self, value: str | None) -> str:
+        """A line of the evidence pack's timeline: referred or informed by the finding, or a step of the project's case."""
+        return self._pick(catalog.TOLD_STEPS, value) if value in catalog.TOLD_STEPS else self._pick(CASE_ACTIONS, value)
+
+    def addressee_role(self, value: str | None) -> str:
+        return self._pick(catalog.ADDRESSEE_ROLES, value)
+
+    def figures(self, figures: Mapping[str, object] | None) -> list[tuple[str, str]]:
+        """An evidence pack's figures: money to the fen (an amount against a threshold must not round onto it), the
+        percentages as the rule wrote them, every key by its label."""
+        return [(wording.evidence_label(k, self.lang),
+                 wording.money(str(v), self.lang, exact=True) if k.endswith("_fen") and v not in (None, "") else
+                 wording.evidence_value(k, v, self.lang) if v not in (None, "") else "—")
+                for k, v in (figures or {}).items()]
+
+    def facts(self, snapshot: Mapping[str, object] | None) -> list[tuple[str, str]]:
+        """A project's facts as known on a day: the labelled single values, and how many items each list holds."""
+        lines = []
+        for key, value in (snapshot or {}).items():
+            if key not in PROJECT_FIELDS or value in (None, "", [], ()) or key in ("project_code", "local_ids"):
+                continue
+            label = wording.field_path(key, self.lang)
+            if isinstance(value, list | tuple):
+                lines.append((label, catalog.translator(self.lang)("items_n", n=len(value))))
+            elif isinstance(value, dict):
+                continue  # an approval or an overrun decision: the rules' dates and evidence carry what matters
+            elif isinstance(value, bool):
+                lines.append((label, wording.evidence_value(key, str(value), self.lang)))
+            elif key.endswith("_fen"):
+                lines.append((label, wording.money(value, self.lang)))  # type: ignore[arg-type]
+            elif key in ("stage", "nature"):
+                lines.append((label, wording.state_name(str(value), self.lang)))
+            else:
+                lines.append((label, wording.evidence_value(key, value, self.lang)))
+        return lines

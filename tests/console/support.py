@@ -137,6 +137,20 @@ class FakeEscalation:
             self.cases[case_id]["state"] = states.get(action, self.cases[case_id]["state"])
             return {"case": self.cases[case_id]}
 
+        @api.get("/api/problems")
+        async def no_problems(authorization: str | None = Header(None)) -> dict[str, Any]:
+            person(authorization)
+            return {"problems": []}  # problems and referrals over the real API: test_problem_pages.py, test_referral_pages.py
+
+        @api.get("/api/referrals")
+        async def no_referrals(authorization: str | None = Header(None)) -> dict[str, Any]:
+            person(authorization)
+            return {"referrals": []}
+
+        @api.get("/internal/counties/{county}/as-of/{project}")
+        async def not_known(county: str, project: str) -> Response:
+            raise HTTPException(404, "no project known by then")
+
         @api.get("/internal/counties/{county}/bulletins/{name}")
         async def document(county: str, name: str) -> Response:
             return Response(f"<h1>{county} {name}</h1>", media_type="text/html")

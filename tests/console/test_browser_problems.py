@@ -1,17 +1,21 @@
-"""The 问题清单, a problem's page and a meeting's page in real headless Chromium over the real processes: problems arrive from
+"""The 问题清单, a problem's page, a meeting's page, a referral (移送) and a project's page in real headless Chromium over the real processes: problems arrive from
 the ledgers through intake, tracker and escalation; a department accepts one and submits it upward, the leader puts it on
 the joint meeting's agenda, the office decides and issues the minutes, and the department finds its assignment. Every page
-in words and no wider than a phone; screenshots at desktop and phone widths go to var/test-artifacts/console/."""
+in words and no wider than a phone. A budget overrun over 20% is referred to 区纪委监委, which signs for it; the project's
+page shows its problems, its referrals and every rule as of a day. Screenshots at desktop and phone widths go to var/test-artifacts/console/."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from services.escalation.cases.people import add_person
+from services.escalation.tables import cases
 from services.intake.tokens import issue_token
 from services.launcher import ServiceProcesses
 from shared.db import make_engine, session_factory
@@ -21,7 +25,8 @@ from tests.console.test_browser_pages import check_page
 
 pytestmark = chromium.pytestmark
 browser = chromium.browser
-PEOPLE = (("office", "office", None), ("zrzy", "department", "自然资源局"), ("leader", "leader", "陈立新"), ("fgj", "department", "发改局"))
+PEOPLE = (("office", "office", None), ("zrzy", "department", "自然资源局"), ("leader", "leader", "陈立新"), ("fgj", "department", "发改局"),
+          ("jw", "department", "区纪委监委"))
 LAND = "南区地块尚未完成征收交付，影响开工"
 POWER = "10千伏供电线路迁改未完成"
 PLANNING = "规划条件调整尚未批复，影响施工图审查"
@@ -190,3 +195,84 @@ def test_a_problem_from_the_ledger_to_the_meeting_and_its_assignment(system, bro
     shoot(browser, "meeting-department")
     browser.get(problem_url)
     shoot(browser, "problem-after-decision")
+
+
+def overrun() -> list[dict[str, Any]]:
+    """城西快速路: government funded, 1亿元 budget, 1.25亿元 committed (over 20%, unapproved), and a late permit in its ledger."""
+    return [item(4, "budget", name="城西快速路", stage="started", nature="new", township="西湖街道", leader="陈立新", lead_department="发改局",
+                 responsible_unit="城投公司", government_funded=True, budget_fen=100_000_000_00, committed_cost_fen=125_000_000_00,
+                 spent_cost_fen=40_000_000_00, reported_problems=[reported("Q-1", "施工许可证办理滞后", "审批", "发改局", "2026-02")])]
+
+
+async def overrun_case(running: ServiceProcesses) -> str:
+    engine = make_engine(*running.database["escalation"])
+    try:
+        async with session_factory(engine)() as session:
+            return str(await session.scalar(select(cases.c.case_id).where(cases.c.rule_id == "R2.budget_overrun")))
+    finally:
+        await engine.dispose()
+
+
+def test_a_referral_signed_for_by_the_body_and_the_projects_page_as_of_a_day(system, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    running, token, passwords = system
+    console = running.url("console")
+    post(running.url("intake"), token, overrun())
+
+    # The office's 移送 list: the overrun referred to 区纪委监委 and 审计局, neither signed for yet.
+    sign_in(browser, console, "office", passwords["office"])
+
+    def referred() -> Any:
+        browser.get(f"{console}/referrals")
+        found = browser.find_elements(By.CSS_SELECTOR, "article.referral-row")
+        return found if len(found) == 2 else None
+    rows = wait_until(referred, timeout=120, what="the overrun's two referrals")
+    assert {"区纪委监委", "审计局"} <= {r.find_element(By.TAG_NAME, "b").text for r in rows}
+    assert "待签收 2" in browser.find_element(By.ID, "referral-totals").text
+    check_page(browser, "office /referrals")
+    shoot(browser, "referrals-office")
+    body = next(r for r in rows if "区纪委监委" in r.text)
+    body.find_element(By.CSS_SELECTOR, "a.referral-link").click()
+    wait_until(lambda: browser.find_elements(By.ID, "referral-figures"), what="the referral's page")
+    referral_url = browser.current_url
+    figures = browser.find_element(By.ID, "referral-figures").text
+    for shown in ("批复预算", "1.00亿元", "合同承诺成本", "1.25亿元", "超支金额", "2,500.00万元", "超支比例", "25.00%"):
+        assert shown in figures, shown
+    assert not browser.find_elements(By.CSS_SELECTOR, "#referral-actions form")  # the office reads, the body signs
+    check_page(browser, "office referral page")
+    shoot(browser, "referral-office")
+
+    # 区纪委监委 finds it in its menu and signs for it.
+    sign_in(browser, console, "jw", passwords["jw"])
+    browser.find_element(By.ID, "nav-referrals").click()
+    wait_until(lambda: len(browser.find_elements(By.CSS_SELECTOR, "article.referral-row")) == 1, what="the body's own referral")
+    browser.get(referral_url)
+    browser.find_element(By.CSS_SELECTOR, "form.act-acknowledge input[name=note]").send_keys("已收到，依规处理")
+    browser.find_element(By.CSS_SELECTOR, "form.act-acknowledge button").click()
+    wait_until(lambda: "已签收" in browser.find_element(By.CSS_SELECTOR, ".referral-state").text, what="signed for")
+    assert "已收到，依规处理" in browser.find_element(By.ID, "referral-history").text
+    check_page(browser, "body referral page")
+    shoot(browser, "referral-signed-body")
+
+    # The project's case (the lead department's) says where its escalation went.
+    sign_in(browser, console, "office", passwords["office"])
+    browser.get(f"{console}/cases/{asyncio.run(overrun_case(running))}")
+    line = browser.find_element(By.ID, "case-referrals").text
+    assert re.fullmatch(r"已移送：区纪委监委（已签收 2026-03-02） / 审计局（尚未签收）", line), line
+    check_page(browser, "office case page with referrals")
+    shoot(browser, "case-referred")
+
+    # The project's page: its problem, its referrals, and every rule's result as of a day.
+    browser.find_element(By.CSS_SELECTOR, ".case-card a[href^='/projects/'], main a[href^='/projects/']").click()
+    wait_until(lambda: browser.find_elements(By.ID, "as-of"), what="the project's page")
+    assert "施工许可证办理滞后" in browser.find_element(By.ID, "project-problems").text
+    assert "区纪委监委" in browser.find_element(By.ID, "project-referrals").text
+    as_of = browser.find_element(By.ID, "as-of")
+    assert "区纪委监委（办理）" in as_of.text and "未触发" in as_of.text
+    check_page(browser, "office project page")
+    shoot(browser, "project-office")
+    browser.execute_script("arguments[0].value = '2026-01-31'", as_of.find_element(By.NAME, "as_of"))
+    as_of.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_until(lambda: "尚无本项目数据" in browser.find_element(By.ID, "as-of-result").text, what="a day before anything was known")
+    shoot(browser, "project-as-of-before", sizes=("phone",))

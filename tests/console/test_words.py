@@ -49,7 +49,8 @@ async def test_no_page_shows_a_raw_identifier(console, login: str) -> None:
     client = await console.signed_in(login)
     paths = ["/", "/projects", "/projects?colour=grey", "/cases", "/cases?all=1", "/cases?all=1&page=2", "/rankings", "/idle-land",
              "/bulletins", "/live", "/projects/no-such-project", "/cases/no-such-case/acknowledge",
-             "/problems", "/meetings", "/assignments"]  # with real problems and meetings: test_problem_pages.py
+             "/problems", "/meetings", "/assignments",  # with real problems and meetings: test_problem_pages.py
+             "/referrals", "/referrals?state=referred"]  # with real referrals: test_referral_pages.py
     paths += [f"/projects/{p}" for p in sorted({str(c.project_id) for c in demo.changes})]
     paths += [f"/projects/{demo.changes[0].project_id}/alerts"]
     paths += [f"/cases/{row['case_id']}" for row in demo.case_rows[:12]]

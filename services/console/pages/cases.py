@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from services.console.escalation_api import ACTIONS, EscalationError
 from services.console.guard import same_site_path
+from services.console.pages.referrals import in_rule_order, readable_referrals
 from services.console.permissions import must_act
 from services.console.tables import cases as case_table
 from services.console.tables import escalations, projects
@@ -111,7 +112,9 @@ def build(console: Console) -> APIRouter:
     async def case_page(request: Request, case_id: str) -> Response:
         viewer = console.viewer(request)
         case = await one_case(request, viewer, case_id)
-        return console.render(request, "case.html", viewer, c=case, today_iso=console.today().isoformat())
+        found = await readable_referrals(console, viewer)
+        referred = None if found is None else in_rule_order([r for r in found if str(r.get("escalation_id")) == str(case.get("escalation_id"))])
+        return console.render(request, "case.html", viewer, c=case, today_iso=console.today().isoformat(), referred=referred)
 
     @router.post("/cases/{case_id}/{action:path}")
     async def act(request: Request, case_id: str, action: str) -> Response:

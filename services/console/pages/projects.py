@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,10 @@ from openpyxl.cell import WriteOnlyCell
 
 from services.console import detail, queries
 from services.console.catalog import translator
+from services.console.escalation_api import EscalationError
+from services.console.pages import problems as problem_pages
+from services.console.pages.referrals import in_rule_order, readable_referrals
+from services.console.viewer import Viewer
 from services.console.web import Console
 from shared.exports import xlsx_row
 from shared.wording import WAN_FEN
@@ -30,6 +35,40 @@ def wan_number(sheet: Any, fen: int | None) -> WriteOnlyCell | None:
     cell = WriteOnlyCell(sheet, Decimal(fen) / WAN_FEN)
     cell.number_format = "#,##0.00"
     return cell
+
+
+COLOUR_ORDER = {"red": 0, "yellow": 1, "green": 2, "grey": 3, "clear": 4}
+
+
+def asked_day(value: str | None, today: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+
+
+async def as_of(console: Console, viewer: Viewer, project_id: str, day: date) -> dict[str, Any]:
+    """Every rule's result for the project on `day`, found ones first; `missing` when escalation knew nothing of it by then,
+    `unavailable` when escalation cannot answer now (the rest of the page still shows)."""
+    try:
+        view = await console.api.project_as_of(viewer.county_code, project_id, day.isoformat())
+    except EscalationError as failed:
+        return {"day": day, "missing": failed.status == 404, "unavailable": failed.status != 404}
+    view["rules"] = sorted(view.get("rules") or [], key=lambda r: (COLOUR_ORDER.get(r.get("colour"), 5), -(r.get("level") or 0)))
+    return {"day": day, "view": view}
+
+
+async def coordination(console: Console, viewer: Viewer, project_id: str) -> dict[str, Any]:
+    """The project's problems and referrals as escalation shows them to this person (None: cannot be read now)."""
+    try:
+        found = [problem_pages.describe(viewer, p, console.today()) for p in await console.api.problems(viewer.token, project_id=project_id)]
+    except EscalationError as failed:
+        if failed.status == 401:
+            raise
+        found = None
+    referred = await readable_referrals(console, viewer)
+    return {"problems": found, "referrals": None if referred is None else
+            in_rule_order([r for r in referred if str(r.get("project_id")) == project_id])}
 
 
 def build(console: Console) -> APIRouter:
@@ -81,10 +120,22 @@ def build(console: Console) -> APIRouter:
             alerts = await detail.alerts(session, project_id)
             changes = await detail.change_log(session, project_id)
         snap = row["snapshot"]
+        day = asked_day(request.query_params.get("as_of"), today)
         return console.render(request, "project.html", viewer, p=row, snap=snap, alerts=alerts, changes=changes,
+                              asof=await as_of(console, viewer, project_id, day), **await coordination(console, viewer, project_id),
                               timeline=detail.timeline(snap.get("milestones") or []),
                               ledger=detail.ledger_months(snap),
                               expropriation=detail.expropriation_by_week(snap.get("expropriation") or []))
+
+    @router.get("/projects/{project_id}/as-of")
+    async def project_as_of(request: Request, project_id: str) -> Response:
+        """The as-of section alone, for the date form (htmx); the project must be in the person's scope."""
+        viewer, today = console.viewer(request), console.today()
+        async with console.sessions() as session:
+            if await queries.project(session, viewer, project_id, today) is None:
+                raise HTTPException(404, "no such project in your scope")
+        day = asked_day(request.query_params.get("as_of"), today)
+        return console.render(request, "_as_of.html", viewer, asof=await as_of(console, viewer, project_id, day), project_id=project_id)
 
     @router.get("/projects/{project_id}/alerts")
     async def project_alerts(request: Request, project_id: str) -> Response:
