@@ -39,7 +39,7 @@ async def post_at_rate(base_url: str, updates: list[tuple[str, dict]], tokens: d
 
 
 def summary(label: str, latencies_ms: list[float], expected: int, within_ms: float = 5000) -> dict:
-    """p50/p99/max and how many arrived within `within_ms` of their POST (the rest are stranded or late)."""
+    """p50/p95/p99/max and how many arrived within `within_ms` of their POST (the rest are stranded or late)."""
     ordered = sorted(latencies_ms)
     if not ordered:
         return {f"{label}_arrived": f"0/{expected}"}
@@ -47,5 +47,5 @@ def summary(label: str, latencies_ms: list[float], expected: int, within_ms: flo
     def at(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
-    return {f"{label}_p50_ms": at(0.5), f"{label}_p99_ms": at(0.99), f"{label}_max_ms": round(ordered[-1], 1),
+    return {f"{label}_p50_ms": at(0.5), f"{label}_p95_ms": at(0.95), f"{label}_p99_ms": at(0.99), f"{label}_max_ms": round(ordered[-1], 1),
             f"{label}_within_5s": f"{sum(1 for v in ordered if v <= within_ms)}/{expected}"}

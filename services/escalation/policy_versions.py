@@ -25,7 +25,9 @@ async def remember(session: AsyncSession, policies: Iterable[Policy], now: datet
     """Store each policy version the first time it is used, in the caller's transaction.
 
     Only batches that record a decision call this (two short statements per county), so no cache is needed."""
-    for key, policy in {(p.county_code or "", p.policy_version, p.digest()): p for p in policies}.items():
+    # A batch passes one policy per project, mostly the same cached object: digest each object once, not once per project.
+    distinct = {id(p): p for p in policies}.values()
+    for key, policy in {(p.county_code or "", p.policy_version, p.digest()): p for p in distinct}.items():
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
         await session.execute(dialect.insert(policy_versions).values(
             county_code=key[0], policy_version=key[1], content=policy.content(), digest=key[2], first_seen=now,

@@ -17,6 +17,7 @@ from services.escalation.records import open_records
 from services.escalation.sweeping import Recorded, SweepReport, sweep
 from services.escalation.tables import processed_events, project_facts, project_facts_history
 from shared.contracts import ProjectStateChanged
+from shared.contracts.escalation import EscalationFacts
 from shared.db import lock_for_writing
 from shared.persistence import already_processed, mark_processed
 
@@ -78,7 +79,8 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         recorded = await record(session, evaluated, as_of, now)
         # New facts (a leader, a lead department) move the open cases they name, whatever record brought them first.
         await follow_facts(session, [(e.project, e.policy, f) for e in evaluated for f in e.findings], as_of, now,
-                           {pid for pid, fields in changed.items() if fields & PARTY_FIELDS})
+                           {pid for pid, fields in changed.items() if fields & PARTY_FIELDS},
+                           {str(event.escalation_id) for event in recorded if isinstance(event, EscalationFacts)})
         await store_next_due(session, evaluated)
         # The ledgers' 存在问题 join the problem list in the same transaction (problems/work.py): raised once, then "still reported".
         moved = [(v["project_id"], v["county_code"], v["snapshot"]) for v in (*updates, *inserts)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -89,6 +90,32 @@ async def all_delivered(client: httpx.AsyncClient, nats_url: str, timeout: float
         await nc.close()
 
 
+async def settled_since(pipeline: Pipeline, since: float, timeout: float = 60) -> None:
+    """Escalation has finished a sweep that began after `since` (wall clock) and no durable has anything pending or
+    in flight: whatever the moment `since` could still cause has happened."""
+    durables = [(subjects.UPDATES.name, subjects.TRACKER_ON_PROJECT_UPDATED), (subjects.PROJECTS.name, subjects.ESCALATION_ON_PROJECT_CHANGED),
+                (subjects.ESCALATIONS.name, subjects.NOTIFIER_ON_ESCALATION), (subjects.CASES.name, subjects.NOTIFIER_ON_CASE)]
+    deadline = asyncio.get_running_loop().time() + timeout
+    nc = await nats.connect(pipeline.nats_url)
+    try:
+        js = nc.jetstream()
+        async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=10) as escalation:
+            swept = False
+            while True:
+                if not swept:  # rounds start 2 s after the last ended: one ending 2.5 s after `since` began after it
+                    metrics = (await escalation.get("/metrics/")).text
+                    last = [line for line in metrics.splitlines() if line.startswith("escalation_last_sweep_timestamp_seconds ")]
+                    swept = bool(last) and float(last[0].split()[1]) > since + 2.5
+                infos = [await js.consumer_info(stream, durable) for stream, durable in durables]
+                if swept and all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
+                    return
+                assert asyncio.get_running_loop().time() < deadline, \
+                    f"not settled: swept={swept} {[(i.name, i.num_pending, i.num_ack_pending) for i in infos]}"
+                await asyncio.sleep(0.2)
+    finally:
+        await nc.close()
+
+
 def notification_lines(workdir: Path) -> list[dict]:
     files = (workdir / "var" / "notifier" / "outbox").rglob("*.jsonl")
     return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines()]
@@ -115,9 +142,10 @@ async def test_posted_updates_come_out_as_notifications_once(pipeline: Pipeline)
         assert all("闲置" in line["title"] + line["text"] for line in lines)
 
         # The county system posts the same records again: same event ids, nothing new anywhere.
+        reposted = time.time()
         again = await client.post(f"/v1/counties/{COUNTY}/updates", json=batch[:3])
         assert [r["event_id"] for r in again.json()["results"]] == [r["event_id"] for r in response.json()["results"][:3]]
-        await asyncio.sleep(3)
+        await settled_since(pipeline, reposted)
         assert len((await client.get(f"/v1/counties/{COUNTY}/deliveries", params={"limit": 2000})).json()["deliveries"]) == len(sent)
         assert len(notification_lines(pipeline.workdir)) == len(lines)
 

@@ -31,9 +31,12 @@ PARTY_FIELDS = frozenset({"leader", "lead_department", "responsible_unit"})
 
 
 async def follow_facts(session: AsyncSession, standing: Sequence[Standing], as_of: date, now: datetime,
-                       parties_changed: frozenset[str] | set[str] = frozenset()) -> list[CaseChanged]:
+                       parties_changed: frozenset[str] | set[str] = frozenset(),
+                       written_now: frozenset[str] | set[str] = frozenset()) -> list[CaseChanged]:
     """Refresh the open escalations whose audience changed and re-target their cases (people's finished cases stay);
-    `parties_changed` names projects whose leader or units changed, whose cases are checked even if the audience is not."""
+    `parties_changed` names projects whose leader or units changed, whose cases are checked even if the audience is not.
+    `written_now` names escalations raised or lifted in this transaction: they and their cases were written from these
+    same facts, so there is nothing to follow (a new project's first batch would otherwise re-read every case it opened)."""
     by_key = {escalation_key(p["project_id"], f.rule_id, f.subject): (policy, f) for p, policy, f in standing}
     if not by_key:
         return []
@@ -44,7 +47,8 @@ async def follow_facts(session: AsyncSession, standing: Sequence[Standing], as_o
         .where(escalations.c.escalation_key.in_(sorted(by_key)), escalations.c.status == "open")
         .order_by(escalations.c.escalation_id))).mappings().all()
     stale = [(row, *by_key[row["escalation_key"]]) for row in rows
-             if by_key[row["escalation_key"]][1].occurrence == row["occurrence"]
+             if row["escalation_id"] not in written_now
+             and by_key[row["escalation_key"]][1].occurrence == row["occurrence"]
              and by_key[row["escalation_key"]][1].level == row["level"]
              and (row["project_id"] in parties_changed or row["recipients"] != _recipients(by_key[row["escalation_key"]][1])
                   or dict(row["evidence"] or {}) != dict(by_key[row["escalation_key"]][1].evidence))]

@@ -105,7 +105,11 @@ async def test_jetstream_away_keeps_the_cursor_so_the_page_is_pulled_again(intak
     county = fresh_county()
     fake_county.records = [record(county, 1)]
     nats_server.stop()
-    await asyncio.sleep(0.2)
+
+    async def noticed() -> bool:
+        return not intake.link.ready
+
+    await eventually(noticed)
     pull = scheduler(intake)
     assert await pull.poll(source(fake_county, county)) is False
     await pull.stop()
