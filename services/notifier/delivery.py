@@ -184,26 +184,22 @@ class DeliveryWorker:
     async def _record(self, attempts: list[Attempt]) -> None:
         """One transaction for a whole round: sent rows with their NotificationSent, failures with their next try."""
         now = self._now()
-        sent = [attempt for attempt in attempts if attempt.error is None]
-        sent_keys: dict[str | None, list[str]] = defaultdict(list)  # by digest: one statement for all single messages
-        for attempt in sent:
-            sent_keys[attempt.digest_id] += [row["delivery_key"] for row in attempt.group]
+        published = []
         async with self._sessions() as session, session.begin():
-            marked: set[str] = set()
-            for digest_id, keys in sent_keys.items():
-                # Marked once: a row another replica already recorded (after our claim expired) stays as it is,
-                # and only the rows this statement turned to sent get their NotificationSent.
-                marked |= set((await session.execute(
-                    update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
-                    .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=digest_id, last_error=None,
-                            claimed_by=None, claimed_until=None)
-                    .returning(deliveries.c.delivery_key)
-                )).scalars())
-            published = [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
-                         for attempt in sent for row, event in zip(attempt.group, attempt.events, strict=False) if row["delivery_key"] in marked]
             for attempt in attempts:
-                if attempt.error is not None:
-                    keys = [row["delivery_key"] for row in attempt.group]
+                keys = [row["delivery_key"] for row in attempt.group]
+                if attempt.error is None:
+                    # Marked once: a row another replica already recorded (after our claim expired) stays as it is,
+                    # and only the rows this statement turned to sent get their NotificationSent.
+                    marked = set((await session.execute(
+                        update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
+                        .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=attempt.digest_id, last_error=None,
+                                claimed_by=None, claimed_until=None)
+                        .returning(deliveries.c.delivery_key)
+                    )).scalars())
+                    published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
+                                  for row, event in zip(attempt.group, attempt.events, strict=False) if row["delivery_key"] in marked]
+                else:
                     tries = attempt.group[0]["attempts"] + 1
                     await session.execute(update(deliveries).where(
                         deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending", deliveries.c.claimed_by == self.replica_id,
