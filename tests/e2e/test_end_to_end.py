@@ -99,7 +99,9 @@ async def settled_since(pipeline: Pipeline, since: float, timeout: float = 60) -
     nc = await nats.connect(pipeline.nats_url)
     try:
         js = nc.jetstream()
-        async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=10) as escalation:
+        # No kept-alive connection: the server may close an idle one just as the next poll reuses it.
+        async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=10,
+                                     limits=httpx.Limits(max_keepalive_connections=0)) as escalation:
             swept = False
             while True:
                 if not swept:  # rounds start 2 s after the last ended: one ending 2.5 s after `since` began after it
