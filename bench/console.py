@@ -42,10 +42,17 @@ MIGRATIONS = Path(__file__).resolve().parents[1] / "services" / "console" / "mig
 PERSON = {"person_id": "p-office", "county_code": COUNTY, "login": "office", "name": "项目办", "role": "office", "department": None}
 
 
+EMPTY_LISTS = {"/api/problems": "problems", "/api/assignments": "assignments", "/api/referrals": "referrals"}
+
+
 def escalation_stub() -> httpx.MockTransport:
-    """Sign-in only: the pages timed here read the read model, not escalation."""
+    """Sign-in, and empty problem lists for the overview's must-act group: the pages timed here read the read model;
+    escalation's own time for those lists is not counted."""
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"token": "t", "person": PERSON} if request.url.path == "/api/login" else PERSON)
+        path = request.url.path
+        if path in EMPTY_LISTS:
+            return httpx.Response(200, json={EMPTY_LISTS[path]: []})
+        return httpx.Response(200, json={"token": "t", "person": PERSON} if path == "/api/login" else PERSON)
     return httpx.MockTransport(answer)
 
 
