@@ -30,6 +30,7 @@ import httpx
 import nats
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from services.escalation import tables as escalation_tables
 from services.intake.tokens import issue_token
@@ -377,10 +378,16 @@ class Cluster:
         url, schema = self.services.database["notifier"]
         engine = make_engine(url, schema)
         try:
-            async with session_factory(engine)() as session, session.begin():
-                table = notifier_tables.deliveries
-                await session.execute(update(table).where(table.c.status == "pending", table.c.claimed_by.is_not(None))
-                                      .values(claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
+            for attempt in range(5):
+                try:
+                    async with session_factory(engine)() as session, session.begin():
+                        table = notifier_tables.deliveries
+                        await session.execute(update(table).where(table.c.status == "pending", table.c.claimed_by.is_not(None))
+                                              .values(claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
+                    return
+                except DBAPIError as error:  # PostgreSQL may pick this bulk update as a deadlock victim beside a worker's
+                    if "deadlock" not in str(error) or attempt == 4:
+                        raise
         finally:
             await engine.dispose()
 
