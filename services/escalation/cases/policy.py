@@ -1,12 +1,12 @@
 """The county's case settings: the `[cases]` section of config/policies/default.toml and <county>.toml (nothing else)."""
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+from services.escalation.policy_sections import merged_section
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,26 +38,9 @@ class CasePolicyError(ValueError):
 KEYS = {f.name for f in fields(CasePolicy)}
 
 
-def _section(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CasePolicyError(f"{path}: not valid TOML: {exc}") from exc
-    section = data.get("cases", {})
-    if not isinstance(section, dict):
-        raise CasePolicyError(f"{path}: cases must be a table ([cases])")
-    unknown = sorted(set(section) - KEYS)
-    if unknown:
-        raise CasePolicyError(f"{path}: unknown key cases.{unknown[0]!r}")
-    return section
-
-
 def load_case_policy(county_code: str, directory: Path) -> CasePolicy:
     """default.toml's [cases], then the county file's on top; no section at all means the defaults."""
-    values: dict[str, Any] = {}
-    for path in (directory / "default.toml", directory / f"{county_code}.toml"):
-        if path.exists():
-            values.update(_section(path))
+    values = merged_section(county_code, directory, "cases", KEYS, CasePolicyError)
     try:
         return CasePolicy(**values)
     except ValueError as exc:

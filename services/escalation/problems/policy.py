@@ -1,12 +1,12 @@
 """The county's settings for problems and meetings: the `[problems]` section of config/policies/default.toml and <county>.toml."""
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import Any
+
+from services.escalation.policy_sections import merged_section
 
 # The categories the seeds name (困难和问题); a county may configure its own list.
 CATEGORIES = ("用地", "规划", "审批", "资金", "征迁", "水电气配套", "施工环境", "其他")
@@ -46,27 +46,11 @@ class ProblemPolicyError(ValueError):
 KEYS = {f.name for f in fields(ProblemPolicy)}
 
 
-def _section(path: Path) -> dict[str, Any]:
-    try:
-        section = tomllib.loads(path.read_text(encoding="utf-8")).get("problems", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise ProblemPolicyError(f"{path}: not valid TOML: {exc}") from exc
-    if not isinstance(section, dict):
-        raise ProblemPolicyError(f"{path}: problems must be a table ([problems])")
-    unknown = sorted(set(section) - KEYS)
-    if unknown:
-        raise ProblemPolicyError(f"{path}: unknown key problems.{unknown[0]!r}")
-    if "categories" in section:
-        section["categories"] = tuple(section["categories"]) if isinstance(section["categories"], list) else section["categories"]
-    return section
-
-
 def load_problem_policy(county_code: str, directory: Path) -> ProblemPolicy:
     """default.toml's [problems], then the county file's on top; no section at all means the defaults."""
-    values: dict[str, Any] = {}
-    for path in (directory / "default.toml", directory / f"{county_code}.toml"):
-        if path.exists():
-            values.update(_section(path))
+    values = merged_section(county_code, directory, "problems", KEYS, ProblemPolicyError)
+    if isinstance(values.get("categories"), list):
+        values["categories"] = tuple(values["categories"])
     try:
         return ProblemPolicy(**values)
     except (ValueError, TypeError) as exc:
