@@ -247,6 +247,7 @@ class Poster:
     acked: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id -> item
     retries: int = 0
     posted: int = 0
+    finished_at: float = 0.0  # monotonic time of the last update's 2xx: the load ends there
 
     parallel: int = 1  # batches of one county in flight at once (several lanes: one project on two replicas)
 
@@ -257,6 +258,7 @@ class Poster:
             batches = [items[i:i + self.batch] for i in range(0, len(items), self.batch)]
             lanes += [self._lane(county, batches[lane::self.parallel]) for lane in range(self.parallel)]
         await asyncio.gather(*lanes)
+        self.finished_at = time.monotonic()
 
     async def _lane(self, county: str, batches: list[list[dict[str, Any]]]) -> None:
         pause = self.seconds / max(1, len(batches))
@@ -480,7 +482,8 @@ class Ledger:
     deliveries_not_sent: int
     duplicate_delivery_records: int
     unseen_at_receiver: int
-    resends: int
+    resends: int  # every physical send beyond the first, per delivery key
+    unrecorded_resends: int  # of those, sends the delivery log never recorded (the crash window); the rest followed a recorded failed attempt
     drain_seconds: float
     dead_letters: int
     outbox_left: int
@@ -499,9 +502,10 @@ class Ledger:
         assert self.dead_letters == expected_dead_letters
 
 
-async def settle(cluster: Cluster, timeout: float, fast_claims: bool) -> tuple[float, float]:
-    """Wait until every durable is drained and every delivery is settled. Returns (seconds from the last
-    fault until JetStream's durables were drained, seconds until everything was settled)."""
+async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: float | None = None) -> tuple[float, float]:
+    """Wait until every durable is drained and every delivery is settled. Returns (seconds from `since` (the
+    last fault by default) until JetStream's durables were drained, seconds until everything was settled)."""
+    since = cluster.last_fault if since is None else since
     drained_at: float | None = None
     deadline = time.monotonic() + timeout
     expired = False
@@ -515,7 +519,7 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool) -> tuple[f
         if not any(backlog.values()) and not outbox:
             drained_at = drained_at or time.monotonic()
             if not pending:
-                return drained_at - cluster.last_fault, time.monotonic() - cluster.last_fault
+                return drained_at - since, time.monotonic() - since
             if fast_claims and not expired:
                 await cluster.expire_dead_claims()
                 expired = True
@@ -558,7 +562,8 @@ async def read_ledger(cluster: Cluster, acked: dict[str, dict[str, Any]], expect
         print("projects without escalation (tracker version, projected version):", [(p, tracked[p], facts.get(p)) for p in unescalated[:5]])
     history = [row[0] for row in await _query(cluster, "escalation", select(e.escalation_history.c.event_id))]
     deliveries = await _query(cluster, "notifier", select(n.deliveries.c.delivery_key, n.deliveries.c.escalation_event_id, n.deliveries.c.person,
-                                                           n.deliveries.c.channel, n.deliveries.c.address, n.deliveries.c.status))
+                                                           n.deliveries.c.channel, n.deliveries.c.address, n.deliveries.c.status,
+                                                           n.deliveries.c.attempts))
     notified = {row.escalation_event_id for row in deliveries}
     per_delivery = Counter((row.escalation_event_id, row.person, row.channel, row.address) for row in deliveries)
     sent = {row.delivery_key for row in deliveries if row.status == "sent"}
@@ -579,7 +584,11 @@ async def read_ledger(cluster: Cluster, acked: dict[str, dict[str, Any]], expect
         delivery_records=len(deliveries), deliveries_not_sent=len(deliveries) - len(sent),
         duplicate_delivery_records=sum(c - 1 for c in per_delivery.values()),
         unseen_at_receiver=len(sent - set(physical)) + len(set(physical) - sent),
-        resends=sum(c - 1 for c in physical.values()), drain_seconds=drain_seconds, dead_letters=sum(dead.values()), outbox_left=outbox_left,
+        resends=sum(c - 1 for c in physical.values()),
+        # A send whose outcome came back as a failure (a timeout after the receiver had it) is recorded as an attempt and
+        # retried with the same key; only sends beyond the recorded attempts were in the window between send and record.
+        unrecorded_resends=sum(max(0, physical[row.delivery_key] - row.attempts) for row in deliveries),
+        drain_seconds=drain_seconds, dead_letters=sum(dead.values()), outbox_left=outbox_left,
     )
 
 

@@ -220,7 +220,7 @@ async def test_a_batch_of_real_messages_is_retried_after_its_delay_then_isolates
 
     committer = BatchCommitter(process, poison)
     nc = await connect(nats_server.url, "test-batch")
-    js = nc.jetstream()
+    js = nc.jetstream(timeout=30)  # JetStream API calls on a box loaded by the parallel suite may take seconds
     try:
         await ensure_streams(js)
         for event in events:
