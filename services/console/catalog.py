@@ -59,7 +59,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case_reviewed": ("复核", "reviewed"), "case_closed": ("办结", "closed"), "case_reopened": ("重新督办", "reopened"),
     "case_climbed": ("督办升级", "climbed"), "case_exception_claimed": ("申请例外", "exception claimed"),
     "case_exception_confirmed": ("例外认定", "exception confirmed"), "case_exception_rejected": ("例外驳回", "exception rejected"),
-    "case_retargeted": ("转办", "moved to the department the rule names"),
+    "case_retargeted": ("转办", "moved to the department the rule names"), "case_withdrawn": ("撤销督办", "withdrawn"),
     "open_escalations": ("在办预警", "Open escalations"), "my_projects": ("我包抓的项目", "My projects"), "none_yet": ("尚无数据", "No data yet"),
     "version": ("版本", "Version"), "recorded_at": ("县里记录时间", "Recorded by the county"),
     "processed_at": ("本系统处理时间", "Processed here"), "beijing_time": ("北京时间", "Beijing time"),

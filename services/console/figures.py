@@ -22,6 +22,7 @@ from services.console.colour import COLOURS
 from services.console.queries import colour_of, scope
 from services.console.tables import cases, escalation_events, project_changes, projects
 from services.console.viewer import Viewer
+from shared.contracts.case import FINISHED_STATES
 
 STEPS = ("start", "completion", "production")
 _ORDER = ("reserve", "negotiating", "signed", "started", "completed", "in_production", "at_capacity")
@@ -89,7 +90,7 @@ async def headline(session: AsyncSession, viewer: Viewer, today: date, targets: 
 
 
 def _open_cases(viewer: Viewer) -> list[ColumnElement[bool]]:
-    where = [cases.c.county_code == viewer.county_code, cases.c.state != "closed"]
+    where = [cases.c.county_code == viewer.county_code, cases.c.state.not_in(FINISHED_STATES)]
     if viewer.routed_only:
         where.append(cases.c.project_id.in_(select(projects.c.project_id).where(and_(*scope(viewer)))))
     return where

@@ -19,12 +19,13 @@ from services.console.queries import scope
 from services.console.tables import cases, escalations, projects
 from services.console.viewer import Viewer
 from services.console.words import reason_of
+from shared.contracts.case import FINISHED_STATES
 
 GROUPS = ("departments", "leaders")
 
 
 def _where(viewer: Viewer, today: date) -> list[ColumnElement[bool]]:
-    where = [cases.c.county_code == viewer.county_code, cases.c.state != "closed", or_(cases.c.due_on < today, cases.c.ladder_level >= 2)]
+    where = [cases.c.county_code == viewer.county_code, cases.c.state.not_in(FINISHED_STATES), or_(cases.c.due_on < today, cases.c.ladder_level >= 2)]
     if viewer.routed_only:
         where.append(cases.c.project_id.in_(select(projects.c.project_id).where(and_(*scope(viewer)))))
     return where

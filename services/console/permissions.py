@@ -11,7 +11,7 @@ OFFICE_ONLY = frozenset({"review", "close", "reopen", "exception/decision"})
 # The steps each state allows (escalation's lifecycle answers 409 to the others).
 BY_STATE: dict[str, tuple[str, ...]] = {
     "opened": ("acknowledge", "exception"), "acknowledged": ("reply", "exception"), "replied": ("review",),
-    "reviewed": ("close", "reopen"), "closed": ("reopen",),
+    "reviewed": ("close", "reopen"), "closed": ("reopen",), "withdrawn": (),
 }
 
 

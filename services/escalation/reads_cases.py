@@ -20,6 +20,7 @@ from services.escalation.project_view import as_json, load_project_history, proj
 from services.escalation.reads import with_project_names
 from services.escalation.tables import case_actions, cases
 from shared.clock import Clock, beijing_today
+from shared.contracts.case import FINISHED_STATES
 
 
 def _case(row: Any) -> dict[str, Any]:
@@ -31,14 +32,14 @@ def build_case_reads(sessions: async_sessionmaker, clock: Clock, policy_for: Cal
 
     @router.get("/cases")
     async def list_cases(
-        county_code: str, state: Literal["open", "closed", "all"] = "open", project_id: str | None = None,
+        county_code: str, state: Literal["open", "closed", "withdrawn", "all"] = "open", project_id: str | None = None,
         limit: int = Query(200, ge=1, le=2000), offset: int = Query(0, ge=0, le=10_000_000),
     ) -> dict[str, Any]:
         query = select(cases).where(cases.c.county_code == county_code)
         if state == "open":
-            query = query.where(cases.c.state != "closed")
-        elif state == "closed":
-            query = query.where(cases.c.state == "closed")
+            query = query.where(cases.c.state.not_in(FINISHED_STATES))
+        elif state != "all":
+            query = query.where(cases.c.state == state)
         if project_id:
             query = query.where(cases.c.project_id == project_id)
         query = query.order_by(cases.c.due_on.is_(None), cases.c.due_on, cases.c.case_id).limit(limit).offset(offset)

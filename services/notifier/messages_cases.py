@@ -10,6 +10,7 @@ from shared.labels import HEADLINE
 ACTION_TAGS: dict[str, str] = {
     "opened": "督办", "acknowledged": "已签收", "replied": "已反馈", "reviewed": "已复核", "closed": "已办结", "reopened": "重新督办",
     "climbed": "督办升级", "exception_claimed": "申请例外", "exception_confirmed": "例外确认", "exception_rejected": "例外驳回", "retargeted": "转办",
+    "withdrawn": "撤销",
 }
 # What the step now expected asks of the one who must act, by ladder level (DOMAIN.md R4).
 ASKED: dict[int, str] = {
@@ -39,6 +40,8 @@ def render_case(event: CaseChanged, recipient: Recipient) -> Message:
         fields.append(("计时", "已暂停（例外情形待定）"))
     if event.action is CaseAction.closed:
         duty = "该督办件已办结，请知悉。"
+    elif event.action is CaseAction.withdrawn:
+        duty = "该督办件已撤销，无需签收办理，请知悉。"
     elif recipient.role == "action" and event.state.value == "opened" and event.ladder_level <= 2:
         # The date of a case just opened (or moved) is the one to sign by; the reply's own date follows the signing.
         duty = f"请于{due if event.due_on else '规定期限'}前签收，签收后按期{ASKED.get(event.ladder_level, '落实并反馈')}。"

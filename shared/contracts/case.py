@@ -18,6 +18,11 @@ class CaseState(StrEnum):
     replied = "replied"  # 反馈: explanation and remedy plan
     reviewed = "reviewed"  # 复核 passed, awaiting 办结
     closed = "closed"  # 办结
+    withdrawn = "withdrawn"  # 撤销: its condition cleared the day it opened, before anyone acted on it
+
+
+# A case in one of these states is over: no clock runs, no list of open cases shows it.
+FINISHED_STATES = (CaseState.closed.value, CaseState.withdrawn.value)
 
 
 class CaseAction(StrEnum):
@@ -31,6 +36,7 @@ class CaseAction(StrEnum):
     exception_claimed = "exception_claimed"  # government-caused delay, force majeure or 容错: clocks paused
     exception_confirmed = "exception_confirmed"  # re-targeted at the blocking department
     exception_rejected = "exception_rejected"
+    withdrawn = "withdrawn"  # the condition cleared the same day, untouched: the case is called off, its target told
     retargeted = "retargeted"  # the rule's new level names another department to act: the case moves there, the old target is told
 
 

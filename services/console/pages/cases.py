@@ -19,6 +19,7 @@ from services.console.tables import escalations, projects
 from services.console.viewer import Viewer
 from services.console.web import Console
 from services.console.words import reason_of, refusal
+from shared.contracts.case import FINISHED_STATES
 
 FILTERS = ("state", "level", "target", "rule_id", "project_id", "due_before")
 PAGE_SIZE = 25
@@ -67,7 +68,7 @@ async def annotate(console: Console, viewer: Viewer, found: list[dict[str, Any]]
 def urgency(case: dict[str, Any], today: date) -> tuple[Any, ...]:
     """Open before closed, overdue first, then the nearest deadline, then the highest level."""
     due = case.get("due_on") or "9999-12-31"
-    return (case.get("state") == "closed", due >= today.isoformat(), due, -(case.get("ladder_level") or 0))
+    return (case.get("state") in FINISHED_STATES, due >= today.isoformat(), due, -(case.get("ladder_level") or 0))
 
 
 def build(console: Console) -> APIRouter:
@@ -82,7 +83,7 @@ def build(console: Console) -> APIRouter:
         everything = request.query_params.get("all") == "1" or not viewer.queue_target
         found = [case_view(c) for c in await console.api.cases(viewer.token, **params)]
         if "state" not in params:
-            found = [c for c in found if c.get("state") != "closed"]
+            found = [c for c in found if c.get("state") not in FINISHED_STATES]
         for c in found:
             c["mine"] = must_act(viewer, c)
         mine = sum(c["mine"] for c in found)
@@ -93,7 +94,7 @@ def build(console: Console) -> APIRouter:
         page = min(max(1, int(asked) if asked.isdigit() else 1), pages)
         page_rows = shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         await annotate(console, viewer, page_rows)
-        overdue = sum(1 for c in found if c.get("due_on") and c["due_on"] < today.isoformat() and c.get("state") != "closed")
+        overdue = sum(1 for c in found if c.get("due_on") and c["due_on"] < today.isoformat() and c.get("state") not in FINISHED_STATES)
         async with console.sessions() as session:
             targets = sorted({r[0] for r in await session.execute(
                 select(case_table.c.target_name).where(case_table.c.county_code == viewer.county_code,

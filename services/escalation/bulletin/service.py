@@ -36,6 +36,7 @@ from services.escalation.tables import (
 )
 from shared import subjects
 from shared.contracts import BulletinPublished, ProjectSnapshot, Recipient
+from shared.contracts.case import CaseState
 from shared.persistence import add_to_outbox
 
 BULLETIN_NAMESPACE = uuid.UUID("9b7e0a52-3f1c-5d8e-a4b6-1c2d3e4f5a60")
@@ -66,6 +67,11 @@ async def _rows(session: AsyncSession, table: Any, county_code: str) -> list[dic
     return [dict(r) for r in (await session.execute(select(table).where(table.c.county_code == county_code))).mappings()]
 
 
+async def _cases(session: AsyncSession, county_code: str) -> list[dict[str, Any]]:
+    """A withdrawn case (its condition cleared the day it opened, untouched) was never work: no figure counts it."""
+    return [row for row in await _rows(session, cases, county_code) if row["state"] != CaseState.withdrawn]
+
+
 async def _problem_steps(session: AsyncSession, county_code: str, month: str, as_of: date) -> list[dict[str, Any]]:
     """The problems' audit rows of the month (all the figures read of the log)."""
     first, last = month_window(month, as_of)
@@ -88,7 +94,7 @@ async def load_figures(session: AsyncSession, county_code: str, month: str, as_o
     projects = [(facts_of(ProjectSnapshot.model_validate(snapshot), county_code), project_id) for project_id, snapshot in snapshots]
     figures = compute_figures(
         county_code=county_code, county_name=policy.county_name or county_code, month=month, as_of=as_of, projects=projects,
-        escalations=await _rows(session, escalations, county_code), cases=await _rows(session, cases, county_code),
+        escalations=await _rows(session, escalations, county_code), cases=await _cases(session, county_code),
         case_actions=await _rows(session, case_actions, county_code), previous=await _previous(session, county_code, previous_month(month)),
         settings=settings, policy=policy, problems=await _rows(session, problems, county_code),
         assignments=await _rows(session, assignments, county_code), coordination_actions=await _problem_steps(session, county_code, month, as_of),

@@ -17,6 +17,7 @@ from services.escalation.cases.store import context_of
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import cases, escalations
 from shared.contracts.base import Event
+from shared.contracts.case import FINISHED_STATES
 from shared.db import lock_for_writing
 
 PolicyFor = Callable[[str], Policy]
@@ -32,7 +33,7 @@ async def advance_cases(session: AsyncSession, county_code: str | None, as_of: d
     Running it again for the same day finds nothing to do: each climb starts the new level's clocks today.
     """
     case_policy_for = case_policy_for or configured()
-    query = (select(cases).where(cases.c.state != "closed", cases.c.case_id > after, cases.c.paused_since.is_(None))
+    query = (select(cases).where(cases.c.state.not_in(FINISHED_STATES), cases.c.case_id > after, cases.c.paused_since.is_(None))
              .order_by(cases.c.case_id))
     if county_code:
         query = query.where(cases.c.county_code == county_code)

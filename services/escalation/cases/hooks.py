@@ -17,9 +17,10 @@ from services.escalation.cases.store import Context, case_id_for, context_of, le
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import cases, escalations
-from shared.contracts.case import CaseAction, CaseChanged
+from shared.contracts.case import CaseAction, CaseChanged, CaseState
 
 CLEARED_NOTE = "条件已消除"
+WITHDRAWN_NOTE = "条件当日已消除，尚未签收办理，督办单自动撤销"
 
 
 def colour_of(finding: Finding, policy: Policy) -> str:
@@ -97,7 +98,8 @@ async def follow_escalation(session: AsyncSession, escalation_id: str, policy: P
 
 async def condition_cleared(session: AsyncSession, escalation_id: str, policy: Policy | None, as_of: date, now: datetime,
                             case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
-    """People close cases: a cleared condition only moves an unanswered case to replied, for the office to review."""
+    """People close cases: a cleared condition only moves an unanswered case to replied, for the office to review,
+    or withdraws one that cleared the day it opened, untouched (lifecycle.condition_cleared)."""
     stored = await _stored(session, escalation_id)
     if stored is None:
         return None
@@ -108,5 +110,6 @@ async def condition_cleared(session: AsyncSession, escalation_id: str, policy: P
         return None
     case_policy = (case_policy_for or configured())(row["county_code"])
     ctx = await context_of(session, row, escalation, policy or Policy(), case_policy)
-    return await record(session, ctx, row["version"], case, cleared, CaseAction.replied, None, CLEARED_NOTE,
-                        {"system": True, "escalation_status": "cleared"}, as_of, now)
+    withdrawn = cleared.state == CaseState.withdrawn
+    return await record(session, ctx, row["version"], case, cleared, CaseAction.withdrawn if withdrawn else CaseAction.replied, None,
+                        WITHDRAWN_NOTE if withdrawn else CLEARED_NOTE, {"system": True, "escalation_status": "cleared"}, as_of, now)

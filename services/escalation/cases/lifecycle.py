@@ -1,6 +1,7 @@
 """The pure life of a case (督办单): the actions people take, the clocks, and the climb up the ladder.
 
-States: opened → acknowledged (签收) → replied (反馈) → reviewed (复核) → closed (办结).
+States: opened → acknowledged (签收) → replied (反馈) → reviewed (复核) → closed (办结); or opened → withdrawn (撤销)
+when the condition clears the day the case opened, before anyone acted on it.
 - A review that rejects the reply sends the case back to `acknowledged` with a new reply deadline.
 - Reopening (office, from reviewed or closed) goes back to `acknowledged`: the target had already
   signed for the case, so what is owed is a new reply; the level's clock starts again. A case
@@ -20,7 +21,7 @@ from datetime import date, timedelta
 from services.escalation.cases.ladder import TOP, Parties, first_target, floor_of, level_due, target_at
 from services.escalation.cases.policy import CasePolicy
 from services.escalation.domain.workdays import Deadline, add_workdays, is_workday
-from shared.contracts.case import CaseState
+from shared.contracts.case import FINISHED_STATES, CaseState
 from shared.wording import action_name, state_name
 
 WHY = {"an exception awaits the office's decision": "例外申请待项目办认定", "no exception is pending": "没有待认定的例外申请",
@@ -153,7 +154,7 @@ def retarget(case: Case, colour: str, as_of: date, parties: Parties, policy: Cas
     must sign. None when nothing moves.
 
     Cases people have finished with, paused ones and ones re-targeted by a confirmed exception stay where they are."""
-    if (case.state in (CaseState.reviewed, CaseState.closed) or case.paused or case.level >= TOP
+    if (case.state in (CaseState.reviewed, CaseState.closed, CaseState.withdrawn) or case.paused or case.level >= TOP
             or (case.claim and case.claim.status == "confirmed")):
         return None
     if case.level == 1:
@@ -175,7 +176,7 @@ def retarget(case: Case, colour: str, as_of: date, parties: Parties, policy: Cas
 
 def missed(case: Case, as_of: date, condition_holds: bool) -> str | None:
     """Why the case climbs as of this day (in Chinese, for the audit log), or None."""
-    if case.state == CaseState.closed or case.paused or case.level >= TOP or as_of <= case.level_started_on:
+    if case.state.value in FINISHED_STATES or case.paused or case.level >= TOP or as_of <= case.level_started_on:
         return None
     if case.level <= 2 and case.step_due is not None and as_of > case.step_due.due:
         step = "签收" if case.state == CaseState.opened else "反馈"
@@ -201,9 +202,14 @@ def reply(case: Case, as_of: date) -> Case:
 
 
 def condition_cleared(case: Case, as_of: date) -> Case | None:
-    """The machine never closes a case: a cleared condition leaves it replied, awaiting the office's review."""
+    """The machine never closes a case that anyone worked on: a cleared condition leaves it replied, awaiting the
+    office's review. A case whose condition cleared the day it opened, before anyone signed for it, is withdrawn
+    (撤销): it was raised by a passing state within one day's records (an early record before the correction that
+    followed it), so the cases a day's input leaves do not depend on the order its records arrived in."""
     if case.state not in (CaseState.opened, CaseState.acknowledged):
         return None
+    if case.state == CaseState.opened and case.opened_on == as_of and not case.reopened and case.claim is None:
+        return replace(case, state=CaseState.withdrawn, closed_on=as_of, step_due=None, level_due=None)
     # The level clock stops with the condition; a rejected review restarts only the reply clock, a reopening both.
     return replace(case, state=CaseState.replied, step_started_on=as_of, step_due=None, level_due=None)
 
@@ -240,7 +246,7 @@ def fails_again(before: Case) -> bool:
 def claim_exception(case: Case, kind: str, reason: str, blocking_department: str | None, by: str | None, as_of: date) -> Case:
     if kind not in EXCEPTION_KINDS:
         raise ValueError(f"exception kind must be one of {sorted(EXCEPTION_KINDS)}: {kind!r}")
-    if case.state == CaseState.closed:
+    if case.state.value in FINISHED_STATES:
         raise NotAllowed("exception", case)
     if case.paused:
         raise NotAllowed("exception", case, "clocks already paused, awaiting the office's decision")

@@ -31,7 +31,7 @@ ACTION_TEXT = {
     CaseAction.reviewed: "复核通过", CaseAction.closed: "已办结", CaseAction.reopened: "重新督办",
     CaseAction.climbed: "逾期升级", CaseAction.exception_claimed: "申请例外，计时暂停",
     CaseAction.exception_confirmed: "例外已确认", CaseAction.exception_rejected: "例外未获确认，恢复计时",
-    CaseAction.retargeted: "改由新的责任部门办理",
+    CaseAction.retargeted: "改由新的责任部门办理", CaseAction.withdrawn: "条件当日已消除，撤销督办",
 }
 
 
@@ -126,6 +126,8 @@ def _tell(action: CaseAction, case: Case, parties: Parties, before: Case | None)
         told = audience_of(case.level, case.target_kind, case.target_name, parties)
         old = Audience(before.target_kind, before.target_name, "informed")  # type: ignore[arg-type]
         return told if any(a.name == old.name for a in told) else (*told, old)
+    if action is CaseAction.withdrawn:  # those told of the opening hear it is called off; nobody owes anything
+        return tuple(Audience(a.kind, a.name, "informed") for a in audience_of(case.level, case.target_kind, case.target_name, parties))
     if action in (CaseAction.opened, CaseAction.climbed, CaseAction.exception_confirmed):
         return audience_of(case.level, case.target_kind, case.target_name, parties)
     if action in (CaseAction.acknowledged, CaseAction.replied, CaseAction.exception_claimed):

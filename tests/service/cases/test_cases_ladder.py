@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.service import sweep
 from services.escalation.tables import referrals
+from services.notifier.messages_cases import render_case
+from shared.contracts import CaseChanged
 
 
 @pytest.fixture
@@ -126,6 +128,26 @@ async def test_a_cleared_condition_waits_for_review_and_stops_climbing(sessions:
     last = (await actions_of(sessions, case_id))[-1]
     assert (last["action"], last["note"], last["actor_name"], last["from_state"]) == ("replied", "条件已消除", "系统", "opened")
     assert [e for e in await advance(sessions, date(2026, 9, 1)) if str(e.case_id) == case_id] == []
+
+
+async def test_a_condition_cleared_the_day_it_opened_withdraws_the_untouched_case_and_tells_who_was_told(
+        sessions: async_sessionmaker) -> None:
+    """A corrected record the same day (or records of one day taken in another order) leaves no case to review."""
+    opened = await raise_overrun(sessions, date(2026, 6, 1))
+    await apply_changes(sessions, [overrun_change("330106", 1, 0).model_copy(update={"version": 2, "event_id": _id("v2")})],
+                        POLICY_FOR, date(2026, 6, 1), at(date(2026, 6, 1)))
+    row = await case_row(sessions, opened["case_id"])
+    assert (row["state"], row["due_on"], row["closed_on"]) == ("withdrawn", None, date(2026, 6, 1))
+    last = (await actions_of(sessions, opened["case_id"]))[-1]
+    assert (last["action"], last["actor_name"], last["from_state"], last["to_state"]) == ("withdrawn", "系统", "opened", "withdrawn")
+    first, withdrawn = await case_events(sessions, opened["case_id"])
+    assert withdrawn["nats_subject"].endswith(".case.withdrawn") and withdrawn["summary"].endswith("撤销督办")
+    assert {r["name"] for r in withdrawn["recipients"]} == {r["name"] for r in first["recipients"]}
+    assert {r["role"] for r in withdrawn["recipients"]} == {"informed"}
+    event = CaseChanged.model_validate({k: v for k, v in withdrawn.items() if k != "nats_subject"})
+    message = render_case(event, event.recipients[0]).text_plain
+    assert "已撤销，无需签收办理" in message and "请于" not in message
+    assert [e for e in await advance(sessions, date(2026, 9, 1)) if str(e.case_id) == opened["case_id"]] == []
 
 
 async def test_the_sweep_advances_the_case_clocks(sessions: async_sessionmaker) -> None:

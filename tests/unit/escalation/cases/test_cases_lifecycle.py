@@ -28,6 +28,8 @@ def at_state(state: CaseState) -> Case:
     case = opened()
     if state == CaseState.opened:
         return case
+    if state == CaseState.withdrawn:
+        return lifecycle.condition_cleared(case, DAY)
     case = lifecycle.acknowledge(case, DAY, POLICY)
     if state == CaseState.acknowledged:
         return case
@@ -172,8 +174,19 @@ def test_a_confirmed_government_delay_retargets_at_the_blocking_department() -> 
 
 
 def test_a_cleared_condition_leaves_the_case_for_people_to_close() -> None:
-    assert lifecycle.condition_cleared(opened(), DAY).state == CaseState.replied
+    later = date(2026, 6, 2)
+    assert lifecycle.condition_cleared(opened(), later).state == CaseState.replied
+    assert lifecycle.condition_cleared(at_state(CaseState.acknowledged), DAY).state == CaseState.replied
     assert lifecycle.condition_cleared(at_state(CaseState.reviewed), DAY) is None
+
+
+def test_a_case_cleared_the_day_it_opened_before_anyone_acted_is_withdrawn_and_nothing_more_happens_to_it() -> None:
+    withdrawn = lifecycle.condition_cleared(opened("red"), DAY)
+    assert (withdrawn.state, withdrawn.closed_on, withdrawn.due) == (CaseState.withdrawn, DAY, None)
+    assert lifecycle.missed(withdrawn, date(2026, 9, 1), condition_holds=True) is None
+    assert lifecycle.retarget(withdrawn, "red", DAY, PARTIES, POLICY, DRAFT) is None
+    claimed = lifecycle.claim_exception(opened(), "government_delay", "土地未交付", None, None, DAY)
+    assert lifecycle.condition_cleared(claimed, DAY).state == CaseState.replied  # someone acted: the office reviews it
 
 
 def test_reopening_restarts_the_level_clock_and_at_l4_fails_again() -> None:
