@@ -509,6 +509,7 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
     drained_at: float | None = None
     deadline = time.monotonic() + timeout
     expired = False
+    shown = 0.0
     while time.monotonic() < deadline:
         backlog = await cluster.backlog()
         outboxes = {s: (await _query(cluster, s, select(func.count()).select_from(t)))[0][0]
@@ -516,6 +517,9 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
         outbox = sum(outboxes.values())
         d = notifier_tables.deliveries
         pending = (await _query(cluster, "notifier", select(func.count()).where(d.c.status == "pending")))[0][0]
+        if time.monotonic() - shown >= 10:  # what holds the drain up, for `pytest tests/chaos -s`
+            shown = time.monotonic()
+            print(f"settling {shown - since:.0f}s after the load: backlog {backlog}, outboxes {outboxes}, pending deliveries {pending}")
         if not any(backlog.values()) and not outbox:
             drained_at = drained_at or time.monotonic()
             if not pending:
