@@ -101,6 +101,12 @@ class ThrowawayPostgres:
 # ---------------------------------------------------------------- receivers that count physical sends
 
 
+class _Receiver(ThreadingHTTPServer):
+    # http.server listens with a backlog of 5: notifier's 20 sends at once overflow it, and the connections the kernel
+    # then drops fail as ReadError and are retried after a backoff, so the receiver, not notifier, set the pace.
+    request_queue_size = 128
+
+
 class WebhookReceiver:
     """Counts every webhook-id it answered 2xx to; answers 503 (and counts nothing) while failing."""
 
@@ -128,7 +134,7 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server = _Receiver(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -510,6 +516,7 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
     deadline = time.monotonic() + timeout
     expired = False
     shown = 0.0
+    last_pending, moved_at = -1, time.monotonic()
     while time.monotonic() < deadline:
         backlog = await cluster.backlog()
         outboxes = {s: (await _query(cluster, s, select(func.count()).select_from(t)))[0][0]
@@ -517,14 +524,18 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
         outbox = sum(outboxes.values())
         d = notifier_tables.deliveries
         pending = (await _query(cluster, "notifier", select(func.count()).where(d.c.status == "pending")))[0][0]
+        if pending != last_pending:
+            last_pending, moved_at = pending, time.monotonic()
         if time.monotonic() - shown >= 10:  # what holds the drain up, for `pytest tests/chaos -s`
             shown = time.monotonic()
             print(f"settling {shown - since:.0f}s after the load: backlog {backlog}, outboxes {outboxes}, pending deliveries {pending}")
-        if not any(backlog.values()) and not outbox:
+        # Drained: every durable has worked off its stream, and nothing waits in the outboxes that feed them. notifier's
+        # own outbox (NotificationSent, one per delivery made) feeds none of them: it belongs to settling the deliveries.
+        if not any(backlog.values()) and not outboxes["tracker"] and not outboxes["escalation"]:
             drained_at = drained_at or time.monotonic()
-            if not pending:
+            if not pending and not outbox:
                 return drained_at - since, time.monotonic() - since
-            if fast_claims and not expired:
+            if fast_claims and not expired and time.monotonic() - moved_at >= 3:  # only what nobody is sending any more
                 await cluster.expire_dead_claims()
                 expired = True
         else:
