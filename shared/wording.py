@@ -131,8 +131,8 @@ def evidence_value(key: str, value: object, lang: str = "zh") -> str:
     """An evidence value as words and formatted figures: money, areas, shares, days and enumerated causes."""
     text = str(value)
     name = key.removeprefix("threshold.")
-    if name.endswith("_fen"):
-        return money(text, lang)
+    if name.endswith("_fen"):  # evidence is the proof against a line: every fen shown, nothing rounded across it
+        return money(text, lang, exact=True)
     if "," in text and all(part in VALUES or part in STATES for part in text.split(",")):
         return "、".join(evidence_value(key, part, lang) for part in text.split(","))
     if text in VALUES:

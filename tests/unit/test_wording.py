@@ -13,7 +13,7 @@ from services.notifier.messages import render_event
 from services.notifier.messages_cases import render_bulletin, render_case
 from shared.contracts import BulletinPublished, Recipient
 from shared.labels import EVIDENCE, HEADLINE, POLICY, RULES
-from shared.wording import changed_fields, evidence_lines, field_path, money, subject_text
+from shared.wording import changed_fields, evidence_lines, evidence_value, field_path, money, subject_text
 from tests.support.realistic import demo_events
 from tests.support.visible import raw_identifiers, visible_text
 from tests.unit.escalation.bulletin.test_bulletin_figures import figures
@@ -61,3 +61,11 @@ def test_paths_subjects_and_money_in_words() -> None:
     assert subject_text("investment:ytd") == "投资进度·年度累计"
     assert money(20_833_333_333) == "2.08亿元" and money(1_234_567_89) == "123.46万元" and money(None) == "—"
     assert money(1_999_999_99, exact=True) == "199.999999万元"
+
+
+def test_evidence_money_keeps_every_fen_so_a_figure_never_reads_as_on_its_line() -> None:
+    """An overrun 0.01 元 past 20% of a 10亿 budget: the evidence shows the 0.01 元, never a rounded 12.00亿元."""
+    assert evidence_value("budget_fen", "100000000000") == "10.00亿元"
+    assert evidence_value("spent_cost_fen", "120000000001") == "12.0000000001亿元"
+    assert evidence_value("overrun_fen", "1") == "0.01元"
+    assert evidence_value("threshold.idle_fee_fen", "2083333333") == "2,083.333333万元"
