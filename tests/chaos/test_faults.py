@@ -50,9 +50,9 @@ async def judge(scenario: str, cluster: Cluster, poster: Poster, workload: Workl
                 interruptions: int = 0) -> Ledger:
     # Drained is measured from the last fault or, where updates still arrive after it (a partition is ridden out under
     # load), from the last update: until the load stops, a durable always holds the newest updates.
-    drained, _ = await settle(cluster, SETTLE_SECONDS, fast_claims=not SIZES.full, since=max(cluster.last_fault, poster.finished_at))
+    drained, settled = await settle(cluster, SETTLE_SECONDS, fast_claims=not SIZES.full, since=max(cluster.last_fault, poster.finished_at))
     ledger = await read_ledger(cluster, poster.acked, workload.expected, drained)
-    print("\n" + ledger.line(scenario) + f" n={workload.total} reposts={poster.retries}")
+    print("\n" + ledger.line(scenario) + f" n={workload.total} reposts={poster.retries} deliveries_settled_seconds={settled:.1f}")
     assert poster.posted == workload.total
     ledger.assert_clean(expected_dead_letters=dead_letters)
     assert ledger.escalations == len(workload.expected), "one idle-land escalation per project"
