@@ -91,14 +91,19 @@ class Case:
         return min(found, key=lambda d: d.due) if found else None
 
     @property
-    def due_for(self) -> str | None:
-        """What `due` is the deadline for, as a person reads it after 请于<due>前: one deadline, one step."""
+    def due_step(self) -> str | None:
+        """Which step `due` is the deadline of: acknowledge, reply, or resolve (the level's clock)."""
         due = self.due
         if due is None:
             return None
         if due is self.step_due:
-            return "签收" if self.state == CaseState.opened else "反馈"
-        return "解决（逾期将升级督办）"
+            return "acknowledge" if self.state == CaseState.opened else "reply"
+        return "resolve"
+
+    @property
+    def due_for(self) -> str | None:
+        """What `due` is the deadline for, as a person reads it after 请于<due>前: one deadline, one step."""
+        return {"acknowledge": "签收", "reply": "反馈", "resolve": "解决（逾期将升级督办）", None: None}[self.due_step]
 
     @property
     def paused(self) -> bool:

@@ -79,5 +79,6 @@ def public(row: Any) -> dict[str, Any]:
     extras = data.pop("exception") or {}
     clock = extras.get("clock") or {}
     data.update(exception=extras.get("claim"), clocks_paused=data["paused_since"] is not None, reopened=clock.get("reopened", 0),
-                step_due=clock.get("step_due"), level_due=clock.get("level_due"), level_started_on=clock.get("level_started_on"))
+                step_due=clock.get("step_due"), level_due=clock.get("level_due"), level_started_on=clock.get("level_started_on"),
+                due_step=from_row(row).due_step)  # what due_on is the deadline of, so a page can say 签收期限 or 反馈期限
     return data

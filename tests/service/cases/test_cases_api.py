@@ -105,10 +105,13 @@ async def test_the_target_works_the_case_and_the_office_reviews_and_closes(world
     for who in ("viewer", "zrzy", "chen"):
         assert (await world.call(who, "POST", f"{path}/acknowledge", json={"note": ""})).status_code == 403
     assert (await world.call("fgj", "POST", f"{path}/reply", json={"explanation": "说明", "remedy_plan": "方案"})).status_code == 409
+    opened = (await world.call("fgj", "GET", path)).json()["case"]
+    assert opened["due_step"] == "acknowledge"
     world.on(date(2026, 6, 2))
     signed = await world.call("fgj", "POST", f"{path}/acknowledge", json={"note": "已收到"})
     assert signed.status_code == 200 and signed.json()["case"]["state"] == "acknowledged"
     assert signed.json()["case"]["due_on"] == "2026-06-09"  # five working days after Tuesday 2 June
+    assert signed.json()["case"]["due_step"] == "reply"  # the date a page shows is the reply's (反馈期限), not the signing's
     reply = {"explanation": "材料价格上涨", "remedy_plan": "报请调整概算"}
     assert (await world.call("fgj", "POST", f"{path}/reply", json=reply)).json()["case"]["state"] == "replied"
     assert (await world.call("fgj", "POST", f"{path}/review", json={"accepted": True, "note": ""})).status_code == 403
