@@ -121,6 +121,10 @@ class DeliveryWorker:
     async def deliver_due(self, limit: int = 200) -> bool:
         """One round: claim what is due, send it, record it; returns whether anything was attempted."""
         rows = await self.claim_due(limit)
+        events: dict[str, NotifiedEvent] = {}  # an event reaches several people: read it once per round
+        for row in rows:
+            key = row["escalation_event_id"]
+            row["parsed_event"] = events.get(key) or events.setdefault(key, NOTIFIED_EVENTS.validate_python(row["event"]))
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             groups[(row["channel"], row["address"])].append(row)
@@ -167,7 +171,7 @@ class DeliveryWorker:
     async def _send(self, group: list[dict[str, Any]]) -> Attempt:
         """Send one message (or one digest); never raises: the outcome is recorded with the others."""
         first = group[0]
-        events = [NOTIFIED_EVENTS.validate_python(row["event"]) for row in group]
+        events = [row["parsed_event"] for row in group]
         digest_id = f"digest-{first['delivery_key']}" if len(group) > 1 else None
         try:
             if digest_id:
@@ -185,28 +189,35 @@ class DeliveryWorker:
         """One transaction for a whole round: sent rows with their NotificationSent, failures with their next try."""
         now = self._now()
         published = []
+        sent: dict[str | None, list[Attempt]] = defaultdict(list)  # one statement per digest, one for all single sends
+        for attempt in attempts:
+            if attempt.error is None:
+                sent[attempt.digest_id].append(attempt)
         async with self._sessions() as session, session.begin():
+            for digest_id, done in sent.items():
+                keys = [row["delivery_key"] for attempt in done for row in attempt.group]
+                # Marked once: a row another replica already recorded (after our claim expired) stays as it is,
+                # and only the rows this statement turned to sent get their NotificationSent.
+                marked = set((await session.execute(
+                    update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
+                    .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=digest_id, last_error=None,
+                            claimed_by=None, claimed_until=None)
+                    .returning(deliveries.c.delivery_key)
+                )).scalars())
+                published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
+                              for attempt in done for row, event in zip(attempt.group, attempt.events, strict=False)
+                              if row["delivery_key"] in marked]
             for attempt in attempts:
-                keys = [row["delivery_key"] for row in attempt.group]
                 if attempt.error is None:
-                    # Marked once: a row another replica already recorded (after our claim expired) stays as it is,
-                    # and only the rows this statement turned to sent get their NotificationSent.
-                    marked = set((await session.execute(
-                        update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
-                        .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=attempt.digest_id, last_error=None,
-                                claimed_by=None, claimed_until=None)
-                        .returning(deliveries.c.delivery_key)
-                    )).scalars())
-                    published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
-                                  for row, event in zip(attempt.group, attempt.events, strict=False) if row["delivery_key"] in marked]
-                else:
-                    tries = attempt.group[0]["attempts"] + 1
-                    await session.execute(update(deliveries).where(
-                        deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending", deliveries.c.claimed_by == self.replica_id,
-                    ).values(
-                        status="failed" if attempt.permanent else "pending", attempts=deliveries.c.attempts + 1,
-                        next_attempt_at=now + backoff(tries), last_error=attempt.error[:2000], claimed_by=None, claimed_until=None,
-                    ))
+                    continue
+                keys = [row["delivery_key"] for row in attempt.group]
+                tries = attempt.group[0]["attempts"] + 1
+                await session.execute(update(deliveries).where(
+                    deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending", deliveries.c.claimed_by == self.replica_id,
+                ).values(
+                    status="failed" if attempt.permanent else "pending", attempts=deliveries.c.attempts + 1,
+                    next_attempt_at=now + backoff(tries), last_error=attempt.error[:2000], claimed_by=None, claimed_until=None,
+                ))
             await add_to_outbox(session, outbox, published, now)
         for attempt in attempts:
             outcome = "sent" if attempt.error is None else "failed" if attempt.permanent else "retry"

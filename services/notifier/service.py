@@ -36,11 +36,12 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
             seen.add(str(event.event_id))
             fresh.append(str(event.event_id))
             planned = plan_deliveries(event.recipients, routing_for(event.county_code))
+            dumped, about = event.model_dump(mode="json"), about_id(event)  # once per event, not per recipient
             for item in planned.deliveries:
                 rows.append({
                     "delivery_key": delivery_key(event.event_id, item.recipient, item.endpoint.channel, item.endpoint.address),
                     "county_code": event.county_code, "escalation_event_id": str(event.event_id),
-                    "escalation_id": about_id(event), "event": event.model_dump(mode="json"),
+                    "escalation_id": about, "event": dumped,
                     "recipient": item.recipient.model_dump(mode="json"), "person": item.person.name,
                     "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
