@@ -35,7 +35,7 @@ from services.notifier.domain import Endpoint, Routing
 from services.notifier.rate_limit import TokenBucket
 from services.notifier.rendering import NOTIFIED_EVENTS, NotifiedEvent, about_id, render, render_digest
 from services.notifier.robot_budget import RobotBudget
-from services.notifier.tables import deliveries, outbox
+from services.notifier.tables import deliveries, delivery_events, outbox
 from shared import subjects
 from shared.contracts import NotificationSent, Recipient
 from shared.logs import bound_to
@@ -124,7 +124,9 @@ class DeliveryWorker:
         events: dict[str, NotifiedEvent] = {}  # an event reaches several people: read it once per round
         for row in rows:
             key = row["escalation_event_id"]
-            row["parsed_event"] = events.get(key) or events.setdefault(key, NOTIFIED_EVENTS.validate_python(row["event"]))
+            if key not in events:
+                events[key] = NOTIFIED_EVENTS.validate_python(row["event"])
+            row["parsed_event"] = events[key]
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             groups[(row["channel"], row["address"])].append(row)
@@ -157,11 +159,16 @@ class DeliveryWorker:
         async with self._sessions() as session, session.begin():
             if session.bind.dialect.name == "postgresql":
                 candidates = candidates.with_for_update(skip_locked=True)  # replicas claiming at once take disjoint rows
-            claimed = (await session.execute(
+            claimed = [dict(row) for row in (await session.execute(
                 update(deliveries).where(deliveries.c.delivery_key.in_(candidates.scalar_subquery()), self._due(now))
                 .values(claimed_by=self.replica_id, claimed_until=now + self._claim).returning(*deliveries.c)
-            )).mappings().all()
-        return sorted((dict(row) for row in claimed), key=lambda row: (row["created_at"], row["delivery_key"]))
+            )).mappings()]
+            bodies = dict((await session.execute(select(delivery_events.c.event_id, delivery_events.c.event).where(
+                delivery_events.c.event_id.in_({row["escalation_event_id"] for row in claimed if row["event"] is None})))).all())
+        for row in claimed:
+            if row["event"] is None:
+                row["event"] = bodies[row["escalation_event_id"]]
+        return sorted(claimed, key=lambda row: (row["created_at"], row["delivery_key"]))
 
     async def _release(self, keys: list[str]) -> None:
         async with self._sessions() as session, session.begin():

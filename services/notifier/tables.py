@@ -16,7 +16,7 @@ deliveries = Table(
     Column("county_code", String(6), nullable=False),
     Column("escalation_event_id", String(36), nullable=False, index=True),
     Column("escalation_id", String(36), nullable=False),
-    Column("event", JSON, nullable=False),
+    Column("event", JSON, nullable=True),  # rows planned before delivery_events held their event here
     Column("recipient", JSON, nullable=False),
     Column("person", String(100), nullable=False),
     Column("channel", String(20), nullable=False),
@@ -34,6 +34,16 @@ deliveries = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_county", "county_code", "created_at"),
+)
+
+# Each planned event's body, once: its delivery rows (one per recipient and channel) point here by escalation_event_id,
+# so the claim and the recording of a send rewrite a short row, not the event again (SQLite rewrites whole rows).
+delivery_events = Table(
+    "delivery_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("event", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # One token bucket per rate-limited robot, shared by every replica (services/notifier/robot_budget.py):

@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from standardwebhooks import Webhook
 
@@ -33,7 +33,7 @@ from services.notifier.delivery import MAX_BACKOFF_SECONDS, DeliveryWorker, back
 from services.notifier.domain import Routing
 from services.notifier.routing_file import parse_routing
 from services.notifier.service import Planned, plan
-from services.notifier.tables import deliveries, outbox
+from services.notifier.tables import deliveries, delivery_events, outbox
 from shared.contracts.escalation import EscalationRaised, Recipient
 from shared.db import make_engine, migrate, session_factory
 
@@ -284,6 +284,29 @@ async def test_a_redelivered_escalation_event_is_neither_planned_nor_sent_twice(
     assert row["status"] == "sent"
     assert len(receiver.hooks[name]) == 1
     assert len(await sent_events(sessions)) == 1
+
+
+async def test_an_events_body_is_stored_once_for_all_its_recipients_and_rows_planned_before_still_go_out(
+    sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
+) -> None:
+    name, endpoint = hook(receiver, [])
+    routed, clock = routing(tmp_path, endpoint), Clock()
+    both = (Recipient(kind="department", name="自然资源局"), Recipient(kind="department", name="区重点项目办"))
+    assert await plan(sessions, [event(1, both)], lambda county: routed, clock()) == [Planned(2, 0)]
+    async with sessions() as session, session.begin():
+        assert (await session.execute(select(func.count()).select_from(delivery_events))).scalar_one() == 1
+        # A row planned before the bodies had a table of their own carries its event itself.
+        by_hook = next(row for row in await rows(sessions) if row["channel"] == "webhook")
+        legacy = {**by_hook, "delivery_key": "planned-before", "escalation_event_id": str(event(2).event_id),
+                  "event": event(2).model_dump(mode="json")}
+        await session.execute(deliveries.insert(), [legacy])
+    assert [row["event"] for row in await rows(sessions)].count(None) == 2
+    assert await worker_for(sessions, client, routed, clock, tmp_path).deliver_due() is True
+    assert [row["status"] for row in await rows(sessions)] == ["sent"] * 3
+    titles = sorted(hook["payload"]["title"] for hook in receiver.hooks[name])
+    assert len(titles) == 2 and "城西智能制造产业园1期" in titles[0] and "城西智能制造产业园2期" in titles[1]
+    office = (tmp_path / "office" / "孙海燕.jsonl").read_text(encoding="utf-8")
+    assert "城西智能制造产业园1期" in office
 
 
 async def test_an_unrouted_department_falls_back_to_the_project_office_and_counts_as_a_gap(
