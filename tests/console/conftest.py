@@ -36,12 +36,16 @@ class ConsoleUnderTest:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console", follow_redirects=False)
 
     async def signed_in(self, login: str) -> httpx.AsyncClient:
-        """A client signed in as `login`, sending the session's CSRF token as htmx does (read from the page)."""
-        client = self.client()
-        response = await client.post("/login", data={"login": login, "password": f"pw-{login}", "next": "/"})
-        assert response.status_code == 303, response.text
-        client.headers["X-CSRF-Token"] = csrf_of((await client.get("/")).text)
-        return client
+        return await sign_in(self.app, login, f"pw-{login}")
+
+
+async def sign_in(app: FastAPI, login: str, password: str, page: str = "/") -> httpx.AsyncClient:
+    """A client signed in as `login`, sending the session's CSRF token as htmx does (read from `page`)."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console", follow_redirects=False)
+    response = await client.post("/login", data={"login": login, "password": password, "next": "/"})
+    assert response.status_code == 303, response.text
+    client.headers["X-CSRF-Token"] = csrf_of((await client.get(page)).text)
+    return client
 
 
 def csrf_of(page: str) -> str:

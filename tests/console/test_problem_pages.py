@@ -37,7 +37,7 @@ from services.escalation.service import apply_changes
 from services.escalation.tables import problems
 from shared.clock import FixedClock
 from shared.db import make_engine, migrate, session_factory
-from tests.console.conftest import MIGRATIONS, csrf_of
+from tests.console.conftest import MIGRATIONS, sign_in
 from tests.console.test_words import check
 from tests.service.problems.test_problem_list import COUNTY, LAND, OTHER, POLICY_DIR, POLICY_FOR, PROBLEM_POLICY_FOR, at, ledger, problem
 
@@ -60,11 +60,7 @@ class Coordination:
     passwords: dict[str, str]
 
     async def signed_in(self, login: str) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console", follow_redirects=False)
-        response = await client.post("/login", data={"login": login, "password": self.passwords[login], "next": "/"})
-        assert response.status_code == 303, response.text
-        client.headers["X-CSRF-Token"] = csrf_of((await client.get("/problems")).text)
-        return client
+        return await sign_in(self.app, login, self.passwords[login], page="/problems")
 
     async def ledger(self, day: date, *changes: Any) -> None:
         """A ledger upload as tracker publishes it: escalation raises the problems, the console reads the project."""

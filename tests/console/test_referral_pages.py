@@ -35,7 +35,7 @@ from shared.clock import FixedClock
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
 from shared.db import make_engine, migrate, session_factory
 from shared.service_token import guard
-from tests.console.conftest import MIGRATIONS, csrf_of
+from tests.console.conftest import MIGRATIONS, sign_in
 from tests.console.test_words import check
 from tests.service.problems.test_problem_list import COUNTY, OTHER, POLICY_DIR, POLICY_FOR, PROBLEM_POLICY_FOR, at
 
@@ -72,11 +72,7 @@ class Referrals:
     passwords: dict[str, str]
 
     async def signed_in(self, login: str) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://console", follow_redirects=False)
-        response = await client.post("/login", data={"login": login, "password": self.passwords[login], "next": "/"})
-        assert response.status_code == 303, response.text
-        client.headers["X-CSRF-Token"] = csrf_of((await client.get("/")).text)
-        return client
+        return await sign_in(self.app, login, self.passwords[login])
 
     async def ids(self) -> dict[str, str]:
         """The referrals by body, and the project's budget-overrun case as "case"."""

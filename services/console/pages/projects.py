@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console import detail, queries
 from services.console.catalog import translator
@@ -69,6 +70,12 @@ async def coordination(console: Console, viewer: Viewer, project_id: str) -> dic
     referred = await readable_referrals(console, viewer)
     return {"problems": found, "referrals": None if referred is None else
             in_rule_order([r for r in referred if str(r.get("project_id")) == project_id])}
+
+
+async def _in_scope(session: AsyncSession, viewer: Viewer, project_id: str, today: date) -> None:
+    """A project section is served only for a project in the person's scope; any other is 404."""
+    if await queries.project(session, viewer, project_id, today) is None:
+        raise HTTPException(404, "no such project in your scope")
 
 
 def build(console: Console) -> APIRouter:
@@ -132,8 +139,7 @@ def build(console: Console) -> APIRouter:
         """The as-of section alone, for the date form (htmx); the project must be in the person's scope."""
         viewer, today = console.viewer(request), console.today()
         async with console.sessions() as session:
-            if await queries.project(session, viewer, project_id, today) is None:
-                raise HTTPException(404, "no such project in your scope")
+            await _in_scope(session, viewer, project_id, today)
         day = asked_day(request.query_params.get("as_of"), today)
         return console.render(request, "_as_of.html", viewer, asof=await as_of(console, viewer, project_id, day), project_id=project_id)
 
@@ -142,8 +148,7 @@ def build(console: Console) -> APIRouter:
         """The escalations section alone: the project page polls it, so a new one appears without reloading."""
         viewer, today = console.viewer(request), console.today()
         async with console.sessions() as session:
-            if await queries.project(session, viewer, project_id, today) is None:
-                raise HTTPException(404, "no such project in your scope")
+            await _in_scope(session, viewer, project_id, today)
             alerts = await detail.alerts(session, project_id)
         return console.render(request, "_alerts.html", viewer, alerts=alerts, project_id=project_id)
 
