@@ -92,5 +92,6 @@ async def evaluate_stored(session: AsyncSession, rows: Sequence[dict[str, Any]],
         moved = {e.project["project_id"] for e in moving if locked.get(e.project["project_id"]) != e.version}
         evaluated = [e for e in evaluated if e.project["project_id"] not in moved]
     recorded = await record(session, evaluated, as_of, now)
-    await store_next_due(session, evaluated)
+    stored = {r["project_id"]: r.get("next_due") for r in rows}
+    await store_next_due(session, [e for e in evaluated if e.next_due != stored.get(e.project["project_id"])])  # a row rewritten only to change it
     return recorded

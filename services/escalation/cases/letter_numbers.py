@@ -1,7 +1,10 @@
 """交办函 numbers: sequential per county and year (督办〔2026〕7号), as an office numbers its letters, never from an id.
 
-The next number is one past the highest issued this year in the county. On PostgreSQL an advisory lock held to the
-end of the transaction serialises the replicas that number letters at the same time; SQLite has one writer anyway.
+The next number is one past the last issued this year in the county, kept in `document_numbers` (kind "case-letter"),
+so numbering a letter reads one row, not every letter of the county. A county-year with no row yet (letters numbered
+before the counter existed) starts from the highest number on its letters, read once. On PostgreSQL an advisory lock
+held to the end of the transaction serialises the replicas that number letters at the same time; SQLite has one
+writer anyway.
 """
 from __future__ import annotations
 
@@ -10,9 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.escalation.tables import cases
+from services.escalation.tables import cases, document_numbers
+
+KIND = "case-letter"
 
 _SEQUENCE = re.compile(r"〔(\d{4})〕(\d+)号$")
 
@@ -32,12 +38,25 @@ def formatted(prefix: str, year: int, sequence: int) -> str:
 
 
 async def issued(session: AsyncSession, county_code: str, year: int) -> int:
-    """The highest sequence issued so far; on PostgreSQL the county's letters stay locked to the end of the transaction."""
+    """The last sequence issued so far; on PostgreSQL the county's letters stay locked to the end of the transaction."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"tuijin-letters|{county_code}|{year}"))))
+    last = await session.scalar(select(document_numbers.c.last).where(
+        document_numbers.c.county_code == county_code, document_numbers.c.kind == KIND, document_numbers.c.year == year))
+    if last is not None:
+        return last
     letters = await session.scalars(select(cases.c.letter).where(cases.c.county_code == county_code, cases.c.ladder_level >= 2))
     return highest(letters, year)
 
 
+async def record_issued(session: AsyncSession, county_code: str, year: int, last: int) -> None:
+    """Remember the last sequence issued (in the transaction that issued it)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    await session.execute(dialect.insert(document_numbers).values(county_code=county_code, kind=KIND, year=year, last=last)
+                          .on_conflict_do_update(index_elements=["county_code", "kind", "year"], set_={"last": last}))
+
+
 async def next_number(session: AsyncSession, county_code: str, year: int, prefix: str) -> str:
-    return formatted(prefix, year, await issued(session, county_code, year) + 1)
+    sequence = await issued(session, county_code, year) + 1
+    await record_issued(session, county_code, year, sequence)
+    return formatted(prefix, year, sequence)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.escalation.cases import lifecycle
 from services.escalation.cases.hooks import colour_of
 from services.escalation.cases.ladder import floor_of
-from services.escalation.cases.letter_numbers import formatted, issued
+from services.escalation.cases.letter_numbers import formatted, issued, record_issued
 from services.escalation.cases.policy import CasePolicyFor, configured
 from services.escalation.cases.store import Context, Step, case_id_for, draft_of, letter_department, parties_of, step_of
 from services.escalation.domain.findings import Finding
@@ -60,6 +60,8 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
                       project.get("name"), project.get("correlation_id") or project["project_id"], parties)
         details = {"colour": colour, "rule_level": finding.level, "rule_level_name": finding.level_name, "evidence": dict(finding.evidence)}
         steps.append(step_of(ctx, None, None, case, CaseAction.opened, None, finding.summary, details, as_of, now, step=f"L{case.level}"))
+    for county, last in last_number.items():
+        await record_issued(session, county, as_of.year, last)
     await session.execute(insert(cases), [s.values for s in steps])
     await session.execute(insert(case_actions), [s.action_row for s in steps])
     await add_to_outbox(session, outbox, [(s.event, subjects.case(s.event.county_code, CaseAction.opened.value)) for s in steps], now)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.policy import Policy
-from services.escalation.problems.store import Actor, Step, record
+from services.escalation.problems.store import Actor, Step, record, record_new
 from services.escalation.tables import case_actions, cases, escalation_history, referrals
 from shared.contracts import CoordinationChanged
 
@@ -74,27 +74,34 @@ async def refer_all(session: AsyncSession, items: Sequence[tuple[str, dict[str, 
         return []
     existing = set((await session.execute(select(referrals.c.referral_id).where(
         referrals.c.referral_id.in_([referral_id_for(w[0], w[4]) for w in wanted])))).scalars())
-    events = []
+    wanted = [w for w in wanted if referral_id_for(w[0], w[4]) not in existing]
+    if not wanted:
+        return []
+    # The evidence of every escalation referred here, read in two statements (a first sweep refers thousands).
+    esc_ids = sorted({w[0] for w in wanted})
+    history: dict[str, list[dict[str, Any]]] = {}
+    for r in (await session.execute(select(escalation_history).where(escalation_history.c.escalation_id.in_(esc_ids))
+                                    .order_by(escalation_history.c.id))).mappings():
+        history.setdefault(r["escalation_id"], []).append(dict(r))
+    case_steps: dict[str, list[dict[str, Any]]] = {}
+    for r in (await session.execute(
+            select(cases.c.escalation_id, case_actions.c.as_of, case_actions.c.action, case_actions.c.actor_name, case_actions.c.note,
+                   cases.c.target_name.label("target"))
+            .join(cases, cases.c.case_id == case_actions.c.case_id).where(cases.c.escalation_id.in_(esc_ids))
+            .order_by(case_actions.c.id))).mappings():
+        case_steps.setdefault(r["escalation_id"], []).append(dict(r))
+    steps = []
     for esc_id, project, policy, finding, body in wanted:
         referral_id = referral_id_for(esc_id, body)
-        if referral_id in existing:
-            continue
-        history = [dict(r) for r in (await session.execute(select(escalation_history).where(
-            escalation_history.c.escalation_id == esc_id).order_by(escalation_history.c.id))).mappings()]
-        steps = [dict(r) for r in (await session.execute(
-            select(case_actions.c.as_of, case_actions.c.action, case_actions.c.actor_name, case_actions.c.note,
-                   cases.c.target_name.label("target"))
-            .join(cases, cases.c.case_id == case_actions.c.case_id).where(cases.c.escalation_id == esc_id)
-            .order_by(case_actions.c.id))).mappings()]
         title = project.get("name") or project.get("project_code") or project["project_id"]
         row = {"referral_id": referral_id, "county_code": project["county_code"], "escalation_id": esc_id,
                "project_id": project["project_id"], "rule_id": finding.rule_id, "target_kind": "department", "target_name": body,
-               "state": "referred", "pack": pack(finding, body, title, as_of, history, steps), "referred_on": as_of}
+               "state": "referred", "pack": pack(finding, body, title, as_of, history.get(esc_id, []), case_steps.get(esc_id, [])),
+               "referred_on": as_of}
         told = (("department", body, "action"), ("office", policy.project_office, "informed"))
-        events.append(await record(session, Step("referral", referral_id, project["county_code"], "referred", row, None, None, told,
-                                                 note=finding.summary, project_id=project["project_id"]),
-                                   Actor(None, "系统", "system"), as_of, now, f"移送{body}：{finding.summary}"))
-    return events
+        steps.append((Step("referral", referral_id, project["county_code"], "referred", row, None, None, told, note=finding.summary,
+                           project_id=project["project_id"]), f"移送{body}：{finding.summary}"))
+    return await record_new(session, steps, Actor(None, "系统", "system"), as_of, now)
 
 
 async def acknowledge(session: AsyncSession, row: dict[str, Any], actor: Actor, office: str, note: str, as_of: date,

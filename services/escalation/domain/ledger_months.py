@@ -22,7 +22,8 @@ def months_back(last: str, count: int) -> list[str]:
 
 
 def previous_month(month: str) -> str:
-    return months_back(month, 2)[0]
+    year, number = int(month[:4]), int(month[5:])
+    return month_key(year - 1, 12) if number == 1 else month_key(year, number - 1)
 
 
 def last_complete_month(as_of: date) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -10,6 +11,7 @@ Pause = tuple[date, date | None]
 _DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=65536)  # pure, and a sweep asks for the same few start days over and over (relativedelta is slow)
 def period_end(start: date, months: int) -> date:
     """Last day of an N-month period counted from the day after `start`.
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -116,13 +117,40 @@ async def record(session: AsyncSession, step: Step, actor: Actor, as_of: date, n
         if result.rowcount != 1:
             raise Conflict(f"{step.item_kind} {step.item_id} changed meanwhile; read it again")
     row = (await session.execute(select(table).where(table.c[key] == step.item_id))).mappings().one()
+    event, audit = _written(step, dict(row), version, actor, as_of, now, summary, await project_names(session, step.project_id))
+    await session.execute(insert(coordination_actions).values(audit))
+    await add_to_outbox(session, outbox, [(event, subjects.coordination(step.county_code, step.item_kind, step.action))], now)
+    return event
+
+
+async def record_new(session: AsyncSession, steps: Sequence[tuple[Step, str]], actor: Actor, as_of: date,
+                     now: datetime) -> list[CoordinationChanged]:
+    """`record` for many new items of one kind at once (a first sweep refers thousands): a statement per table, not five per item."""
+    if not steps:
+        return []
+    table, key = TABLES[steps[0][0].item_kind]
+    rows = [{key: step.item_id, **step.values, "version": 1, "updated_at": now} for step, _ in steps]
+    await session.execute(insert(table), rows)
+    names = {pid: (snapshot.get("project_code"), snapshot.get("name")) for pid, snapshot in await session.execute(
+        select(project_facts.c.project_id, project_facts.c.snapshot).where(
+            project_facts.c.project_id.in_(sorted({s.project_id for s, _ in steps if s.project_id}))))}
+    written = [_written(step, row, 1, actor, as_of, now, summary, names.get(step.project_id, (None, None)))
+               for (step, summary), row in zip(steps, rows, strict=True)]
+    await session.execute(insert(coordination_actions), [audit for _, audit in written])
+    await add_to_outbox(session, outbox, [(event, subjects.coordination(step.county_code, step.item_kind, step.action))
+                                          for (step, _), (event, _) in zip(steps, written, strict=True)], now)
+    return [event for event, _ in written]
+
+
+def _written(step: Step, row: dict[str, Any], version: int, actor: Actor, as_of: date, now: datetime, summary: str,
+             names: tuple[str | None, str | None]) -> tuple[CoordinationChanged, dict[str, Any]]:
+    """The event a step causes and its audit row, from the row as written."""
     event_id = event_id_for(step.item_id, step.action, step.step or f"v{version}")
     level = row.get("level", 1)
-    await session.execute(insert(coordination_actions).values(
-        item_kind=step.item_kind, item_id=step.item_id, county_code=step.county_code, action=step.action, actor_id=actor.person_id,
-        actor_name=actor.name, actor_role=actor.role, from_state=step.from_state, to_state=row["state"], level=level, note=step.note,
-        details=step.details or {}, as_of=as_of, acted_at=now, event_id=str(event_id)))
-    code, name = await project_names(session, step.project_id)
+    audit = dict(item_kind=step.item_kind, item_id=step.item_id, county_code=step.county_code, action=step.action, actor_id=actor.person_id,
+                 actor_name=actor.name, actor_role=actor.role, from_state=step.from_state, to_state=row["state"], level=level, note=step.note,
+                 details=step.details or {}, as_of=as_of, acted_at=now, event_id=str(event_id))
+    code, name = names
     event = CoordinationChanged(
         event_id=event_id, occurred_at=now, county_code=step.county_code, correlation_id=step.project_id or step.item_id,
         item_kind=step.item_kind, item_id=uuid.UUID(step.item_id), number=row.get("number") or row.get("minutes_number"),
@@ -131,8 +159,7 @@ async def record(session: AsyncSession, step: Step, actor: Actor, as_of: date, n
         target_kind=row.get("target_kind"), target_name=row.get("target_name"), due_on=row.get("due_on"),
         actor=actor.person_id, note=step.note[:2000],
         recipients=tuple(Recipient(kind=k, name=n, role=r) for k, n, r in _unique(step.recipients)), summary=summary[:500])
-    await add_to_outbox(session, outbox, [(event, subjects.coordination(step.county_code, step.item_kind, step.action))], now)
-    return event
+    return event, audit
 
 
 def _unique(recipients: tuple[tuple[str, str, str], ...]) -> list[tuple[str, str, str]]:

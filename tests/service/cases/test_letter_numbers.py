@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 from cases_support import POLICY_FOR, advance, apply_changes, at, case_row, case_rows, idle_change, open_store, raise_idle, raise_overrun
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.cases.letter_numbers import highest
+from services.escalation.tables import document_numbers
 
 
 @pytest.fixture
@@ -43,3 +45,14 @@ async def test_red_cases_opened_together_take_one_number_each(sessions: async_se
     await apply_changes(sessions, [idle_change("330106", n) for n in (11, 12, 13)], POLICY_FOR, day, at(day))
     letters = [r["letter"]["number"] for r in await case_rows(sessions) if r["letter"]]
     assert sorted(letters) == [f"督办〔2026〕{n}号" for n in (1, 2, 3)]
+
+
+async def test_a_county_whose_letters_were_numbered_before_the_counter_goes_on_from_its_highest(sessions: async_sessionmaker) -> None:
+    """An upgraded database has letters but no counter row: the next letter follows the highest, never repeats one."""
+    await raise_idle(sessions, date(2026, 3, 2), n=1)
+    await raise_idle(sessions, date(2026, 3, 2), n=2)
+    async with sessions() as session, session.begin():
+        await session.execute(delete(document_numbers))  # as before the counter existed
+    third = await raise_idle(sessions, date(2026, 3, 3), n=3)
+    fourth = await raise_idle(sessions, date(2026, 3, 4), n=4)
+    assert [third["letter"]["number"], fourth["letter"]["number"]] == ["督办〔2026〕3号", "督办〔2026〕4号"]
