@@ -12,8 +12,9 @@ to the next (four hops, the shape of intake → tracker → escalation → notif
 figures to compare across machines.
 
 Open loop (`--rate R --seconds S`): R updates/s arrive on schedule for S seconds whatever the
-responses; prints p50/p95/p99/max from POST to tracker's commit and to the notification, and how many
-arrived within 5 s (nothing may be stranded).
+responses; prints p50/p95/p99/max from POST to tracker's commit, to the escalation event of an update
+that notifies (the hop between) and to the notification, and how many arrived within 5 s (nothing may
+be stranded).
 """
 from __future__ import annotations
 
@@ -96,6 +97,7 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     sent_at: dict[str, float] = {}
     committed: dict[str, float] = {}
     notified: dict[str, float] = {}
+    escalated: dict[str, float] = {}  # the hop between: where a slow notification spent its time
     nc = await nats.connect(nats_url)
 
     async def on_changed(msg) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +107,11 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
         notified.setdefault(json.loads(msg.data)["correlation_id"], time.monotonic())
 
     await nc.subscribe(subjects.project_changed(), cb=on_changed)
+    async def on_escalation(msg) -> None:  # type: ignore[no-untyped-def]
+        escalated.setdefault(json.loads(msg.data)["correlation_id"], time.monotonic())
+
     await nc.subscribe(subjects.notification_sent(), cb=on_sent)
+    await nc.subscribe(subjects.escalation(), cb=on_escalation)
     start = time.monotonic()
     failed = await post_at_rate(services.url("intake"), updates, tokens, rate, sent_at) if rate else 0
     if not rate:
@@ -123,9 +129,11 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     await nc.close()
     tracker_latency = [(committed[e] - s) * 1000 for e, s in sent_at.items() if e in committed]
     notify_latency = [(notified[e] - s) * 1000 for e, s in sent_at.items() if e in notified]
+    escalation_latency = [(escalated[e] - s) * 1000 for e, s in sent_at.items() if e in escalated and e in notified]
     if rate:
         return {"offered_per_s": rate, "updates": n, "posted_in_s": round(posted - start, 2), "post_failures": failed,
                 **summary("to_tracker", tracker_latency, n),
+                **summary("to_escalation_event", escalation_latency, len(escalation_latency)),
                 # Which updates notify anyone depends on the rules as of the fixed clock: count those that did.
                 **summary("to_notification", notify_latency, len(notify_latency))}
     return {
