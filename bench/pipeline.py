@@ -13,8 +13,9 @@ figures to compare across machines.
 
 Open loop (`--rate R --seconds S`): R updates/s arrive on schedule for S seconds whatever the
 responses; prints p50/p95/p99/max from POST to tracker's commit, to the escalation event of an update
-that notifies (the hop between) and to the notification, and how many arrived within 5 s (nothing may
-be stranded).
+that notifies (the hop between) and to the notification, and how many arrived within 5 s; and how many
+updates tracker processed (nothing may be stranded), of which how many changed nothing (an older record
+that arrived after a newer one of its project: no event says it was committed).
 """
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ from pathlib import Path
 
 import httpx
 import nats
+from sqlalchemy import func, select
 
 from bench.baseline import HOPS, run_baseline, run_four_hops
 from bench.open_loop import post_at_rate, summary
 from services.intake.tokens import issue_token
 from services.launcher import NatsProcess, ServiceProcesses
+from services.tracker.tables import processed_events
 from shared import subjects
 from shared.db import make_engine, session_factory
 
@@ -119,8 +122,16 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     posted = time.monotonic()
     deadline = posted + 300
     accepted = len(sent_at)  # a POST that failed (open loop) sent nothing to wait for
+    progress = (len(committed), time.monotonic())
     while len(committed) < accepted and time.monotonic() < deadline:
+        # An update that loses to a newer record of its project (two POSTs crossing) changes nothing, so no event
+        # says it was committed: stop waiting once commits stop, and ask tracker what it processed (below).
+        if len(committed) != progress[0]:
+            progress = (len(committed), time.monotonic())
+        elif time.monotonic() - progress[1] > 5:
+            break
         await asyncio.sleep(0.05)
+    processed = await processed_by_tracker(services, list(sent_at))
     into_tracker = max(committed.values()) - start
     expected_notifications = sum(1 for _, item in updates if "land_parcel" in item)
     while len(notified) < expected_notifications and time.monotonic() < deadline:
@@ -132,7 +143,8 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     escalation_latency = [(escalated[e] - s) * 1000 for e, s in sent_at.items() if e in escalated and e in notified]
     if rate:
         return {"offered_per_s": rate, "updates": n, "posted_in_s": round(posted - start, 2), "post_failures": failed,
-                **summary("to_tracker", tracker_latency, n),
+                "processed_by_tracker": f"{processed}/{accepted}", "processed_without_a_change": processed - len(tracker_latency),
+                **summary("to_tracker", tracker_latency, len(tracker_latency)),
                 **summary("to_escalation_event", escalation_latency, len(escalation_latency)),
                 # Which updates notify anyone depends on the rules as of the fixed clock: count those that did.
                 **summary("to_notification", notify_latency, len(notify_latency))}
@@ -145,6 +157,18 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
         "p50_ms_to_notification": round(percentile(notify_latency, 50), 1) if notify_latency else None,
         "p99_ms_to_notification": round(percentile(notify_latency, 99), 1) if notify_latency else None,
     }
+
+
+async def processed_by_tracker(services: ServiceProcesses, event_ids: list[str]) -> int:
+    """How many of these updates tracker recorded as processed (its idempotency table), changed or not."""
+    url, schema = services.database["tracker"]
+    engine = make_engine(url, schema)
+    try:
+        async with engine.connect() as conn:
+            return sum([(await conn.execute(select(func.count()).select_from(processed_events).where(
+                processed_events.c.event_id.in_(event_ids[i:i + 500])))).scalar_one() for i in range(0, len(event_ids), 500)])
+    finally:
+        await engine.dispose()
 
 
 def run(db: str, n: int, rate: float | None = None) -> dict:
