@@ -109,10 +109,10 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     async def on_sent(msg) -> None:  # type: ignore[no-untyped-def]
         notified.setdefault(json.loads(msg.data)["correlation_id"], time.monotonic())
 
-    await nc.subscribe(subjects.project_changed(), cb=on_changed)
     async def on_escalation(msg) -> None:  # type: ignore[no-untyped-def]
         escalated.setdefault(json.loads(msg.data)["correlation_id"], time.monotonic())
 
+    await nc.subscribe(subjects.project_changed(), cb=on_changed)
     await nc.subscribe(subjects.notification_sent(), cb=on_sent)
     await nc.subscribe(subjects.escalation(), cb=on_escalation)
     start = time.monotonic()

@@ -100,12 +100,13 @@ async def run(url: str, schema: str | None, n: int) -> None:
     await migrate(MIGRATIONS, url, schema)
     engine = make_engine(url, schema)
     sessions = session_factory(engine)
+    analyser = None
     try:
         started = time.perf_counter()
         await fill(sessions, n)
         print(f"  filled {n:,} projects in {time.perf_counter() - started:.1f} s")
-        if schema:
-            analyser = asyncio.create_task(analysing(engine, schema))
+        analyser = asyncio.create_task(analysing(engine, schema)) if schema else None
+        if analyser:
             async with engine.connect() as conn:
                 autovacuum = (await conn.execute(text("SHOW autovacuum"))).scalar_one()
             print(f"  autovacuum is {autovacuum} on this server: the tables are analysed every 30 s during the run, as it would")
@@ -122,7 +123,7 @@ async def run(url: str, schema: str | None, n: int) -> None:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  peak RSS {rss_mb:.0f} MB")
     finally:
-        if schema:
+        if analyser:
             analyser.cancel()
         await engine.dispose()
 

@@ -68,17 +68,17 @@ def pack(finding: Finding, body: str, project_title: str, as_of: date, history: 
 async def refer_all(session: AsyncSession, items: Sequence[tuple[str, dict[str, Any], Policy, Finding]], as_of: date,
                     now: datetime) -> list[CoordinationChanged]:
     """A referral per (escalation, body) that has none yet, in the Recorder's transaction."""
-    wanted = [(esc_id, project, policy, finding, body) for esc_id, project, policy, finding in items
+    wanted = [(referral_id_for(esc_id, body), esc_id, project, policy, finding, body) for esc_id, project, policy, finding in items
               for body in referred_to(finding, policy)]
     if not wanted:
         return []
     existing = set((await session.execute(select(referrals.c.referral_id).where(
-        referrals.c.referral_id.in_([referral_id_for(w[0], w[4]) for w in wanted])))).scalars())
-    wanted = [w for w in wanted if referral_id_for(w[0], w[4]) not in existing]
+        referrals.c.referral_id.in_([w[0] for w in wanted])))).scalars())
+    wanted = [w for w in wanted if w[0] not in existing]
     if not wanted:
         return []
     # The evidence of every escalation referred here, read in two statements (a first sweep refers thousands).
-    esc_ids = sorted({w[0] for w in wanted})
+    esc_ids = sorted({w[1] for w in wanted})
     history: dict[str, list[dict[str, Any]]] = {}
     for r in (await session.execute(select(escalation_history).where(escalation_history.c.escalation_id.in_(esc_ids))
                                     .order_by(escalation_history.c.id))).mappings():
@@ -91,8 +91,7 @@ async def refer_all(session: AsyncSession, items: Sequence[tuple[str, dict[str, 
             .order_by(case_actions.c.id))).mappings():
         case_steps.setdefault(r["escalation_id"], []).append(dict(r))
     steps = []
-    for esc_id, project, policy, finding, body in wanted:
-        referral_id = referral_id_for(esc_id, body)
+    for referral_id, esc_id, project, policy, finding, body in wanted:
         title = project.get("name") or project.get("project_code") or project["project_id"]
         row = {"referral_id": referral_id, "county_code": project["county_code"], "escalation_id": esc_id,
                "project_id": project["project_id"], "rule_id": finding.rule_id, "target_kind": "department", "target_name": body,
