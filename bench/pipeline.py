@@ -44,17 +44,20 @@ from shared.db import make_engine, session_factory
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 COUNTIES = ("330106", "330782")
 BATCH, CONCURRENCY = 500, 4
+CLOCK = "fixed:2026-03-02T09:00:00+08:00"  # escalation's today: land agreed to start on 2024-01-10 has lain idle two years
+FRESH_FROM = datetime(2026, 2, 25, tzinfo=UTC)  # records a week old: no project is a month without data
+STALE_FROM = datetime(2026, 1, 1, tzinfo=UTC)  # --stale: every project is a month without data, so every one is grey and notifies
 
 
-def make_updates(n: int, run: str) -> list[tuple[str, dict]]:
-    """n updates over n/4 projects; one project in ten has idle land, so it ends in notifications."""
+def make_updates(n: int, run: str, reported_from: datetime = FRESH_FROM) -> list[tuple[str, dict]]:
+    """n updates over n/2 projects; one project in ten has idle land, so it ends in notifications."""
     items = []
     for i in range(n):
         county, project = COUNTIES[i % 2], i // 4
         item = {"project_code": f"2511-{county}-04-01-{project:06d}", "name": f"基准项目{project}", "stage": "started",
                 "investment_ytd_fen": 1_000_000 * (i + 1), "leader": "陈立新", "lead_department": "发改局",
                 "source_system": "bench", "source_record_id": f"{run}-{i}",
-                "source_record_time": (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i)).isoformat()}
+                "source_record_time": (reported_from + timedelta(seconds=i)).isoformat()}
         if project % 10 == 0 and i % 4 == 0:
             item["land_parcel"] = {"parcel_id": f"B-{project}", "agreed_start_date": "2024-01-10"}
         items.append((county, item))
@@ -88,14 +91,14 @@ async def post_all(services: ServiceProcesses, updates: list[tuple[str, dict]], 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
 
 
-async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, rate: float | None = None) -> dict:
+async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, rate: float | None = None, stale: bool = False) -> dict:
     tokens = {}
     url, schema = services.database["intake"]
     engine = make_engine(url, schema)
     for county in COUNTIES:
         tokens[county] = await issue_token(session_factory(engine), county, "bench")
     await engine.dispose()
-    updates = make_updates(n, uuid.uuid4().hex[:8])
+    updates = make_updates(n, uuid.uuid4().hex[:8], STALE_FROM if stale else FRESH_FROM)
     expected_notifications = None
     sent_at: dict[str, float] = {}
     committed: dict[str, float] = {}
@@ -122,20 +125,14 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     posted = time.monotonic()
     deadline = posted + 300
     accepted = len(sent_at)  # a POST that failed (open loop) sent nothing to wait for
-    progress = (len(committed), time.monotonic())
-    while len(committed) < accepted and time.monotonic() < deadline:
-        # An update that loses to a newer record of its project (two POSTs crossing) changes nothing, so no event
-        # says it was committed: stop waiting once commits stop, and ask tracker what it processed (below).
-        if len(committed) != progress[0]:
-            progress = (len(committed), time.monotonic())
-        elif time.monotonic() - progress[1] > 5:
-            break
-        await asyncio.sleep(0.05)
+    # An update that loses to a newer record of its project (two POSTs crossing) changes nothing, so no event
+    # says it was committed: stop waiting once commits stop, and ask tracker what it processed (below).
+    await wait_for_count(committed, accepted, deadline)
     processed = await processed_by_tracker(services, list(sent_at))
     into_tracker = max(committed.values()) - start
-    expected_notifications = sum(1 for _, item in updates if "land_parcel" in item)
-    while len(notified) < expected_notifications and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    # The first record of a project with idle land notifies; with --stale, the first record of every project does.
+    expected_notifications = len({item["project_code"] for _, item in updates}) if stale else sum(1 for _, item in updates if "land_parcel" in item)
+    await wait_for_count(notified, expected_notifications, deadline)
     await asyncio.sleep(1)
     await nc.close()
     tracker_latency = [(committed[e] - s) * 1000 for e, s in sent_at.items() if e in committed]
@@ -159,6 +156,17 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     }
 
 
+async def wait_for_count(arrived: dict, expected: int, deadline: float, quiet_seconds: float = 5) -> None:
+    """Until `expected` have arrived, the deadline passes, or nothing more arrives for `quiet_seconds`."""
+    progress = (len(arrived), time.monotonic())
+    while len(arrived) < expected and time.monotonic() < deadline:
+        if len(arrived) != progress[0]:
+            progress = (len(arrived), time.monotonic())
+        elif time.monotonic() - progress[1] > quiet_seconds:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def processed_by_tracker(services: ServiceProcesses, event_ids: list[str]) -> int:
     """How many of these updates tracker recorded as processed (its idempotency table), changed or not."""
     url, schema = services.database["tracker"]
@@ -171,19 +179,19 @@ async def processed_by_tracker(services: ServiceProcesses, event_ids: list[str])
         await engine.dispose()
 
 
-def run(db: str, n: int, rate: float | None = None) -> dict:
+def run(db: str, n: int, rate: float | None = None, stale: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="tuijin-bench-") as tmp:
         work = Path(tmp)
         nats_server = NatsProcess(work / "nats")
         nats_server.start()
         prefix = f"bench_{uuid.uuid4().hex[:6]}"
         postgres = PG_URL if db == "postgres" else None
-        services = ServiceProcesses(nats_server.url, work, postgres, prefix, {"ESCALATION_CLOCK": "fixed:2026-03-02T09:00:00+08:00"})
+        services = ServiceProcesses(nats_server.url, work, postgres, prefix, {"ESCALATION_CLOCK": CLOCK})
         try:
             services.start_all()
             pids = {name: process.pid for name, process in services.processes.items()} | {"nats-server": nats_server.process.pid}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n, rate))
+            pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n, rate, stale))
             used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
             pipeline["cpu_us_per_update"] = {name: round(seconds * 1e6 / n) for name, seconds in used.items()}
         finally:
@@ -192,14 +200,14 @@ def run(db: str, n: int, rate: float | None = None) -> dict:
             nats_server.stop()
             if postgres:
                 drop_schemas(prefix)
-            return {"db": db, **pipeline}
+            return {"db": db, "workload": "stale" if stale else "fresh", **pipeline}
         baseline_url = postgres or f"sqlite+aiosqlite:///{work / 'baseline.db'}"
         baseline = asyncio.run(run_baseline(nats_server.url, baseline_url, f"{prefix}_baseline" if postgres else None, n))
         four_hops = run_four_hops(nats_server.url, postgres, str(work), f"{prefix}_baseline" if postgres else None, n)
         nats_server.stop()
         if postgres:
             drop_schemas(prefix)
-    return {"db": db, **pipeline, "baseline_commits_per_s": baseline, "ratio_to_baseline": round(pipeline["into_tracker_per_s"] / baseline, 2),
+    return {"db": db, "workload": "stale" if stale else "fresh", **pipeline, "baseline_commits_per_s": baseline, "ratio_to_baseline": round(pipeline["into_tracker_per_s"] / baseline, 2),
             "four_hop_baseline_per_s": four_hops,
             "ratio_to_four_hops": round(pipeline["to_notification_per_s"] / four_hops, 2) if pipeline["to_notification_per_s"] else None}
 
@@ -218,10 +226,12 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--rate", type=float, help="open loop: updates per second, on schedule")
     parser.add_argument("--seconds", type=float, default=60, help="open loop: for how long")
+    parser.add_argument("--stale", action="store_true",
+                        help="records two months old: every project is grey (R6), so every project's first update notifies")
     args = parser.parse_args()
     n = int(args.rate * args.seconds) if args.rate else args.updates
     for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        print(json.dumps(run(db, n, args.rate), ensure_ascii=False), flush=True)
+        print(json.dumps(run(db, n, args.rate, args.stale), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, insert, select
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from shared.contracts.base import Event
 from shared.messaging import headers_for
+
+RELAY = "outbox_relay"  # Session.info: the OutboxRelay that publishes what this session's transactions commit
+COMMITTED = "outbox_rows"  # Session.info: outbox rows written in the open transaction
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for a long-lived queue.
 SequenceId = BigInteger().with_variant(Integer(), "sqlite")
@@ -63,7 +69,40 @@ def outbox_row(event: Event, subject: str, now: datetime) -> dict[str, Any]:
 
 async def add_to_outbox(session: AsyncSession, table: Table, events: list[tuple[Event, str]], now: datetime) -> None:
     if events:
-        await session.execute(insert(table), [outbox_row(event, subject, now) for event, subject in events])
+        rows = [outbox_row(event, subject, now) for event, subject in events]
+        await session.execute(insert(table), rows)
+        hand_over_after_commit(session.sync_session, rows)
+
+
+async def take_unprocessed(session: AsyncSession, table: Table, event_ids: list[str], now: datetime) -> set[str]:
+    """Mark these events processed, in the caller's transaction; return those that were not already.
+
+    One statement (INSERT … ON CONFLICT DO NOTHING RETURNING) where reading and then marking took two:
+    a consumer's batch costs a statement less. An id twice in `event_ids` is returned once."""
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    dialect_insert = postgres_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    return set((await session.execute(statement, [{"event_id": event_id, "processed_at": now} for event_id in unique])).scalars())
+
+
+def hand_over_after_commit(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Once this transaction commits, `rows` go to the session's outbox relay in memory (if it has one),
+    so it need not read them back; a rollback drops them."""
+    if session.info.get(RELAY) is not None:
+        session.info.setdefault(COMMITTED, []).extend(rows)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if rows := session.info.pop(COMMITTED, None):
+        session.info[RELAY].committed(rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(COMMITTED, None)
 
 
 async def already_processed(session: AsyncSession, table: Table, event_ids: list[str]) -> set[str]:

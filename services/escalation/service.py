@@ -19,7 +19,7 @@ from services.escalation.tables import processed_events, project_facts, project_
 from shared.contracts import ProjectStateChanged
 from shared.contracts.escalation import EscalationFacts
 from shared.db import lock_for_writing
-from shared.persistence import already_processed, mark_processed
+from shared.persistence import take_unprocessed
 
 __all__ = ["SweepReport", "apply_changes", "sweep"]
 
@@ -36,8 +36,8 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
     """Project tracker's changes (newest version wins) and evaluate the projects they touched."""
     async with sessions() as session, session.begin():
         await lock_for_writing(session)
-        seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
-        fresh = {str(e.event_id): e for e in events if str(e.event_id) not in seen}
+        unseen = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+        fresh = {str(e.event_id): e for e in events if str(e.event_id) in unseen}
         newest: dict[str, ProjectStateChanged] = {}
         changed: dict[str, set[str]] = {}
         for event in fresh.values():
@@ -86,7 +86,6 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         moved = [(v["project_id"], v["county_code"], v["snapshot"]) for v in (*updates, *inserts)
                  if any(f.startswith("reported_problems") for f in changed[v["project_id"]])]
         await take_reported(session, moved, policy_for, problem_policy_for or configured(), as_of, now)
-        await mark_processed(session, processed_events, list(fresh), now)
     if on_recorded:
         on_recorded(recorded)  # after the commit: what the outbox will publish
     return [str(e.event_id) in fresh for e in events]

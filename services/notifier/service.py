@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.notifier.domain import Routing, delivery_key, plan_deliveries
 from services.notifier.rendering import NotifiedEvent, about_id
 from services.notifier.tables import deliveries, delivery_events, processed_events
-from shared.persistence import already_processed, mark_processed
+from shared.persistence import take_unprocessed
 
 RoutingFor = Callable[[str], Routing]
 
@@ -27,14 +27,13 @@ class Planned:
 
 async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], routing_for: RoutingFor, now: datetime) -> list[Planned]:
     async with sessions() as session, session.begin():
-        seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
-        rows, bodies, results, fresh = [], [], [], []
+        unseen = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+        rows, bodies, results = [], [], []
         for event in events:
-            if str(event.event_id) in seen:
+            if str(event.event_id) not in unseen:
                 results.append(Planned(0, 0))
                 continue
-            seen.add(str(event.event_id))
-            fresh.append(str(event.event_id))
+            unseen.discard(str(event.event_id))  # the same event twice in one batch plans once
             planned = plan_deliveries(event.recipients, routing_for(event.county_code))
             about = about_id(event)
             if planned.deliveries:  # the body once per event, not per recipient
@@ -58,5 +57,4 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                 delivery_events.c.event_id.in_(planned_ids)))).scalars())
             await session.execute(insert(delivery_events), [b for b in bodies if b["event_id"] in planned_ids - stored])
             await session.execute(insert(deliveries), new_rows)
-        await mark_processed(session, processed_events, fresh, now)
     return results

@@ -19,7 +19,7 @@ from services.tracker.identity import Resolved, insert_aliases, load_identities,
 from services.tracker.tables import change_log, outbox, processed_events, projects, stage_history
 from shared import subjects
 from shared.contracts import ProjectSnapshot, ProjectStateChanged, ProjectUpdated
-from shared.persistence import add_to_outbox, already_processed, mark_processed
+from shared.persistence import add_to_outbox, take_unprocessed
 
 STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
 CONFLICT_ATTEMPTS = 5
@@ -69,16 +69,16 @@ async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUp
 
 
 async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
-    seen = await already_processed(session, processed_events, [str(e.event_id) for e in events])
+    unseen = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
     outcomes: list[Outcome] = []
     fresh: list[ProjectUpdated] = []
     for event in events:
-        if str(event.event_id) in seen:
-            outcomes.append(Outcome.duplicate)
-        else:
-            seen.add(str(event.event_id))  # the same event twice in one batch counts once
+        if str(event.event_id) in unseen:
+            unseen.discard(str(event.event_id))  # the same event twice in one batch counts once
             fresh.append(event)
             outcomes.append(Outcome.changed)
+        else:
+            outcomes.append(Outcome.duplicate)
     ids = await load_identities(session, fresh)
     resolved = [await resolve(session, ids, event) for event in fresh]
     loaded = await _load(session, {r.project_id for r in resolved if not r.is_new})
@@ -107,7 +107,6 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     if stages:
         await session.execute(insert(stage_history), stages)
     await add_to_outbox(session, outbox, published, now)
-    await mark_processed(session, processed_events, [str(e.event_id) for e in fresh], now)
     return [Outcome.unchanged if o is Outcome.changed and str(e.event_id) in unchanged else o for o, e in zip(outcomes, events, strict=False)]
 
 

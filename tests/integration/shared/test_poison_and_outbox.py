@@ -153,6 +153,37 @@ async def test_outbox_relay_publishes_in_order_and_a_crash_before_delete_publish
         await engine.dispose()
 
 
+async def test_a_running_relay_publishes_what_commits_at_once_and_never_what_rolls_back(nats_server, database) -> None:
+    url, schema = database
+    await migrate(TRACKER_MIGRATIONS, url, schema)
+    engine = make_engine(url, schema)
+    sessions = session_factory(engine)
+    nc = await connect(nats_server.url, "test-relay")
+    js = nc.jetstream()
+    await ensure_streams(js)
+    relay = OutboxRelay(sessions, outbox, js, CollectorRegistry(), "test", poll_seconds=3600)  # no reading of the table after the first
+    relay.start()
+    kept, dropped = three_events(), [updated(update(name="撤回的", record_id="r-x"))]
+    try:
+        async with sessions() as session:  # one session, two transactions: the first rolls back
+            with pytest.raises(RuntimeError):
+                async with session.begin():
+                    await add_to_outbox(session, outbox, [(event, subjects.project_updated(COUNTY)) for event in dropped], utcnow())
+                    raise RuntimeError("the batch failed after writing its events")
+            async with session.begin():
+                await add_to_outbox(session, outbox, [(event, subjects.project_updated(COUNTY)) for event in kept], utcnow())
+
+        async def published_and_deleted() -> bool:
+            return len(await stream_event_ids(js)) == 3 and await outbox_count(sessions) == 0
+
+        await eventually(published_and_deleted, timeout=10)
+        assert await stream_event_ids(js) == [str(e.event_id) for e in kept]
+    finally:
+        await relay.stop()
+        await nc.close()
+        await engine.dispose()
+
+
 async def test_outbox_keeps_its_rows_while_nats_is_down_and_publishes_them_once_it_is_back(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'relay.db'}"
     await migrate(TRACKER_MIGRATIONS, url)
