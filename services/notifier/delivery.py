@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 RATE_LIMITED = {"dingtalk", "wecom"}
 SENT_NAMESPACE = uuid.UUID("0e7d52a4-3b8c-4d4f-a1f2-6c9b0e3d7a15")
 MAX_BACKOFF_SECONDS = 300
+ROUND_LIMIT = 200  # rows claimed per round
 # A claim outlives the slowest round it covers: 200 rows, 20 sends at a time, each bounded by the
 # channel's own timeout (10 s HTTP, SMTP likewise). A crashed replica's rows wait this long at most.
 CLAIM_SECONDS = 120.0
@@ -107,19 +108,25 @@ class DeliveryWorker:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                busy = await self.deliver_due()
+                # A round that claimed less than its limit took all that was due: claiming again at once would find
+                # nothing. What is planned meanwhile wakes the worker; what falls due later is found within a second.
+                more_due = (await self._round(ROUND_LIMIT))[0] == ROUND_LIMIT
             except Exception:
                 log.exception("delivery round failed")
-                busy = False
-            if not busy:
+                more_due = False
+            if not more_due:
                 try:
                     await asyncio.wait_for(self._wakeup.wait(), 1.0)
                 except TimeoutError:
                     pass
                 self._wakeup.clear()
 
-    async def deliver_due(self, limit: int = 200) -> bool:
+    async def deliver_due(self, limit: int = ROUND_LIMIT) -> bool:
         """One round: claim what is due, send it, record it; returns whether anything was attempted."""
+        return (await self._round(limit))[1] > 0
+
+    async def _round(self, limit: int) -> tuple[int, int]:
+        """deliver_due's round; returns how many rows it claimed (held back for a robot or not) and how many it tried."""
         rows = await self.claim_due(limit)
         events: dict[str, NotifiedEvent] = {}  # an event reaches several people: read it once per round
         for row in rows:
@@ -146,13 +153,13 @@ class DeliveryWorker:
             attempts += await asyncio.gather(*sends[start:start + 20])
         if attempts:
             await self._record(attempts)
-        return bool(attempts)
+        return len(rows), len(attempts)
 
     def _due(self, now: datetime) -> ColumnElement[bool]:
         return and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
                     or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
 
-    async def claim_due(self, limit: int = 200) -> list[dict[str, Any]]:
+    async def claim_due(self, limit: int = ROUND_LIMIT) -> list[dict[str, Any]]:
         """Claim up to `limit` due rows for this replica, oldest first, and return them (claimed by nobody else)."""
         now = self._now()
         candidates = select(deliveries.c.delivery_key).where(self._due(now)).order_by(deliveries.c.created_at).limit(limit)
