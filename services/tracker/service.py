@@ -121,7 +121,7 @@ async def _load(session: AsyncSession, project_ids: set[str]) -> dict[str, _Proj
 
 
 async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetime) -> None:
-    new_rows = []
+    new_rows, changed_rows = [], []
     for project_id, project in sorted(loaded.items()):  # rows locked in one order: replicas wait, never deadlock
         facts = domain.unflatten(project.state)
         values = {"name": facts.get("name"), "stage": facts.get("stage"), "version": project.version,
@@ -129,14 +129,28 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
         if project.row is None:
             new_rows.append({"project_id": project_id, "county_code": project.county_code, "project_code": project.code, "created_at": now, **values})
         elif project.version != project.row["version"]:
-            result = await session.execute(UPDATE_PROJECT, {"pid": project_id, "seen_version": project.row["version"], **values})
-            if result.rowcount != 1:
-                raise ConcurrentUpdate(project_id)
+            changed_rows.append({"pid": project_id, "seen_version": project.row["version"], **values})
+    if changed_rows:
+        await _update_guarded(session, changed_rows)
     if new_rows:
         try:
             await session.execute(insert(projects), new_rows)
         except IntegrityError as error:  # another replica created the same project (项目代码) in between
             raise ConcurrentUpdate(str(error.orig)) from error
+
+
+async def _update_guarded(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """The batch's project updates; a row whose version moved meanwhile fails the batch. One statement where the
+    driver counts the rows of a batch (SQLite); one per project where it does not (asyncpg): a version read back
+    afterwards cannot tell another replica's equal version from ours."""
+    if session.bind.dialect.supports_sane_multi_rowcount:
+        result = await session.execute(UPDATE_PROJECT, rows)
+        if result.rowcount != len(rows):
+            raise ConcurrentUpdate(f"{len(rows) - result.rowcount} of {len(rows)} projects")
+        return
+    for row in rows:
+        if (await session.execute(UPDATE_PROJECT, row)).rowcount != 1:
+            raise ConcurrentUpdate(row["pid"])
 
 
 def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:
