@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.adapters.channels import Channel, PermanentDeliveryError, TransientDeliveryError
@@ -63,6 +63,16 @@ class Attempt:
     digest_id: str | None
     error: str | None  # None: sent
     permanent: bool
+
+
+def due(now: datetime) -> ColumnElement[bool]:
+    return and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
+                or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
+
+
+def due_candidates(now: datetime, limit: int) -> Select[tuple[str]]:
+    """The keys a claim takes, longest due first: in the order of the due index, so LIMIT stops the read early."""
+    return select(deliveries.c.delivery_key).where(due(now)).order_by(deliveries.c.next_attempt_at).limit(limit)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -155,19 +165,18 @@ class DeliveryWorker:
             await self._record(attempts)
         return len(rows), len(attempts)
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
-        return and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
-                    or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
-
     async def claim_due(self, limit: int = ROUND_LIMIT) -> list[dict[str, Any]]:
-        """Claim up to `limit` due rows for this replica, oldest first, and return them (claimed by nobody else)."""
+        """Claim up to `limit` due rows for this replica, longest due first, and return them (claimed by nobody else).
+
+        In the order of the due index (status, next_attempt_at), so a claim reads `limit` rows of a backlog, not all
+        of it: ordered by created_at, every claim sorted the whole backlog (a notifier that fell behind fell further)."""
         now = self._now()
-        candidates = select(deliveries.c.delivery_key).where(self._due(now)).order_by(deliveries.c.created_at).limit(limit)
+        candidates = due_candidates(now, limit)
         async with self._sessions() as session, session.begin():
             if session.bind.dialect.name == "postgresql":
                 candidates = candidates.with_for_update(skip_locked=True)  # replicas claiming at once take disjoint rows
             claimed = [dict(row) for row in (await session.execute(
-                update(deliveries).where(deliveries.c.delivery_key.in_(candidates.scalar_subquery()), self._due(now))
+                update(deliveries).where(deliveries.c.delivery_key.in_(candidates.scalar_subquery()), due(now))
                 .values(claimed_by=self.replica_id, claimed_until=now + self._claim).returning(*deliveries.c)
             )).mappings()]
             bodies = dict((await session.execute(select(delivery_events.c.event_id, delivery_events.c.event).where(
