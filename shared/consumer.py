@@ -35,6 +35,11 @@ from shared.messaging import ACK_WAIT_SECONDS, MAX_ACK_PENDING, MAX_DELIVER, PUL
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_SECONDS = 1.0
+# After a small batch, wait this long before fetching again. A batch costs about a dozen statements whatever its
+# size, and a loop that fetches again at once takes one or two messages a time under moderate load (at 500/s a
+# tracker batch held ~9): the pause lets a few milliseconds' worth gather. The pull request left open by the last
+# fetch keeps delivering meanwhile, so the next fetch finds them without asking the server.
+LINGER_SECONDS, LINGER_BELOW = 0.005, 50
 
 
 class ConsumerMetrics:
@@ -105,6 +110,8 @@ class BatchConsumer:
                 log.exception("%s: batch failed", self.durable)
             self._metrics.batch_seconds.labels(self.durable).observe(time.monotonic() - started)
             self._metrics.batch_size.labels(self.durable).observe(len(messages))
+            if len(messages) < LINGER_BELOW:
+                await asyncio.sleep(LINGER_SECONDS)
 
     async def handle(self, messages: list[Msg]) -> None:
         items, decoded = [], []
