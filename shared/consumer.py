@@ -36,8 +36,8 @@ from shared.messaging import ACK_WAIT_SECONDS, MAX_ACK_PENDING, MAX_DELIVER, PUL
 log = logging.getLogger(__name__)
 FETCH_WAIT_SECONDS = 1.0
 # After a small batch, wait this long before fetching again. A batch costs about a dozen statements whatever its
-# size, and a loop that fetches again at once takes one or two messages a time under moderate load (at 500/s a
-# tracker batch held ~9): the pause lets a few milliseconds' worth gather. The pull request left open by the last
+# size, and a loop that fetches again at once takes a handful of messages a time under moderate load (at 500/s a
+# tracker batch held 9 on average): the pause lets a few more milliseconds' worth gather. The pull request left open by the last
 # fetch keeps delivering meanwhile, so the next fetch finds them without asking the server.
 LINGER_SECONDS, LINGER_BELOW = 0.005, 50
 

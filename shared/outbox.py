@@ -10,7 +10,7 @@ committed (the session's after_commit), so the relay publishes them without read
 deletes what it published in one statement every DELETE_EVERY_SECONDS rather than one transaction
 per round: a consumer's batch costs a SELECT and a transaction less. Reading the table (`relay_once`)
 remains for everything else: rows left by a crash or a failed publish, and rows other processes
-committed. It runs every poll, and whenever the relay is woken with nothing in memory.
+committed. It runs every `poll_seconds`, and once more before the relay stops.
 """
 from __future__ import annotations
 
