@@ -99,7 +99,6 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
         tokens[county] = await issue_token(session_factory(engine), county, "bench")
     await engine.dispose()
     updates = make_updates(n, uuid.uuid4().hex[:8], STALE_FROM if stale else FRESH_FROM)
-    expected_notifications = None
     sent_at: dict[str, float] = {}
     committed: dict[str, float] = {}
     notified: dict[str, float] = {}
