@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, event, insert, select
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, event, insert
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,18 +103,6 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(COMMITTED, None)
-
-
-async def already_processed(session: AsyncSession, table: Table, event_ids: list[str]) -> set[str]:
-    if not event_ids:
-        return set()
-    rows = await session.execute(select(table.c.event_id).where(table.c.event_id.in_(event_ids)))
-    return {row[0] for row in rows}
-
-
-async def mark_processed(session: AsyncSession, table: Table, event_ids: list[str], now: datetime) -> None:
-    if event_ids:
-        await session.execute(insert(table), [{"event_id": event_id, "processed_at": now} for event_id in event_ids])
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.console.colour import finding_colour
-from services.console.projection.common import add_routes, mark, recolour, unseen
+from services.console.projection.common import add_routes, recolour, unseen
 from services.console.tables import case_events, cases, escalation_events, escalations
 from shared.contracts import CaseChanged, EscalationEscalated, EscalationRaised, EscalationResolved, Recipient
 
@@ -38,7 +38,7 @@ def _wins(new_at: datetime, new_rank: int, old_at: datetime, old_rank: int) -> b
 
 async def apply_escalation_events(sessions: async_sessionmaker, events: Sequence[EscalationEvent], now: datetime) -> int:
     async with sessions() as session, session.begin():
-        fresh = await unseen(session, events)
+        fresh = await unseen(session, events, now)
         if not fresh:
             return 0
         current = await _current(session, escalations, "escalation_id", sorted({str(e.escalation_id) for e in fresh}))
@@ -62,7 +62,6 @@ async def apply_escalation_events(sessions: async_sessionmaker, events: Sequence
             "county_code": e.county_code, "kind": e.kind, "level": e.level, "level_name": e.level_name, "summary": e.summary,
             "occurred_at": e.occurred_at, "recorded_at": now} for e in fresh])
         await recolour(session, [str(e.project_id) for e in fresh])
-        await mark(session, fresh, now)
         return len(fresh)
 
 
@@ -76,7 +75,7 @@ def _target(event: CaseChanged) -> tuple[str, str] | None:
 
 async def apply_case_events(sessions: async_sessionmaker, events: Sequence[CaseChanged], now: datetime) -> int:
     async with sessions() as session, session.begin():
-        fresh = await unseen(session, events)
+        fresh = await unseen(session, events, now)
         if not fresh:
             return 0
         current = await _current(session, cases, "case_id", sorted({str(e.case_id) for e in fresh}))
@@ -101,5 +100,4 @@ async def apply_case_events(sessions: async_sessionmaker, events: Sequence[CaseC
             "event_id": str(e.event_id), "case_id": str(e.case_id), "project_id": str(e.project_id), "county_code": e.county_code,
             "action": e.action.value, "state": e.state.value, "ladder_level": e.ladder_level, "actor": e.actor, "note": e.note,
             "summary": e.summary, "occurred_at": e.occurred_at, "recorded_at": now} for e in fresh])
-        await mark(session, fresh, now)
         return len(fresh)

@@ -6,14 +6,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.console.projection.common import mark, unseen
+from services.console.projection.common import unseen
 from services.console.tables import bulletins
 from shared.contracts import BulletinPublished
 
 
 async def apply_bulletins(sessions: async_sessionmaker, events: Sequence[BulletinPublished], now: datetime) -> int:
     async with sessions() as session, session.begin():
-        fresh = await unseen(session, events)
+        fresh = await unseen(session, events, now)
         rows = {str(e.bulletin_id): {"bulletin_id": str(e.bulletin_id), "county_code": e.county_code, "month": e.month,
                                       "title": e.title, "headline": dict(e.headline), "links": dict(e.links),
                                       "published_at": e.occurred_at} for e in fresh}
@@ -23,5 +23,4 @@ async def apply_bulletins(sessions: async_sessionmaker, events: Sequence[Bulleti
             new = [row for bid, row in rows.items() if bid not in existing]
             if new:
                 await session.execute(bulletins.insert(), new)
-        await mark(session, fresh, now)
         return len(fresh)

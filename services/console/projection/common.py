@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import select, update
@@ -10,24 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.console.colour import both_colours
 from services.console.tables import escalations, processed_events, project_routes, projects
 from shared.contracts import Event
-from shared.persistence import already_processed, mark_processed
+from shared.persistence import take_unprocessed
 
 E = TypeVar("E", bound=Event)
 
 
-async def unseen(session: AsyncSession, events: Sequence[E]) -> list[E]:
-    """Events not applied before (nor twice in this batch), in order."""
-    done = await already_processed(session, processed_events, [str(e.event_id) for e in events])
+async def unseen(session: AsyncSession, events: Sequence[E], now: datetime) -> list[E]:
+    """Events not applied before (nor twice in this batch), in order; marked applied in the caller's transaction."""
+    new = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
     fresh: list[E] = []
     for event in events:
-        if str(event.event_id) not in done:
-            done.add(str(event.event_id))
+        if str(event.event_id) in new:
+            new.discard(str(event.event_id))
             fresh.append(event)
     return fresh
-
-
-async def mark(session: AsyncSession, events: Sequence[Event], now) -> None:  # type: ignore[no-untyped-def]
-    await mark_processed(session, processed_events, [str(e.event_id) for e in events], now)
 
 
 async def recolour(session: AsyncSession, project_ids: Iterable[str]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.console.projection.common import mark, recolour, unseen
+from services.console.projection.common import recolour, unseen
 from services.console.tables import project_changes, projects
 from shared.contracts import ProjectStateChanged
 
@@ -62,7 +62,7 @@ async def _upsert_newest(session: AsyncSession, rows: list[dict[str, Any]]) -> N
 
 async def apply_project_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], now: datetime) -> int:
     async with sessions() as session, session.begin():
-        fresh = await unseen(session, events)
+        fresh = await unseen(session, events, now)
         if not fresh:
             return 0
         await _upsert_newest(session, [project_row(e, now) for e in fresh])
@@ -72,5 +72,4 @@ async def apply_project_changes(sessions: async_sessionmaker, events: Sequence[P
             "source_record_time": e.source_record_time,
         } for e in fresh])
         await recolour(session, [str(e.project_id) for e in fresh])
-        await mark(session, fresh, now)
         return len(fresh)

@@ -126,41 +126,39 @@ async def stream_event_ids(js) -> list[str]:
     return ids
 
 
-async def test_outbox_relay_publishes_in_order_and_a_crash_before_delete_publishes_nothing_twice(nats_server, database) -> None:
+@pytest.fixture
+async def outbox_and_stream(nats_server, database):  # type: ignore[no-untyped-def]
+    """tracker's outbox on a fresh database, and JetStream with the streams: (sessions, js)."""
     url, schema = database
     await migrate(TRACKER_MIGRATIONS, url, schema)
     engine = make_engine(url, schema)
-    sessions = session_factory(engine)
     nc = await connect(nats_server.url, "test-relay")
     js = nc.jetstream()
     await ensure_streams(js)
+    yield session_factory(engine), js
+    await nc.close()
+    await engine.dispose()
+
+
+async def test_outbox_relay_publishes_in_order_and_a_crash_before_delete_publishes_nothing_twice(outbox_and_stream) -> None:  # type: ignore[no-untyped-def]
+    sessions, js = outbox_and_stream
     relay = OutboxRelay(sessions, outbox, js, CollectorRegistry(), "test")
     events = three_events()
-    try:
-        await insert_outbox(sessions, events)
-        assert await relay.relay_once() == 3
-        assert await outbox_count(sessions) == 0
-        assert await stream_event_ids(js) == [str(e.event_id) for e in events]
+    await insert_outbox(sessions, events)
+    assert await relay.relay_once() == 3
+    assert await outbox_count(sessions) == 0
+    assert await stream_event_ids(js) == [str(e.event_id) for e in events]
 
-        # The process published, then died before its delete committed: the same rows come back.
-        await insert_outbox(sessions, events)
-        assert await relay.relay_once() == 3
-        assert await outbox_count(sessions) == 0
-        assert await stream_event_ids(js) == [str(e.event_id) for e in events]  # JetStream dropped the duplicates
-        assert await relay.relay_once() == 0
-    finally:
-        await nc.close()
-        await engine.dispose()
+    # The process published, then died before its delete committed: the same rows come back.
+    await insert_outbox(sessions, events)
+    assert await relay.relay_once() == 3
+    assert await outbox_count(sessions) == 0
+    assert await stream_event_ids(js) == [str(e.event_id) for e in events]  # JetStream dropped the duplicates
+    assert await relay.relay_once() == 0
 
 
-async def test_a_running_relay_publishes_what_commits_at_once_and_never_what_rolls_back(nats_server, database) -> None:
-    url, schema = database
-    await migrate(TRACKER_MIGRATIONS, url, schema)
-    engine = make_engine(url, schema)
-    sessions = session_factory(engine)
-    nc = await connect(nats_server.url, "test-relay")
-    js = nc.jetstream()
-    await ensure_streams(js)
+async def test_a_running_relay_publishes_what_commits_at_once_and_never_what_rolls_back(outbox_and_stream) -> None:  # type: ignore[no-untyped-def]
+    sessions, js = outbox_and_stream
     relay = OutboxRelay(sessions, outbox, js, CollectorRegistry(), "test", poll_seconds=3600)  # no reading of the table after the first
     relay.start()
     kept, dropped = three_events(), [updated(update(name="撤回的", record_id="r-x"))]
@@ -180,8 +178,6 @@ async def test_a_running_relay_publishes_what_commits_at_once_and_never_what_rol
         assert await stream_event_ids(js) == [str(e.event_id) for e in kept]
     finally:
         await relay.stop()
-        await nc.close()
-        await engine.dispose()
 
 
 async def test_outbox_keeps_its_rows_while_nats_is_down_and_publishes_them_once_it_is_back(tmp_path) -> None:
