@@ -7,8 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -31,6 +32,46 @@ def free_port(preferred: int | None = None) -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class ServiceProcess(Protocol):
+    """What the runner and the tests use of a service's process: subprocess.Popen's own names."""
+
+    pid: int
+
+    @property
+    def returncode(self) -> int | None: ...
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
+    def kill(self) -> None: ...
+
+
+class Spawner(Protocol):
+    def __call__(self, name: str, env: Mapping[str, str], cwd: Path, log: Path | None, die_with_parent: bool) -> ServiceProcess: ...
+
+
+def run_python(name: str, env: Mapping[str, str], cwd: Path, log: Path | None, die_with_parent: bool) -> ServiceProcess:
+    """A fresh interpreter running `services.<name>.app.main()`, in a session of its own, its output to `log`."""
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the process
+    code = f"from services.{name}.app import main; main()"  # name is one of ours: argv fixed here (bandit B603)
+    return subprocess.Popen([sys.executable, "-c", code], env=dict(env), stdout=out, stderr=out, cwd=cwd, start_new_session=True,
+                            preexec_fn=preexec() if die_with_parent else None)  # nosec B603
+
+
+_spawner: Spawner = run_python
+
+
+def use_spawner(spawner: Spawner) -> Spawner:
+    """Start service processes with `spawner` from now on (the tests fork them from preloaded imports); returns the
+    one it replaces."""
+    global _spawner
+    previous, _spawner = _spawner, spawner
+    return previous
+
+
+def spawn_service(name: str, env: Mapping[str, str], cwd: Path, log: Path | None = None, die_with_parent: bool = False) -> ServiceProcess:
+    return _spawner(name, env, cwd, log, die_with_parent)
 
 
 class NatsProcess:
@@ -85,7 +126,7 @@ class ServiceProcesses:
             for name in self.names
         }
         self.logs = workdir / "logs"
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.processes: dict[str, ServiceProcess] = {}
         self.service_token = new_token()  # one per run: the services' /internal/* doors need it, and nothing has a default
 
     def url(self, name: str) -> str:
@@ -111,11 +152,7 @@ class ServiceProcesses:
 
     def start(self, name: str, wait: bool = True) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        code = f"from services.{name}.app import main; main()"  # name is one of NAMES: argv fixed here (bandit B603)
-        self.processes[name] = subprocess.Popen([sys.executable, "-c", code], env=self.env(name), stdout=log, stderr=log,
-                                                cwd=self.workdir, start_new_session=True,
-                                                preexec_fn=preexec() if self.die_with_parent else None)  # nosec B603
+        self.processes[name] = spawn_service(name, self.env(name), self.workdir, self.logs / f"{name}.log", self.die_with_parent)
         if wait:
             self.wait_ready(name)
 

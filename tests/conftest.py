@@ -59,6 +59,17 @@ class NatsServer:
             self.process = None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def preloaded_services() -> Iterator[None]:
+    """Service processes fork from imports made once per test worker (tests/support/preloaded.py)."""
+    from services import launcher
+    from tests.support.preloaded import fork_service
+
+    previous = launcher.use_spawner(fork_service)
+    yield
+    launcher.use_spawner(previous)
+
+
 @pytest.fixture
 def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
     """One server per test: streams, durables and the duplicate window start empty (~50 ms)."""

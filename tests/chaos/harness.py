@@ -15,7 +15,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.escalation import tables as escalation_tables
 from services.intake.tokens import issue_token
-from services.launcher import NAMES, NatsProcess, ServiceProcesses, free_port
+from services.launcher import NAMES, NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service
 from services.nats_cluster import NatsCluster
 from services.notifier import tables as notifier_tables
 from services.tracker import tables as tracker_tables
@@ -303,7 +302,7 @@ class Cluster:
         env = {"ESCALATION_CLOCK": ESCALATION_CLOCK, "NOTIFIER_ROUTING_DIR": str(routing), "NOTIFIER_SMTP_URL": smtp.url,
                **replicas, **(extra_env or {})}
         self.services = ServiceProcesses(self.nats.url, workdir, pg.url, prefix, env)
-        self.replicas: list[subprocess.Popen[bytes]] = []
+        self.replicas: list[ServiceProcess] = []
         self.tokens: dict[str, str] = {}
         self.last_fault = time.monotonic()
 
@@ -321,10 +320,7 @@ class Cluster:
         """One more process of `name`: the same command and environment on another port, sharing the durable."""
         port = free_port()
         env = {**self.services.env(name), f"{name.upper()}_PORT": str(port)}
-        log = open(self.services.logs / f"{name}-replica{len(self.replicas) + 1}.log", "ab")  # noqa: SIM115 - lives with the process
-        code = f"from services.{name}.app import main; main()"
-        self.replicas.append(subprocess.Popen([sys.executable, "-c", code], env=env, stdout=log, stderr=log,
-                                              cwd=self.workdir, start_new_session=True))
+        self.replicas.append(spawn_service(name, env, self.workdir, self.services.logs / f"{name}-replica{len(self.replicas) + 1}.log"))
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and self.replicas[-1].poll() is None:
             try:
@@ -519,11 +515,13 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
     last_pending, moved_at = -1, time.monotonic()
     while time.monotonic() < deadline:
         backlog = await cluster.backlog()
+        # Pending before the outboxes: a delivery settles in one commit with its NotificationSent outbox row, so a
+        # delivery that was pending when counted shows up in the outbox count after it (the other order misses both).
+        d = notifier_tables.deliveries
+        pending = (await _query(cluster, "notifier", select(func.count()).where(d.c.status == "pending")))[0][0]
         outboxes = {s: (await _query(cluster, s, select(func.count()).select_from(t)))[0][0]
                     for s, t in (("tracker", tracker_tables.outbox), ("escalation", escalation_tables.outbox), ("notifier", notifier_tables.outbox))}
         outbox = sum(outboxes.values())
-        d = notifier_tables.deliveries
-        pending = (await _query(cluster, "notifier", select(func.count()).where(d.c.status == "pending")))[0][0]
         if pending != last_pending:
             last_pending, moved_at = pending, time.monotonic()
         if time.monotonic() - shown >= 10:  # what holds the drain up, for `pytest tests/chaos -s`

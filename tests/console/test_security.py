@@ -20,7 +20,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import text
 
 from services.escalation.cases.people import add_person
-from services.launcher import NatsProcess, ServiceProcesses, free_port
+from services.launcher import NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service
 from shared.db import make_engine, session_factory
 
 # Only what main already had is imported, and escalation's tables are read with SQL: the same file ran against main
@@ -84,13 +84,12 @@ def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
     nats.start()
     # CONSOLE_SESSION_SECRET as the old compose file set it: it must no longer mean anything.
     running = ServiceProcesses(nats.url, workdir, console=True, extra_env={"CONSOLE_SESSION_SECRET": OLD_COMPOSE_SECRET})
-    replica: subprocess.Popen[bytes] | None = None
+    replica: ServiceProcess | None = None
     try:
         for name in ("escalation", "console", "tracker", "notifier"):
             running.start(name)
         env = {**running.env("console"), "CONSOLE_PORT": str(free_port())}
-        replica = subprocess.Popen([sys.executable, "-c", "from services.console.app import main; main()"], env=env, cwd=workdir,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        replica = spawn_service("console", env, workdir)
         replica_url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
         wait_ready(replica_url, replica)
         yield Doors(running, asyncio.run(_people(running)), replica_url)
@@ -102,7 +101,7 @@ def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
         nats.stop()
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
+def wait_ready(url: str, process: ServiceProcess, timeout: float = 90) -> None:
     import time
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

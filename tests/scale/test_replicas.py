@@ -37,7 +37,6 @@ import json
 import random
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -57,7 +56,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.escalation import tables as escalation_tables
 from services.escalation.sweeper import Lease, LeaseLost
 from services.intake.tokens import issue_token
-from services.launcher import ServiceProcesses, free_port
+from services.launcher import ServiceProcess, ServiceProcesses, free_port, spawn_service
 from services.notifier import tables as notifier_tables
 from services.notifier.delivery import DeliveryWorker
 from services.tracker import domain
@@ -95,16 +94,14 @@ class Replicated:
     """ServiceProcesses runs one process per service; the extra replicas run here, same env, own port."""
 
     pipeline: ServiceProcesses
-    extra: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
+    extra: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     ports: dict[str, list[int]] = field(default_factory=dict)
 
     def start_replica(self, name: str) -> int:
         port = free_port()
         env = {**self.pipeline.env(name), f"{name.upper()}_PORT": str(port)}
         index = len(self.extra.get(name, [])) + 2
-        log = open(self.pipeline.logs / f"{name}-{index}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        process = subprocess.Popen([sys.executable, "-c", f"from services.{name}.app import main; main()"], env=env, stdout=log,
-                                   stderr=log, cwd=self.pipeline.workdir, start_new_session=True)
+        process = spawn_service(name, env, self.pipeline.workdir, self.pipeline.logs / f"{name}-{index}.log")
         self.extra.setdefault(name, []).append(process)
         self.ports.setdefault(name, []).append(port)
         return port

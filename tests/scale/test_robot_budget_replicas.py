@@ -14,7 +14,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,8 +26,7 @@ import httpx
 import nats
 import pytest
 
-from services.launcher import free_port
-from services.parent_death import preexec
+from services.launcher import ServiceProcess, free_port, spawn_service
 from shared import subjects
 from shared.contracts.escalation import EscalationRaised, Recipient
 from shared.messaging import headers_for
@@ -95,14 +93,11 @@ def raised(n: int) -> EscalationRaised:
     )
 
 
-def start_replica(env: dict[str, str], port: int, workdir: Path, index: int) -> subprocess.Popen[bytes]:
-    log = open(workdir / f"notifier-{index}.log", "ab")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen([sys.executable, "-c", "from services.notifier.app import main; main()"],
-                            env={**env, "NOTIFIER_PORT": str(port)}, stdout=log, stderr=log, cwd=workdir,
-                            start_new_session=True, preexec_fn=preexec())
+def start_replica(env: dict[str, str], port: int, workdir: Path, index: int) -> ServiceProcess:
+    return spawn_service("notifier", {**env, "NOTIFIER_PORT": str(port)}, workdir, workdir / f"notifier-{index}.log", die_with_parent=True)
 
 
-def wait_ready(process: subprocess.Popen[bytes], port: int, workdir: Path, index: int) -> None:
+def wait_ready(process: ServiceProcess, port: int, workdir: Path, index: int) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         assert process.poll() is None, (workdir / f"notifier-{index}.log").read_text(errors="replace")[-3000:]
@@ -146,7 +141,7 @@ def test_two_replicas_never_send_a_robot_more_than_20_a_minute(nats_server, tmp_
     env = {**os.environ, "NOTIFIER_NATS_URL": nats_server.url, "NOTIFIER_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
            "NOTIFIER_HOST": "127.0.0.1", "NOTIFIER_ROUTING_DIR": str(tmp_path / "routing"), "NOTIFIER_FILE_ROOT": str(tmp_path)}
     ports = [free_port(), free_port()]
-    replicas: list[subprocess.Popen[bytes]] = []
+    replicas: list[ServiceProcess] = []
     try:
         for index, port in enumerate(ports, start=1):  # one after the other: the first one migrates the database
             replicas.append(start_replica(env, port, tmp_path, index))

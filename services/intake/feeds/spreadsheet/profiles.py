@@ -10,7 +10,7 @@ from typing import Any
 
 KINDS = {"text", "prose", "code", "money", "area", "date", "month", "enum", "bool", "int", "percent"}
 DEFAULT_UNITS = {"money": "万元", "area": "m2"}
-PROFILES_DIR = Path(os.environ.get("INTAKE_PROFILES_DIR", Path(__file__).resolve().parents[4] / "config" / "profiles"))
+SHIPPED_PROFILES = Path(__file__).resolve().parents[4] / "config" / "profiles"
 AS_OF = "as_of"  # in `record.time`: the upload's as_of form field
 PROBLEM_KEY = "reported_problems.key"  # in `record.id`: the county's problem number, else a digest of the problem's text
 
@@ -120,13 +120,20 @@ def load_profile(path: Path) -> Profile:
         return parse_profile(tomllib.load(stream), str(path))
 
 
-def available(directory: Path = PROFILES_DIR) -> dict[str, Profile]:
+def profiles_dir() -> Path:
+    """INTAKE_PROFILES_DIR, read when asked for (not at import) so that the process's own environment decides."""
+    return Path(os.environ.get("INTAKE_PROFILES_DIR", SHIPPED_PROFILES))
+
+
+def available(directory: Path | None = None) -> dict[str, Profile]:
     """Every profile in the directory by name (a new source system is a new file here, no code)."""
+    directory = directory or profiles_dir()
     profiles = [load_profile(path) for path in sorted(directory.glob("*.toml"))]
     return {profile.name: profile for profile in profiles}
 
 
-def find_profile(name: str, directory: Path = PROFILES_DIR) -> Profile:
+def find_profile(name: str, directory: Path | None = None) -> Profile:
+    directory = directory or profiles_dir()
     path = directory / f"{name}.toml"
     if not path.is_file() or "/" in name or name.startswith("."):
         raise LookupError(f"no profile {name!r}; known: {', '.join(sorted(available(directory))) or 'none'}")
