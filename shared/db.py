@@ -10,6 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.json_text import dumps
 from shared.sqlite_driver import one_hop_dbapi
 
 
@@ -23,7 +24,7 @@ def make_engine(url: str, schema: str | None = None) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_hop_dbapi())
+        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_hop_dbapi(), json_serializer=dumps)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -36,7 +37,7 @@ def make_engine(url: str, schema: str | None = None) -> AsyncEngine:
 
         return engine
     connect_args = {"server_settings": {"search_path": schema}} if schema else {}
-    return create_async_engine(url, connect_args=connect_args, pool_size=10, pool_pre_ping=True)
+    return create_async_engine(url, connect_args=connect_args, pool_size=10, pool_pre_ping=True, json_serializer=dumps)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import RowMapping, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.tracker.tables import project_aliases, projects
@@ -18,6 +18,7 @@ class Identities:
 
     by_code: dict[str, str] = field(default_factory=dict)
     by_alias: dict[tuple[str, str], str] = field(default_factory=dict)
+    rows: dict[str, RowMapping] = field(default_factory=dict)  # the projects found by code, whole: not read again
 
 
 async def load_identities(session: AsyncSession, events: Sequence[ProjectUpdated]) -> Identities:
@@ -25,8 +26,9 @@ async def load_identities(session: AsyncSession, events: Sequence[ProjectUpdated
     aliases = {(e.county_code, e.update.local_id) for e in events if e.update.local_id}
     found = Identities()
     if codes:
-        rows = await session.execute(select(projects.c.project_code, projects.c.project_id).where(projects.c.project_code.in_(codes)))
-        found.by_code = {code: pid for code, pid in rows}
+        rows = (await session.execute(select(projects).where(projects.c.project_code.in_(codes)))).mappings()
+        found.rows = {row["project_id"]: row for row in rows}
+        found.by_code = {row["project_code"]: pid for pid, row in found.rows.items()}
     if aliases:
         rows = await session.execute(
             select(project_aliases.c.county_code, project_aliases.c.local_id, project_aliases.c.project_id)

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import RowMapping, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -81,7 +81,7 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
             outcomes.append(Outcome.duplicate)
     ids = await load_identities(session, fresh)
     resolved = [await resolve(session, ids, event) for event in fresh]
-    loaded = await _load(session, {r.project_id for r in resolved if not r.is_new})
+    loaded = await _load(session, {r.project_id for r in resolved if not r.is_new}, ids.rows)
     logs: list[dict[str, Any]] = []
     stages: list[dict[str, Any]] = []
     published: list[tuple[ProjectStateChanged, str]] = []
@@ -110,10 +110,11 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     return [Outcome.unchanged if o is Outcome.changed and str(e.event_id) in unchanged else o for o, e in zip(outcomes, events, strict=False)]
 
 
-async def _load(session: AsyncSession, project_ids: set[str]) -> dict[str, _Project]:
-    if not project_ids:
-        return {}
-    rows = (await session.execute(select(projects).where(projects.c.project_id.in_(project_ids)))).mappings()
+async def _load(session: AsyncSession, project_ids: set[str], read: dict[str, RowMapping]) -> dict[str, _Project]:
+    """The batch's known projects: those `read` already (found by code), the others (found by local id) read now."""
+    rows = [read[pid] for pid in project_ids if pid in read]
+    if unread := project_ids - read.keys():
+        rows += (await session.execute(select(projects).where(projects.c.project_id.in_(unread)))).mappings().all()
     return {
         row["project_id"]: _Project(dict(row), row["county_code"], row["project_code"], domain.decode_state(row["state"]), row["version"])
         for row in rows
