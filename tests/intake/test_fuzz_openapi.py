@@ -69,7 +69,9 @@ async def _issue(url: str) -> str:
 def intake(tmp_path: Path, nats_server, upstream: str) -> Iterator[tuple[FastAPI, str]]:  # type: ignore[no-untyped-def]
     url = f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}"
     token = asyncio.run(_issue(url))  # a sync fixture: no loop is running in this thread
-    settings = Settings(database_url=url, nats_url=nats_server.url, publish_timeout_seconds=3.0,
+    # Generous timeouts: a JetStream ack or a stand-in read that a loaded CI box delays gets a documented 503/502,
+    # which is not what this test looks for (a request whose content makes intake fail).
+    settings = Settings(database_url=url, nats_url=nats_server.url, publish_timeout_seconds=30.0, upstream_timeout_seconds=30.0,
                         tracker_url=upstream, escalation_url=upstream, notifier_url=upstream)
     yield create_app(settings, FixedClock(NOW)), token
     shutdown_lifespans()  # schemathesis started the lifespan in its own loop; close NATS and the engine
