@@ -71,6 +71,6 @@ class ForkedService:
 
 def fork_service(name: str, env: Mapping[str, str], cwd: Path, log: Path | None, die_with_parent: bool) -> ForkedService:
     process = _FORK_SERVER.Process(target=_main, args=(name, dict(env), str(cwd), str(log) if log else None, die_with_parent),
-                                   name=name, daemon=True)  # daemon: stopped, not waited for, when the test worker exits
+                                   name=name, daemon=True)  # daemon: sent SIGTERM if still running when the test worker exits
     process.start()
     return ForkedService(process)
