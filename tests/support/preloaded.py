@@ -45,10 +45,6 @@ class ForkedService:
         self._process = process
         self.pid: int = process.pid  # type: ignore[assignment]
 
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
-
     def poll(self) -> int | None:
         return self._process.exitcode
 
