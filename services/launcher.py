@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ from shared.service_token import new_token
 NAMES = ("intake", "tracker", "escalation", "notifier")
 CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
 PREFERRED_PORTS = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103, "console": 8104}
+LISTEN_PORTS_FROM = 20000  # free_port's range starts here and ends where the kernel's ephemeral ports begin
+_handed_out: set[int] = set()  # by free_port in this process: two servers about to start never get the same port
 
 
 def port_free(port: int) -> bool:
@@ -27,11 +30,39 @@ def port_free(port: int) -> bool:
 
 
 def free_port(preferred: int | None = None) -> int:
+    """A port nobody uses, for a server about to start. Picked below the kernel's ephemeral range: a port from that
+    range (what binding to port 0 gives) can be taken by any outgoing connection before the server binds it, and then
+    the server does not start."""
     if preferred and port_free(preferred):
         return preferred
-    with socket.socket() as sock:
+    first, end = LISTEN_PORTS_FROM, _ephemeral_start()
+    if end - first >= 1000:
+        for _ in range(1000):
+            port = first + secrets.randbelow(end - first)
+            if port not in _handed_out and _bindable(port):
+                if len(_handed_out) > 1000:  # long since bound or given up: only the last few matter
+                    _handed_out.clear()
+                _handed_out.add(port)
+                return port
+    with socket.socket() as sock:  # a machine whose ephemeral range leaves no room below it
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):  # not Linux: the IANA dynamic range
+        return 49152
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class ServiceProcess(Protocol):

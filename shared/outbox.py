@@ -55,10 +55,6 @@ class OutboxRelay:
         self._oldest = Gauge(f"{service}_outbox_oldest_age_seconds", "Age of the oldest unpublished event", registry=registry)
         self._last_gauge_update = 0.0
 
-    def wake(self) -> None:
-        """Publish now rather than at the next poll (what this process commits wakes the relay by itself)."""
-        self._wakeup.set()
-
     def committed(self, rows: list[dict]) -> None:
         """Rows a transaction of this process has just committed: publish them without reading them back."""
         self._in_memory += rows

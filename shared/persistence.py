@@ -74,17 +74,23 @@ async def add_to_outbox(session: AsyncSession, table: Table, events: list[tuple[
         hand_over_after_commit(session.sync_session, rows)
 
 
-async def take_unprocessed(session: AsyncSession, table: Table, event_ids: list[str], now: datetime) -> set[str]:
-    """Mark these events processed, in the caller's transaction; return those that were not already.
+async def take_unprocessed(session: AsyncSession, table: Table, event_ids: list[str], now: datetime) -> list[bool]:
+    """Mark these events processed, in the caller's transaction; for each position of `event_ids`, whether to process
+    it: True for the first copy of an id not processed before, False for one processed before and for a repeat.
 
     One statement (INSERT … ON CONFLICT DO NOTHING RETURNING) where reading and then marking took two:
-    a consumer's batch costs a statement less. An id twice in `event_ids` is returned once."""
+    a consumer's batch costs a statement less."""
     unique = list(dict.fromkeys(event_ids))
     if not unique:
-        return set()
+        return []
     dialect_insert = postgres_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
-    return set((await session.execute(statement, [{"event_id": event_id, "processed_at": now} for event_id in unique])).scalars())
+    new = set((await session.execute(statement, [{"event_id": event_id, "processed_at": now} for event_id in unique])).scalars())
+    first = []
+    for event_id in event_ids:
+        first.append(event_id in new)
+        new.discard(event_id)
+    return first
 
 
 def hand_over_after_commit(session: Session, rows: list[dict[str, Any]]) -> None:

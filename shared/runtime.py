@@ -89,10 +89,6 @@ class Runtime:
             await self.nc.close()
         await self.engine.dispose()
 
-    def wake_relay(self) -> None:
-        if self.relay:
-            self.relay.wake()
-
     async def ready(self) -> bool:
         if self.nc is None or not self.nc.is_connected:
             return False

@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from services.launcher import free_port
+
 NATS_BINARY = Path(sys.executable).parent / "nats-server"
 PG_URL = os.environ.get("TUIJIN_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TUIJIN_REQUIRE_PG") == "1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:

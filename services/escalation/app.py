@@ -57,14 +57,12 @@ def build(settings: Settings) -> FastAPI:
         async with writing:
             await apply_changes(runtime.sessions, events, policy_for, beijing_today(clock), clock.now(), metrics.count_events,
                                 problem_policy_for)
-        runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions)
 
     async def run_sweep() -> int:
         report = await sweep(runtime.sessions, policy_for, beijing_today(clock), clock.now(), lock=lease.renewing(writing),
                              on_recorded=metrics.count_events, on_progress=metrics.reevaluation_progress,
                              problem_policy_for=problem_policy_for)
-        runtime.wake_relay()
         await metrics.refresh_open(runtime.sessions, force=True)
         return report.projects
 
@@ -74,7 +72,7 @@ def build(settings: Settings) -> FastAPI:
     consumer = build_consumer(BatchCommitter(process, poison, transient=(*TRANSIENT, IntegrityError, PolicyVersionReused)), poison,
                               ConsumerMetrics(runtime.registry, "escalation"))
     sweeper = Sweeper(run_sweep, settings.sweep_interval_seconds, metrics, lease)
-    bulletins = BulletinSchedule(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay)  # monthly, own lease
+    bulletins = BulletinSchedule(runtime.sessions, clock, policy_for, settings.policy_dir)  # monthly, own lease
 
     async def on_start() -> None:
         await consumer.start(runtime.nc)
@@ -90,11 +88,11 @@ def build(settings: Settings) -> FastAPI:
     internal = [Depends(guard(service_token))]  # /internal/*: other services (intake's front door, the console) only
     http.include_router(build_reads(runtime.sessions), dependencies=internal)
     http.include_router(build_case_reads(runtime.sessions, clock, policy_for), dependencies=internal)
-    http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir), runtime.wake_relay,
-                                       service_token))
+    http.include_router(build_case_api(runtime.sessions, clock, policy_for, case_policies(settings.policy_dir),
+                                       service_token=service_token))
     http.include_router(build_problem_api(runtime.sessions, clock, policy_for, problem_policy_for,
-                                          case_policies(settings.policy_dir), runtime.wake_relay))
-    http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir, runtime.wake_relay),
+                                          case_policies(settings.policy_dir)))
+    http.include_router(build_bulletin_api(runtime.sessions, clock, policy_for, settings.policy_dir),
                         dependencies=internal)
     return http
 

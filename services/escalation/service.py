@@ -33,14 +33,16 @@ UPDATE_FACTS = (
 
 async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], policy_for: PolicyFor, as_of: date,
                         now: datetime, on_recorded: Recorded | None = None, problem_policy_for: ProblemPolicyFor | None = None) -> list[bool]:
-    """Project tracker's changes (newest version wins) and evaluate the projects they touched."""
+    """Project tracker's changes (newest version wins) and evaluate the projects they touched.
+
+    For each event, whether it was taken (False: processed before, or a repeat in this batch)."""
     async with sessions() as session, session.begin():
         await lock_for_writing(session)
-        unseen = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-        fresh = {str(e.event_id): e for e in events if str(e.event_id) in unseen}
+        first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+        fresh = [event for event, new in zip(events, first, strict=True) if new]
         newest: dict[str, ProjectStateChanged] = {}
         changed: dict[str, set[str]] = {}
-        for event in fresh.values():
+        for event in fresh:
             key = str(event.project_id)
             changed.setdefault(key, set()).update(event.changed_fields)
             if key not in newest or event.version > newest[key].version:
@@ -61,7 +63,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             (updates if project_id in stored else inserts).append(values)
             if project_id not in stored or reads_any(changed[project_id]):
                 rows.append({"correlation_id": event.correlation_id, "model": event.snapshot, **values})
-        history = [_history_row(e, now) for e in fresh.values() if e.version > stored.get(str(e.project_id), 0)]
+        history = [_history_row(e, now) for e in fresh if e.version > stored.get(str(e.project_id), 0)]
         if history:
             await session.execute(insert(project_facts_history), history)
         if updates:
@@ -88,7 +90,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         await take_reported(session, moved, policy_for, problem_policy_for or configured(), as_of, now)
     if on_recorded:
         on_recorded(recorded)  # after the commit: what the outbox will publish
-    return [str(e.event_id) in fresh for e in events]
+    return first
 
 
 def _history_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:

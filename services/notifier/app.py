@@ -43,7 +43,6 @@ def build(settings: Settings) -> FastAPI:
     worker = DeliveryWorker(runtime.sessions, build_channels(settings.smtp_url, client, settings.mail_sender), routing_for,
                             utcnow, runtime.registry, settings.file_root, settings.robot_messages_per_minute,
                             public_url=settings.escalation_public_url, claim_seconds=settings.claim_seconds)
-    worker.on_sent = runtime.wake_relay
 
     async def process(events: Sequence[NotifiedEvent]) -> None:
         planned = await plan(runtime.sessions, events, routing_for, utcnow())

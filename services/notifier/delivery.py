@@ -95,7 +95,6 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.outcomes = Counter("notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"], registry=registry)
-        self.on_sent: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -251,8 +250,6 @@ class DeliveryWorker:
                         log.warning("delivery %s: %s", outcome, attempt.error)
                     else:
                         log.info("delivered")
-        if published:
-            self.on_sent()
 
     @staticmethod
     def _notification(row: dict[str, Any], event: NotifiedEvent, digest_size: int, now: datetime) -> NotificationSent:

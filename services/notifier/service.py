@@ -27,13 +27,12 @@ class Planned:
 
 async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], routing_for: RoutingFor, now: datetime) -> list[Planned]:
     async with sessions() as session, session.begin():
-        unseen = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+        first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
         rows, bodies, results = [], [], []
-        for event in events:
-            if str(event.event_id) not in unseen:
+        for event, new in zip(events, first, strict=True):
+            if not new:  # processed before, or twice in this batch: planned once
                 results.append(Planned(0, 0))
                 continue
-            unseen.discard(str(event.event_id))  # the same event twice in one batch plans once
             planned = plan_deliveries(event.recipients, routing_for(event.county_code))
             about = about_id(event)
             if planned.deliveries:  # the body once per event, not per recipient

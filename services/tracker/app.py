@@ -28,7 +28,6 @@ def build(settings: Settings) -> FastAPI:
 
     async def process(events: Sequence[ProjectUpdated]) -> None:
         outcomes = await apply_updates(runtime.sessions, events, clock.now())
-        runtime.wake_relay()
         for event, outcome in zip(events, outcomes, strict=False):
             applied.labels(event.county_code, outcome.value).inc()
 

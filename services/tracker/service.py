@@ -69,16 +69,9 @@ async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUp
 
 
 async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
-    unseen = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-    outcomes: list[Outcome] = []
-    fresh: list[ProjectUpdated] = []
-    for event in events:
-        if str(event.event_id) in unseen:
-            unseen.discard(str(event.event_id))  # the same event twice in one batch counts once
-            fresh.append(event)
-            outcomes.append(Outcome.changed)
-        else:
-            outcomes.append(Outcome.duplicate)
+    first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+    outcomes = [Outcome.changed if new else Outcome.duplicate for new in first]
+    fresh = [event for event, new in zip(events, first, strict=True) if new]
     ids = await load_identities(session, fresh)
     resolved = [await resolve(session, ids, event) for event in fresh]
     loaded = await _load(session, {r.project_id for r in resolved if not r.is_new}, ids.rows)

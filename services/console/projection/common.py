@@ -18,13 +18,8 @@ E = TypeVar("E", bound=Event)
 
 async def unseen(session: AsyncSession, events: Sequence[E], now: datetime) -> list[E]:
     """Events not applied before (nor twice in this batch), in order; marked applied in the caller's transaction."""
-    new = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-    fresh: list[E] = []
-    for event in events:
-        if str(event.event_id) in new:
-            new.discard(str(event.event_id))
-            fresh.append(event)
-    return fresh
+    first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+    return [event for event, new in zip(events, first, strict=True) if new]
 
 
 async def recolour(session: AsyncSession, project_ids: Iterable[str]) -> None:

@@ -1,7 +1,6 @@
 """HTTP for bulletins on escalation: list them, fetch a document, generate one now."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,8 +38,7 @@ def _county(county_code: str) -> str:
     return county_code
 
 
-def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: PolicyFor, policy_dir: Path,
-                       on_generated: Callable[[], None] = lambda: None) -> APIRouter:
+def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: PolicyFor, policy_dir: Path) -> APIRouter:
     router = APIRouter(prefix="/internal/counties/{county_code}/bulletins", tags=["bulletins"])
 
     @router.get("")
@@ -75,7 +73,6 @@ def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: P
         row = await generate_bulletin(sessions, _county(county_code), month, as_of, clock.now(), policy_for(county_code),
                                       load_bulletin_settings(county_code, policy_dir),
                                       problem_policy=load_problem_policy(county_code, policy_dir))
-        on_generated()
         assert row is not None
         return _summary(row)
 

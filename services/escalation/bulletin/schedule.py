@@ -8,7 +8,6 @@ exists already, so a later tick of the same day (or another replica after a fail
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -24,9 +23,8 @@ LEASE_NAME = "bulletin"
 
 class BulletinSchedule:
     def __init__(self, sessions: async_sessionmaker, clock: Clock, policy_for: PolicyFor, policy_dir: Path,
-                 on_generated: Callable[[], None] = lambda: None, interval_seconds: float = 600.0, lease: Lease | None = None) -> None:
+                 interval_seconds: float = 600.0, lease: Lease | None = None) -> None:
         self._sessions, self._clock, self._policy_for, self._policy_dir = sessions, clock, policy_for, policy_dir
-        self._on_generated = on_generated
         self._lease = lease or Lease(sessions, LEASE_NAME, ttl_seconds=600.0)
         self._periodic = Periodic("escalation-bulletins", interval_seconds, self.tick)
 
@@ -43,7 +41,6 @@ class BulletinSchedule:
                 log.exception("could not release the bulletin lease")
         if made:
             log.info("generated %d monthly bulletins", len(made))
-            self._on_generated()
         return len(made)
 
     def start(self) -> None:

@@ -86,8 +86,7 @@ async def _escalations(session: AsyncSession, ids: list[str]) -> dict[str, dict[
 
 
 def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Callable[[str], Policy] | None = None,
-                   case_policy_for: CasePolicyFor | None = None, on_committed: Callable[[], None] | None = None,
-                   service_token: str = "", limits: Limits = Limits()) -> APIRouter:
+                   case_policy_for: CasePolicyFor | None = None, service_token: str = "", limits: Limits = Limits()) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["cases"])
     bearer = HTTPBearer(auto_error=False)
     person = bearer_person(sessions)
@@ -138,8 +137,6 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
                                      escalation, case_policy, as_of, now)
         except Conflict as exc:
             raise HTTPException(409, str(exc)) from exc
-        if on_committed:
-            on_committed()
         async with sessions() as session:
             return await detail(session, who, case_id)
 

@@ -23,9 +23,8 @@ from shared.clock import Clock
 
 
 def build_problem_api(sessions: async_sessionmaker, clock: Clock, policy_for: Callable[[str], Policy] | None = None,
-                      problem_policy_for: ProblemPolicyFor | None = None, case_policy_for: CasePolicyFor | None = None,
-                      on_committed: Callable[[], None] | None = None) -> APIRouter:
-    kit = Kit(sessions, clock, bearer_person(sessions), policy_for, problem_policy_for, case_policy_for, on_committed)
+                      problem_policy_for: ProblemPolicyFor | None = None, case_policy_for: CasePolicyFor | None = None) -> APIRouter:
+    kit = Kit(sessions, clock, bearer_person(sessions), policy_for, problem_policy_for, case_policy_for)
     router = APIRouter(prefix="/api", tags=["problems"])
     for routes in (problem_routes, meeting_routes, assignment_routes):
         router.include_router(routes(kit))

@@ -108,7 +108,6 @@ class Kit:
     policy_for: Callable[[str], Policy] | None
     problem_policy_for: ProblemPolicyFor | None
     case_policy_for: CasePolicyFor | None
-    on_committed: Callable[[], None] | None
 
     def policies(self, county_code: str) -> tuple[Policy, ProblemPolicy]:
         return (self.policy_for(county_code) if self.policy_for else Policy()), (self.problem_policy_for or configured_problems())(county_code)
@@ -146,6 +145,4 @@ class Kit:
                 result = await work(session)
         except (Conflict, life.NotAllowed, assignment_life.NotAllowed, meeting_work.Refused) as exc:
             raise HTTPException(409, str(exc)) from exc
-        if self.on_committed:
-            self.on_committed()
         return result
