@@ -68,15 +68,10 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             await session.execute(insert(project_facts_history), history)
         if updates:
             await session.execute(UPDATE_FACTS, [{"pid": v["project_id"], **v} for v in updates])
-        if inserts:
+        if inserts:  # a concurrent insert of the same project fails the whole batch, which is then redelivered
             await session.execute(insert(project_facts), inserts)
-        if updates:  # evaluate only what this transaction moved: another replica may hold a newer version already
-            updated = [v["project_id"] for v in updates]
-            now_stored = dict((await session.execute(
-                select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(updated))
-            )).all())
-            # Inserted rows are ours for sure (a concurrent insert fails the whole batch, which is then redelivered).
-            rows = [row for row in rows if row["project_id"] not in now_stored or now_stored[row["project_id"]] == row["version"]]
+        # Every row updated was read above under its lock (and the guard left it to us), so this transaction moved
+        # each project it evaluates: no other replica can have stored a newer version of it in between.
         evaluated = evaluate(rows, await open_records(session, [r["project_id"] for r in rows]), policy_for, as_of)
         recorded = await record(session, evaluated, as_of, now)
         # New facts (a leader, a lead department) move the open cases they name, whatever record brought them first.
