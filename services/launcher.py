@@ -1,6 +1,7 @@
 """The services as separate processes on one machine (the console when asked for): `make run`, the e2e tests, the benchmark."""
 from __future__ import annotations
 
+import collections
 import os
 import secrets
 import signal
@@ -21,7 +22,10 @@ NAMES = ("intake", "tracker", "escalation", "notifier")
 CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
 PREFERRED_PORTS = {"intake": 8100, "tracker": 8101, "escalation": 8102, "notifier": 8103, "console": 8104}
 LISTEN_PORTS_FROM = 20000  # free_port's range starts here and ends where the kernel's ephemeral ports begin
-_handed_out: set[int] = set()  # by free_port in this process: two servers about to start never get the same port
+# "first-end": free_port's range instead, so that processes picking ports at once (test workers) pick from their own.
+PORT_RANGE_VARIABLE = "TUIJIN_PORT_RANGE"
+# The last ports free_port gave in this process: two servers about to start never get the same one.
+_handed_out: collections.deque[int] = collections.deque(maxlen=200)
 
 
 def port_free(port: int) -> bool:
@@ -35,18 +39,24 @@ def free_port(preferred: int | None = None) -> int:
     the server does not start."""
     if preferred and port_free(preferred):
         return preferred
-    first, end = LISTEN_PORTS_FROM, _ephemeral_start()
-    if end - first >= 1000:
+    first, end = port_range()
+    if end - first > 2 * _handed_out.maxlen:
         for _ in range(1000):
             port = first + secrets.randbelow(end - first)
             if port not in _handed_out and _bindable(port):
-                if len(_handed_out) > 1000:  # long since bound or given up: only the last few matter
-                    _handed_out.clear()
-                _handed_out.add(port)
+                _handed_out.append(port)
                 return port
     with socket.socket() as sock:  # a machine whose ephemeral range leaves no room below it
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def port_range() -> tuple[int, int]:
+    """Where free_port picks: [first, end)."""
+    if chosen := os.environ.get(PORT_RANGE_VARIABLE):
+        first, end = chosen.split("-")
+        return int(first), int(end)
+    return LISTEN_PORTS_FROM, _ephemeral_start()
 
 
 def _ephemeral_start() -> int:

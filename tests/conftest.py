@@ -12,8 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from services.launcher import free_port
+from services.launcher import PORT_RANGE_VARIABLE, free_port, port_range
 
+
+def _worker_ports(worker: str, workers: int) -> str:
+    """This xdist worker's slice of free_port's range: two workers never hand the same port to servers about to start
+    (what a worker starts inherits its slice)."""
+    first, end = port_range()
+    size, index = (end - first) // workers, int(worker.removeprefix("gw"))
+    return f"{first + index * size}-{first + (index + 1) * size}"
+
+
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ[PORT_RANGE_VARIABLE] = _worker_ports(worker, int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
 NATS_BINARY = Path(sys.executable).parent / "nats-server"
 PG_URL = os.environ.get("TUIJIN_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TUIJIN_REQUIRE_PG") == "1"

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import socket
 
-from services.launcher import _ephemeral_start, free_port
+from services.launcher import LISTEN_PORTS_FROM, _ephemeral_start, free_port, port_range
 
 
-def test_ports_come_from_below_the_ephemeral_range_and_are_never_handed_out_twice() -> None:
-    ports = [free_port() for _ in range(300)]
+def test_ports_come_from_below_the_ephemeral_range_and_are_not_handed_out_twice_in_a_row() -> None:
+    ports = [free_port() for _ in range(200)]
     assert len(set(ports)) == len(ports)
-    assert all(20000 <= port < _ephemeral_start() for port in ports)
+    first, end = port_range()  # this test worker's slice (tests/conftest.py)
+    assert all(first <= port < end for port in ports)
+    assert LISTEN_PORTS_FROM <= first and end <= _ephemeral_start()
 
 
 def test_a_port_in_use_is_not_handed_out() -> None:
+    first, _ = port_range()
     held = []
-    try:  # hold most of a narrow slice of the range, then ask until one from the slice would have come up
-        for port in range(20000, 20100):
+    try:  # hold the first 100 ports of the range, then ask until some of them would have come up
+        for port in range(first, first + 100):
             sock = socket.socket()
             try:
                 sock.bind(("127.0.0.1", port))
