@@ -25,7 +25,8 @@ LISTEN_PORTS_FROM = 20000  # free_port's range starts here and ends where the ke
 # "first-end": free_port's range instead, so that processes picking ports at once (test workers) pick from their own.
 PORT_RANGE_VARIABLE = "TUIJIN_PORT_RANGE"
 # The last ports free_port gave in this process: two servers about to start never get the same one.
-_handed_out: collections.deque[int] = collections.deque(maxlen=200)
+RECENT_PORTS = 200
+_handed_out: collections.deque[int] = collections.deque(maxlen=RECENT_PORTS)
 
 
 def port_free(port: int) -> bool:
@@ -40,7 +41,7 @@ def free_port(preferred: int | None = None) -> int:
     if preferred and port_free(preferred):
         return preferred
     first, end = port_range()
-    if end - first > 2 * _handed_out.maxlen:
+    if end - first > 2 * RECENT_PORTS:
         for _ in range(1000):
             port = first + secrets.randbelow(end - first)
             if port not in _handed_out and _bindable(port):
