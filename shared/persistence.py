@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, event, insert
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -83,14 +82,19 @@ async def take_unprocessed(session: AsyncSession, table: Table, event_ids: list[
     unique = list(dict.fromkeys(event_ids))
     if not unique:
         return []
-    dialect_insert = postgres_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    statement = insert_ignoring_conflicts(session, table, ["event_id"]).returning(table.c.event_id)
     new = set((await session.execute(statement, [{"event_id": event_id, "processed_at": now} for event_id in unique])).scalars())
     first = []
     for event_id in event_ids:
         first.append(event_id in new)
         new.discard(event_id)
     return first
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Table, index_elements: list[str]) -> Any:
+    """INSERT … ON CONFLICT (index_elements) DO NOTHING, in the session's dialect (PostgreSQL or SQLite)."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def hand_over_after_commit(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import policy_versions
+from shared.persistence import insert_ignoring_conflicts
 
 
 class PolicyVersionReused(ValueError):
@@ -28,10 +28,9 @@ async def remember(session: AsyncSession, policies: Iterable[Policy], now: datet
     # A batch passes one policy per project, mostly the same cached object: digest each object once, not once per project.
     distinct = {id(p): p for p in policies}.values()
     for key, policy in {(p.county_code or "", p.policy_version, p.digest()): p for p in distinct}.items():
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        await session.execute(dialect.insert(policy_versions).values(
+        await session.execute(insert_ignoring_conflicts(session, policy_versions, ["county_code", "policy_version"]).values(
             county_code=key[0], policy_version=key[1], content=policy.content(), digest=key[2], first_seen=now,
-        ).on_conflict_do_nothing(index_elements=["county_code", "policy_version"]))
+        ))
         stored = await session.scalar(select(policy_versions.c.digest).where(
             policy_versions.c.county_code == key[0], policy_versions.c.policy_version == key[1]))
         if stored != key[2]:

@@ -22,14 +22,13 @@ from types import TracebackType
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.tables import escalations, leases
 from shared.contracts.base import Event
 from shared.logs import bound_to
 from shared.periodic import Periodic
-from shared.persistence import utcnow
+from shared.persistence import insert_ignoring_conflicts, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +101,7 @@ class Lease:
         now = self._now()
         values = {"name": self.name, "holder": self.holder, "until": now + self._ttl}
         async with self._sessions() as session, session.begin():
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            inserted = await session.execute(dialect.insert(leases).values(values).on_conflict_do_nothing(index_elements=["name"]))
+            inserted = await session.execute(insert_ignoring_conflicts(session, leases, ["name"]).values(values))
             if inserted.rowcount == 1:
                 return True
             taken = await session.execute(

@@ -8,13 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.domain import Routing, delivery_key, plan_deliveries
 from services.notifier.rendering import NotifiedEvent, about_id
 from services.notifier.tables import deliveries, delivery_events, processed_events
-from shared.persistence import take_unprocessed
+from shared.persistence import insert_ignoring_conflicts, take_unprocessed
 
 RoutingFor = Callable[[str], Routing]
 
@@ -47,13 +46,7 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
                 })
             results.append(Planned(len(planned.deliveries), len(planned.routing_gaps)))
-        keys = [row["delivery_key"] for row in rows]
-        existing = set((await session.execute(select(deliveries.c.delivery_key).where(deliveries.c.delivery_key.in_(keys)))).scalars()) if keys else set()
-        new_rows = list({row["delivery_key"]: row for row in rows if row["delivery_key"] not in existing}.values())
-        if new_rows:
-            planned_ids = {row["escalation_event_id"] for row in new_rows}
-            stored = set((await session.execute(select(delivery_events.c.event_id).where(
-                delivery_events.c.event_id.in_(planned_ids)))).scalars())
-            await session.execute(insert(delivery_events), [b for b in bodies if b["event_id"] in planned_ids - stored])
-            await session.execute(insert(deliveries), new_rows)
+        if rows:  # a row or a body stored before stays as it is (one statement each, not a read and a write)
+            await session.execute(insert_ignoring_conflicts(session, delivery_events, ["event_id"]), bodies)
+            await session.execute(insert_ignoring_conflicts(session, deliveries, ["delivery_key"]), rows)
     return results
