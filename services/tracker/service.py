@@ -74,7 +74,9 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     fresh = [event for event, new in zip(events, first, strict=True) if new]
     ids = await load_identities(session, fresh)
     resolved = [await resolve(session, ids, event) for event in fresh]
-    loaded = await _load(session, {r.project_id for r in resolved if not r.is_new}, ids.rows)
+    # A project new in this batch and updated again later in it is not in the database yet: nothing to read.
+    created = {r.project_id for r in resolved if r.is_new}
+    loaded = await _load(session, {r.project_id for r in resolved if not r.is_new} - created, ids.rows)
     logs: list[dict[str, Any]] = []
     stages: list[dict[str, Any]] = []
     published: list[tuple[ProjectStateChanged, str]] = []
