@@ -109,10 +109,11 @@ class BatchConsumer:
                 await self.handle(messages)
             except Exception:  # never let the loop die; what was not acked is redelivered
                 log.exception("%s: batch failed", self.durable)
-            self._metrics.batch_seconds.labels(self.durable).observe(time.monotonic() - started)
+            took = time.monotonic() - started
+            self._metrics.batch_seconds.labels(self.durable).observe(took)
             self._metrics.batch_size.labels(self.durable).observe(len(messages))
             if len(messages) < LINGER_BELOW:
-                await asyncio.sleep(min(time.monotonic() - started, LINGER_MAX_SECONDS))
+                await asyncio.sleep(min(took, LINGER_MAX_SECONDS))
 
     async def handle(self, messages: list[Msg]) -> None:
         items, decoded = [], []

@@ -25,6 +25,7 @@ def _worker_ports(worker: str, workers: int) -> str:
 
 if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ[PORT_RANGE_VARIABLE] = _worker_ports(worker, int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
+
 NATS_BINARY = Path(sys.executable).parent / "nats-server"
 PG_URL = os.environ.get("TUIJIN_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TUIJIN_REQUIRE_PG") == "1"

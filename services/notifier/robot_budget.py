@@ -13,13 +13,12 @@ import hashlib
 import time
 from collections.abc import Callable
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.rate_limit import BucketState, TokenBucket
 from services.notifier.tables import robot_budgets
+from shared.persistence import insert_ignoring_conflicts
 
 # Enough for every replica to have its turn; past it the robot counts as busy this round (tried again next round).
 MAX_ATTEMPTS = 20
@@ -61,11 +60,4 @@ class RobotBudget:
         """A full bucket for a robot never used; a replica creating it at the same moment is no error."""
         values = {"robot_key": key, "tokens": float(self._bucket.capacity), "updated": self._clock(), "version": 0}
         async with self._sessions() as session, session.begin():
-            dialect = session.bind.dialect.name
-            if dialect == "postgresql":
-                statement = postgres_insert(robot_budgets).values(values).on_conflict_do_nothing()
-            elif dialect == "sqlite":
-                statement = sqlite_insert(robot_budgets).values(values).on_conflict_do_nothing()
-            else:
-                statement = insert(robot_budgets).values(values)
-            await session.execute(statement)
+            await session.execute(insert_ignoring_conflicts(session, robot_budgets, ["robot_key"]).values(values))
