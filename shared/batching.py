@@ -56,5 +56,6 @@ class BatchCommitter(Generic[Item]):
                 return "retried"
             await messages[0].term()
             return "isolated"
-        await asyncio.gather(*(message.ack() for message in messages))
+        for message in messages:  # an ack only queues a line for the flusher: a task each (gather) cost more than the ack
+            await message.ack()
         return "committed"
