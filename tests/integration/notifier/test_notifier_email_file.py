@@ -1,6 +1,7 @@
 """E-mail against a real aiosmtpd server, and the file outbox."""
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -80,3 +81,21 @@ async def test_file_unwritable_is_permanent(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(PermanentDeliveryError):
         await FileChannel(echo=False).send(Endpoint("file", str(blocker / "a.jsonl")), MESSAGE, "k")
+
+
+async def test_file_sends_of_one_round_land_in_order_and_one_bad_path_fails_only_its_own(tmp_path: Path) -> None:
+    """A delivery round sends many at once; they are appended together, so order and failures are per file."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    paths = [tmp_path / "a" / "甲.jsonl", tmp_path / "b" / "乙.jsonl", blocker / "丙.jsonl"]
+    channel = FileChannel(echo=False)
+    sends = [channel.send(Endpoint("file", str(paths[i % 3])), MESSAGE, f"k-{i}") for i in range(30)]
+    outcomes = await asyncio.gather(*sends, return_exceptions=True)
+    assert [i for i, outcome in enumerate(outcomes) if isinstance(outcome, PermanentDeliveryError)] == list(range(2, 30, 3))
+    assert all(outcome is None for i, outcome in enumerate(outcomes) if i % 3 != 2)
+    for first, path in enumerate(paths[:2]):
+        keys = [json.loads(line)["delivery_key"] for line in path.read_text(encoding="utf-8").splitlines()]
+        assert keys == [f"k-{i}" for i in range(first, 30, 3)]
+    # and the next round writes again, after the last one's writer is done
+    await channel.send(Endpoint("file", str(paths[0])), MESSAGE, "k-later")
+    assert paths[0].read_text(encoding="utf-8").splitlines()[-1].startswith('{"delivery_key": "k-later"')
