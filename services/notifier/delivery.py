@@ -262,12 +262,8 @@ class DeliveryWorker:
 
     def _endpoint(self, row: dict[str, Any]) -> Endpoint:
         """The routing file's endpoint (with its secret, which the delivery log never stores)."""
-        routing = self._routing_for(row["county_code"])
-        for person in (*routing.leaders.values(), *(p for people in routing.departments.values() for p in people)):
-            for endpoint in person.channels:
-                if (endpoint.channel, endpoint.address) == (row["channel"], row["address"]):
-                    return self._rooted(endpoint)
-        return self._rooted(Endpoint(row["channel"], row["address"]))
+        routed = self._routing_for(row["county_code"]).endpoint(row["channel"], row["address"])
+        return self._rooted(routed or Endpoint(row["channel"], row["address"]))
 
     def _rooted(self, endpoint: Endpoint) -> Endpoint:
         if endpoint.channel == "file" and not Path(endpoint.address).is_absolute():

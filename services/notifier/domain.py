@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, get_args
 from uuid import UUID, uuid5
 
@@ -47,6 +48,18 @@ class Routing:
 
     def office_people(self) -> tuple[Person, ...]:
         return self.department_people(self.project_office)
+
+    def endpoint(self, channel: str, address: str) -> Endpoint | None:
+        """The endpoint a person is routed at (with its secret, which the delivery log never stores); None if nobody is."""
+        return self._endpoints.get((channel, address))
+
+    @cached_property
+    def _endpoints(self) -> dict[tuple[str, str], Endpoint]:  # read for every delivery: built once per routing
+        found: dict[tuple[str, str], Endpoint] = {}
+        for person in (*self.leaders.values(), *(p for people in self.departments.values() for p in people)):
+            for endpoint in person.channels:
+                found.setdefault((endpoint.channel, endpoint.address), endpoint)
+        return found
 
 
 @dataclass(frozen=True)
