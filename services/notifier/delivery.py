@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, Update, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.adapters.channels import Channel, PermanentDeliveryError, TransientDeliveryError
@@ -65,14 +65,29 @@ class Attempt:
     permanent: bool
 
 
-def due(now: datetime) -> ColumnElement[bool]:
+def due(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return and_(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
                 or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
 
 
-def due_candidates(now: datetime, limit: int) -> Select[tuple[str]]:
+def due_candidates(now: datetime | BindParameter[datetime], limit: int | BindParameter[int]) -> Select[tuple[str]]:
     """The keys a claim takes, longest due first: in the order of the due index, so LIMIT stops the read early."""
     return select(deliveries.c.delivery_key).where(due(now)).order_by(deliveries.c.next_attempt_at).limit(limit)
+
+
+def claim_statement(skip_locked: bool) -> Update:
+    """The claim, built once (building it for every round cost ~6% of the notifier at 500 updates/s): bound to
+    `now`, `limit`, `replica` and `until` when run. PostgreSQL selects the candidates FOR UPDATE SKIP LOCKED, so
+    replicas claiming at once take disjoint rows."""
+    now = bindparam("now", type_=deliveries.c.next_attempt_at.type)
+    candidates = due_candidates(now, bindparam("limit", type_=Integer()))
+    if skip_locked:
+        candidates = candidates.with_for_update(skip_locked=True)
+    return (update(deliveries).where(deliveries.c.delivery_key.in_(candidates.scalar_subquery()), due(now))
+            .values(claimed_by=bindparam("replica"), claimed_until=bindparam("until")).returning(*deliveries.c))
+
+
+CLAIMS = {skip_locked: claim_statement(skip_locked) for skip_locked in (False, True)}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -170,14 +185,10 @@ class DeliveryWorker:
         In the order of the due index (status, next_attempt_at), so a claim reads `limit` rows of a backlog, not all
         of it: ordered by created_at, every claim sorted the whole backlog (a notifier that fell behind fell further)."""
         now = self._now()
-        candidates = due_candidates(now, limit)
         async with self._sessions() as session, session.begin():
-            if session.bind.dialect.name == "postgresql":
-                candidates = candidates.with_for_update(skip_locked=True)  # replicas claiming at once take disjoint rows
+            claim = CLAIMS[session.bind.dialect.name == "postgresql"]
             claimed = [dict(row) for row in (await session.execute(
-                update(deliveries).where(deliveries.c.delivery_key.in_(candidates.scalar_subquery()), due(now))
-                .values(claimed_by=self.replica_id, claimed_until=now + self._claim).returning(*deliveries.c)
-            )).mappings()]
+                claim, {"now": now, "limit": limit, "replica": self.replica_id, "until": now + self._claim})).mappings()]
             bodies = dict((await session.execute(select(delivery_events.c.event_id, delivery_events.c.event).where(
                 delivery_events.c.event_id.in_({row["escalation_event_id"] for row in claimed if row["event"] is None})))).all())
         for row in claimed:
@@ -266,6 +277,6 @@ class DeliveryWorker:
         return self._rooted(routed or Endpoint(row["channel"], row["address"]))
 
     def _rooted(self, endpoint: Endpoint) -> Endpoint:
-        if endpoint.channel == "file" and not Path(endpoint.address).is_absolute():
+        if endpoint.channel == "file" and not os.path.isabs(endpoint.address):  # a string test: a Path per delivery cost more
             return replace(endpoint, address=str(self._file_root / endpoint.address))
         return endpoint
