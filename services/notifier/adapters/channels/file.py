@@ -49,7 +49,7 @@ class FileChannel:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                errors: list[Exception | None] = list(await asyncio.to_thread(_append_all, [(path, line) for path, line, _ in batch]))
+                errors = await asyncio.to_thread(_append_all, [(path, line) for path, line, _ in batch])
             except Exception as error:  # not an OSError of one file: every sender of the batch hears of it
                 errors = [error] * len(batch)
             except BaseException:  # cancelled (the loop is closing): no sender waits forever
@@ -65,12 +65,12 @@ class FileChannel:
                     written.set_exception(failed)
 
 
-def _append_all(lines: list[tuple[Path, str]]) -> list[OSError | None]:
+def _append_all(lines: list[tuple[Path, str]]) -> list[Exception | None]:
     """Append each line to its file, in order; for each line, the error that kept it out (None: written)."""
     by_file: dict[Path, list[int]] = defaultdict(list)
     for position, (path, _) in enumerate(lines):
         by_file[path].append(position)
-    errors: list[OSError | None] = [None] * len(lines)
+    errors: list[Exception | None] = [None] * len(lines)
     for path, positions in by_file.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
