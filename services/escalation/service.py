@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.cases.following import PARTY_FIELDS, follow_facts
 from services.escalation.domain.rules import reads_any
-from services.escalation.evaluation import PolicyFor, evaluate, record, store_next_due
+from services.escalation.evaluation import PolicyFor, evaluate, record
 from services.escalation.problems.policy import ProblemPolicyFor, configured
 from services.escalation.problems.work import take_reported
 from services.escalation.records import open_records
@@ -53,17 +53,24 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(list(newest)))
             .order_by(project_facts.c.project_id).with_for_update()
         )).all())
+        dumped = {str(e.event_id): e.snapshot.model_dump(mode="json") for e in fresh if e.version > stored.get(str(e.project_id), 0)}
         rows, updates, inserts = [], [], []
         for project_id, event in newest.items():
             if stored.get(project_id, 0) >= event.version:
                 continue  # an older state arriving late: the projection already knows better
-            # Due today unless evaluated below: a change no rule reads still clears R6's grey at the next sweep.
             values = {"project_id": project_id, "county_code": event.county_code, "version": event.version,
-                      "snapshot": event.snapshot.model_dump(mode="json"), "updated_at": now, "next_due": as_of}
+                      "snapshot": dumped[str(event.event_id)], "updated_at": now}
             (updates if project_id in stored else inserts).append(values)
             if project_id not in stored or reads_any(changed[project_id]):
                 rows.append({"correlation_id": event.correlation_id, "model": event.snapshot, **values})
-        history = [_history_row(e, now) for e in fresh if e.version > stored.get(str(e.project_id), 0)]
+        # Evaluated before the projection is written (the rules read the snapshots in hand and the open escalations), so
+        # each row goes out with its next due day: a statement fewer than dating it afterwards. Due today unless
+        # evaluated: a change no rule reads still clears R6's grey at the next sweep.
+        evaluated = evaluate(rows, await open_records(session, [r["project_id"] for r in rows]), policy_for, as_of)
+        due = {e.project["project_id"]: e.next_due for e in evaluated}
+        for values in (*updates, *inserts):
+            values["next_due"] = due.get(values["project_id"], as_of)
+        history = [_history_row(e, dumped[str(e.event_id)], now) for e in fresh if str(e.event_id) in dumped]
         if history:
             await session.execute(insert(project_facts_history), history)
         if updates:
@@ -72,13 +79,11 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             await session.execute(insert(project_facts), inserts)
         # Every row updated was read above under its lock (and the guard left it to us), so this transaction moved
         # each project it evaluates: no other replica can have stored a newer version of it in between.
-        evaluated = evaluate(rows, await open_records(session, [r["project_id"] for r in rows]), policy_for, as_of)
         recorded = await record(session, evaluated, as_of, now)
         # New facts (a leader, a lead department) move the open cases they name, whatever record brought them first.
         await follow_facts(session, [(e.project, e.policy, f) for e in evaluated for f in e.findings], as_of, now,
                            {pid for pid, fields in changed.items() if fields & PARTY_FIELDS},
                            {str(event.escalation_id) for event in recorded if isinstance(event, EscalationFacts)})
-        await store_next_due(session, evaluated)
         # The ledgers' 存在问题 join the problem list in the same transaction (problems/work.py): raised once, then "still reported".
         moved = [(v["project_id"], v["county_code"], v["snapshot"]) for v in (*updates, *inserts)
                  if any(f.startswith("reported_problems") for f in changed[v["project_id"]])]
@@ -88,8 +93,8 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
     return first
 
 
-def _history_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
+def _history_row(event: ProjectStateChanged, snapshot: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Every version is kept (not only a batch's newest), so an as-of evaluation sees what was known then."""
     return {"project_id": str(event.project_id), "county_code": event.county_code, "version": event.version,
-            "snapshot": event.snapshot.model_dump(mode="json"), "known_from": event.snapshot.last_source_record_time,
+            "snapshot": snapshot, "known_from": event.snapshot.last_source_record_time,
             "recorded_at": now}

@@ -41,6 +41,16 @@ async def test_a_project_whose_day_has_not_come_is_not_read(sessions: async_sess
         raise AssertionError("the project was not read on its due day")
 
 
+async def test_a_change_dates_its_project_so_sweeps_leave_it_until_its_day(sessions: async_sessionmaker) -> None:
+    await apply(sessions, [changed(1, snapshot())], date(2025, 6, 1))
+    await run_sweep(sessions, date(2025, 6, 1))  # records the county's basis
+    await apply(sessions, [changed(1, other(2))], date(2025, 6, 1))  # a new project, no sweep since
+    async with sessions() as session:
+        assert await session.scalar(select(project_facts.c.next_due).where(project_facts.c.project_id == str(uuid.UUID(int=2)))) == IDLE_FROM
+    assert (await run_sweep(sessions, date(2025, 6, 2))).projects == 0
+    assert (await run_sweep(sessions, IDLE_FROM)).projects == 2
+
+
 async def test_due_only_sweeps_raise_what_full_sweeps_raise(database: tuple[str, str | None]) -> None:
     """Two stores, the same projects and days: one sweeps what is due, the other forgets its basis every day (full sweep)."""
     url, schema = database
