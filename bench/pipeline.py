@@ -16,11 +16,16 @@ responses; prints p50/p95/p99/max from POST to tracker's commit, to the escalati
 that notifies (the hop between) and to the notification, and how many arrived within 5 s; and how many
 updates tracker processed (nothing may be stranded), of which how many changed nothing (an older record
 that arrived after a newer one of its project: no event says it was committed).
+
+Workloads: by default every update is a project's first or second report (tracker creates the projects);
+`--known` reports projects tracker already has (a first, unmeasured round creates them), which is what a
+county sends most days; `--stale` makes every record two months old, so every project notifies.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import statistics
 import tempfile
@@ -49,13 +54,14 @@ FRESH_FROM = datetime(2026, 2, 25, tzinfo=UTC)  # records a week old: no project
 STALE_FROM = datetime(2026, 1, 1, tzinfo=UTC)  # --stale: every project is a month without data, so every one is grey and notifies
 
 
-def make_updates(n: int, run: str, reported_from: datetime = FRESH_FROM) -> list[tuple[str, dict]]:
-    """n updates over n/2 projects; one project in ten has idle land, so it ends in notifications."""
+def make_updates(n: int, run: str, reported_from: datetime = FRESH_FROM, revision: int = 0) -> list[tuple[str, dict]]:
+    """n updates over n/2 projects; one project in ten has idle land, so it ends in notifications. A later `revision`
+    reports the same projects' investment again, changed."""
     items = []
     for i in range(n):
         county, project = COUNTIES[i % 2], i // 4
         item = {"project_code": f"2511-{county}-04-01-{project:06d}", "name": f"基准项目{project}", "stage": "started",
-                "investment_ytd_fen": 1_000_000 * (i + 1), "leader": "陈立新", "lead_department": "发改局",
+                "investment_ytd_fen": 1_000_000 * (i + 1) + 100 * revision, "leader": "陈立新", "lead_department": "发改局",
                 "source_system": "bench", "source_record_id": f"{run}-{i}",
                 "source_record_time": (reported_from + timedelta(seconds=i)).isoformat()}
         if project % 10 == 0 and i % 4 == 0:
@@ -91,14 +97,38 @@ async def post_all(services: ServiceProcesses, updates: list[tuple[str, dict]], 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
 
 
-async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, rate: float | None = None, stale: bool = False) -> dict:
-    tokens = {}
+async def county_tokens(services: ServiceProcesses) -> dict[str, str]:
     url, schema = services.database["intake"]
     engine = make_engine(url, schema)
-    for county in COUNTIES:
-        tokens[county] = await issue_token(session_factory(engine), county, "bench")
-    await engine.dispose()
-    updates = make_updates(n, uuid.uuid4().hex[:8], STALE_FROM if stale else FRESH_FROM)
+    try:
+        return {county: await issue_token(session_factory(engine), county, "bench") for county in COUNTIES}
+    finally:
+        await engine.dispose()
+
+
+async def create_projects(nats_url: str, services: ServiceProcesses, n: int) -> None:
+    """--known, before measuring: the projects' first reports, until tracker has them and the notifier is done."""
+    updates = make_updates(n, uuid.uuid4().hex[:8], FRESH_FROM - timedelta(days=2))
+    committed: dict[str, float] = {}
+    notified: dict[str, float] = {}
+    nc = await nats.connect(nats_url)
+    await nc.subscribe(subjects.project_changed(), cb=functools.partial(_arrived, committed, "caused_by"))
+    await nc.subscribe(subjects.notification_sent(), cb=functools.partial(_arrived, notified, "correlation_id"))
+    await post_all(services, updates, await county_tokens(services), {})
+    deadline = time.monotonic() + 300
+    await wait_for_count(committed, n, deadline)
+    await wait_for_count(notified, sum(1 for _, item in updates if "land_parcel" in item), deadline)
+    await nc.close()
+
+
+async def _arrived(arrived: dict[str, float], key: str, msg) -> None:  # type: ignore[no-untyped-def]
+    arrived.setdefault(json.loads(msg.data)[key], time.monotonic())
+
+
+async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, rate: float | None = None, stale: bool = False,
+                           known: bool = False) -> dict:
+    tokens = await county_tokens(services)
+    updates = make_updates(n, uuid.uuid4().hex[:8], STALE_FROM if stale else FRESH_FROM, revision=1 if known else 0)
     sent_at: dict[str, float] = {}
     committed: dict[str, float] = {}
     notified: dict[str, float] = {}
@@ -130,7 +160,9 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
     processed = await processed_by_tracker(services, list(sent_at))
     into_tracker = max(committed.values()) - start
     # The first record of a project with idle land notifies; with --stale, the first record of every project does.
-    expected_notifications = len({item["project_code"] for _, item in updates}) if stale else sum(1 for _, item in updates if "land_parcel" in item)
+    # --known: those were notified when the projects were created, and a changed investment notifies nobody.
+    expected_notifications = 0 if known else len({item["project_code"] for _, item in updates}) if stale else \
+        sum(1 for _, item in updates if "land_parcel" in item)
     await wait_for_count(notified, expected_notifications, deadline)
     await asyncio.sleep(1)
     await nc.close()
@@ -149,7 +181,7 @@ async def measure_pipeline(nats_url: str, services: ServiceProcesses, n: int, ra
         "into_tracker_per_s": round(n / into_tracker), "p50_ms_to_tracker": round(percentile(tracker_latency, 50), 1),
         "p99_ms_to_tracker": round(percentile(tracker_latency, 99), 1),
         "notified_updates": f"{len(notified)}/{expected_notifications}",
-        "to_notification_per_s": round(n / (max(notified.values()) - start)) if notified else None,
+        "to_notification_per_s": round(n / (max(notified.values()) - start)) if notified and expected_notifications else None,
         "p50_ms_to_notification": round(percentile(notify_latency, 50), 1) if notify_latency else None,
         "p99_ms_to_notification": round(percentile(notify_latency, 99), 1) if notify_latency else None,
     }
@@ -178,7 +210,7 @@ async def processed_by_tracker(services: ServiceProcesses, event_ids: list[str])
         await engine.dispose()
 
 
-def run(db: str, n: int, rate: float | None = None, stale: bool = False) -> dict:
+def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="tuijin-bench-") as tmp:
         work = Path(tmp)
         nats_server = NatsProcess(work / "nats")
@@ -188,9 +220,11 @@ def run(db: str, n: int, rate: float | None = None, stale: bool = False) -> dict
         services = ServiceProcesses(nats_server.url, work, postgres, prefix, {"ESCALATION_CLOCK": CLOCK})
         try:
             services.start_all()
+            if known:
+                asyncio.run(create_projects(nats_server.url, services, n))
             pids = {name: process.pid for name, process in services.processes.items()} | {"nats-server": nats_server.process.pid}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n, rate, stale))
+            pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n, rate, stale, known))
             used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
             pipeline["cpu_us_per_update"] = {name: round(seconds * 1e6 / n) for name, seconds in used.items()}
         finally:
@@ -199,14 +233,14 @@ def run(db: str, n: int, rate: float | None = None, stale: bool = False) -> dict
             nats_server.stop()
             if postgres:
                 drop_schemas(prefix)
-            return {"db": db, "workload": "stale" if stale else "fresh", **pipeline}
+            return {"db": db, "workload": "stale" if stale else "known" if known else "fresh", **pipeline}
         baseline_url = postgres or f"sqlite+aiosqlite:///{work / 'baseline.db'}"
         baseline = asyncio.run(run_baseline(nats_server.url, baseline_url, f"{prefix}_baseline" if postgres else None, n))
         four_hops = run_four_hops(nats_server.url, postgres, str(work), f"{prefix}_baseline" if postgres else None, n)
         nats_server.stop()
         if postgres:
             drop_schemas(prefix)
-    return {"db": db, "workload": "stale" if stale else "fresh", **pipeline, "baseline_commits_per_s": baseline, "ratio_to_baseline": round(pipeline["into_tracker_per_s"] / baseline, 2),
+    return {"db": db, "workload": "stale" if stale else "known" if known else "fresh", **pipeline, "baseline_commits_per_s": baseline, "ratio_to_baseline": round(pipeline["into_tracker_per_s"] / baseline, 2),
             "four_hop_baseline_per_s": four_hops,
             "ratio_to_four_hops": round(pipeline["to_notification_per_s"] / four_hops, 2) if pipeline["to_notification_per_s"] else None}
 
@@ -225,12 +259,15 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--rate", type=float, help="open loop: updates per second, on schedule")
     parser.add_argument("--seconds", type=float, default=60, help="open loop: for how long")
-    parser.add_argument("--stale", action="store_true",
-                        help="records two months old: every project is grey (R6), so every project's first update notifies")
+    workload = parser.add_mutually_exclusive_group()
+    workload.add_argument("--known", action="store_true",
+                          help="updates to projects tracker knows (the steady state): a first, unmeasured round creates them")
+    workload.add_argument("--stale", action="store_true",
+                          help="records two months old: every project is grey (R6), so every project's first update notifies")
     args = parser.parse_args()
     n = int(args.rate * args.seconds) if args.rate else args.updates
     for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        print(json.dumps(run(db, n, args.rate, args.stale), ensure_ascii=False), flush=True)
+        print(json.dumps(run(db, n, args.rate, args.stale, args.known), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

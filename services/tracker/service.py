@@ -10,7 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, insert, select, update
+from sqlalchemy import RowMapping, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,11 +26,19 @@ STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
 CONFLICT_ATTEMPTS = 5
 
 
+UPDATED = ("name", "stage", "version", "state", "updated_at")
 # Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
 UPDATE_PROJECT = (
     update(projects).where(projects.c.project_id == bindparam("pid"), projects.c.version == bindparam("seen_version"))
-    .values({column: bindparam(column) for column in ("name", "stage", "version", "state", "updated_at")})
+    .values({name: bindparam(name) for name in UPDATED})
 )
+# PostgreSQL: the same guarded update for a whole batch, from one array per column, returning what it changed.
+_ARRAYS = {"pid": projects.c.project_id.type, "seen_version": projects.c.version.type, **{name: projects.c[name].type for name in UPDATED}}
+UPDATE_FROM_ARRAYS = text(
+    f"UPDATE projects SET {', '.join(f'{name} = incoming.{name}' for name in UPDATED)} "
+    f"FROM unnest({', '.join(f':{name}' for name in _ARRAYS)}) AS incoming({', '.join(_ARRAYS)}) "
+    "WHERE projects.project_id = incoming.pid AND projects.version = incoming.seen_version RETURNING projects.project_id"
+).bindparams(*(bindparam(name, type_=postgresql.ARRAY(type_)) for name, type_ in _ARRAYS.items()))
 
 
 class Outcome(StrEnum):
@@ -136,17 +145,19 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
 
 
 async def _update_guarded(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """The batch's project updates; a row whose version moved meanwhile fails the batch. One statement where the
-    driver counts the rows of a batch (SQLite); one per project where it does not (asyncpg): a version read back
-    afterwards cannot tell another replica's equal version from ours."""
+    """The batch's project updates; a row whose version moved meanwhile fails the batch. SQLite counts the rows an
+    executemany changed. asyncpg does not, and a version read back afterwards cannot tell another replica's equal
+    version from ours, so on PostgreSQL one statement updates from arrays and returns the ids it changed (a statement
+    per project cost a round trip each: a batch of 400 updates to 200 known projects took 204 statements, not 5)."""
     if session.bind.dialect.supports_sane_multi_rowcount:
         result = await session.execute(UPDATE_PROJECT, rows)
         if result.rowcount != len(rows):
             raise ConcurrentUpdate(f"{len(rows) - result.rowcount} of {len(rows)} projects")
         return
-    for row in rows:
-        if (await session.execute(UPDATE_PROJECT, row)).rowcount != 1:
-            raise ConcurrentUpdate(row["pid"])
+    changed = set((await session.execute(UPDATE_FROM_ARRAYS, {
+        name: [row[name] for row in rows] for name in ("pid", "seen_version", *UPDATED)})).scalars())
+    if missed := [row["pid"] for row in rows if row["pid"] not in changed]:
+        raise ConcurrentUpdate(f"{len(missed)} of {len(rows)} projects, {missed[0]} first")
 
 
 def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:
