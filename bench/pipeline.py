@@ -42,7 +42,8 @@ from bench.baseline import HOPS, run_baseline, run_four_hops
 from bench.open_loop import post_at_rate, summary
 from services.intake.tokens import issue_token
 from services.launcher import NatsProcess, ServiceProcesses
-from services.tracker.tables import processed_events
+from services.console.tables import project_changes
+from services.tracker.tables import change_log, processed_events
 from shared import subjects
 from shared.db import make_engine, session_factory
 
@@ -198,6 +199,24 @@ async def wait_for_count(arrived: dict, expected: int, deadline: float, quiet_se
         await asyncio.sleep(0.05)
 
 
+async def console_caught_up(services: ServiceProcesses, deadline: float) -> float:
+    """--console: until the console has projected every change tracker published (its CPU counts only then)."""
+    started = time.monotonic()
+    engines = {name: make_engine(*services.database[name]) for name in ("tracker", "console")}
+    try:
+        while time.monotonic() < deadline:
+            async with engines["tracker"].connect() as tracker, engines["console"].connect() as console:
+                published = (await tracker.execute(select(func.count()).select_from(change_log))).scalar_one()
+                projected = (await console.execute(select(func.count()).select_from(project_changes))).scalar_one()
+            if projected >= published:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        for engine in engines.values():
+            await engine.dispose()
+    return round(time.monotonic() - started, 1)
+
+
 async def processed_by_tracker(services: ServiceProcesses, event_ids: list[str]) -> int:
     """How many of these updates tracker recorded as processed (its idempotency table), changed or not."""
     url, schema = services.database["tracker"]
@@ -210,21 +229,25 @@ async def processed_by_tracker(services: ServiceProcesses, event_ids: list[str])
         await engine.dispose()
 
 
-def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: bool = False) -> dict:
+def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: bool = False, console: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="tuijin-bench-") as tmp:
         work = Path(tmp)
         nats_server = NatsProcess(work / "nats")
         nats_server.start()
         prefix = f"bench_{uuid.uuid4().hex[:6]}"
         postgres = PG_URL if db == "postgres" else None
-        services = ServiceProcesses(nats_server.url, work, postgres, prefix, {"ESCALATION_CLOCK": CLOCK})
+        services = ServiceProcesses(nats_server.url, work, postgres, prefix, {"ESCALATION_CLOCK": CLOCK}, console=console)
         try:
             services.start_all()
             if known:
                 asyncio.run(create_projects(nats_server.url, services, n))
+                if console:
+                    asyncio.run(console_caught_up(services, time.monotonic() + 300))
             pids = {name: process.pid for name, process in services.processes.items()} | {"nats-server": nats_server.process.pid}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n, rate, stale, known))
+            if console:
+                pipeline["console_projected_s"] = asyncio.run(console_caught_up(services, time.monotonic() + 300))
             used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
             pipeline["cpu_us_per_update"] = {name: round(seconds * 1e6 / n) for name, seconds in used.items()}
         finally:
@@ -248,7 +271,7 @@ def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: 
 def drop_schemas(prefix: str) -> None:
     import subprocess
 
-    for name in ("intake", "tracker", "escalation", "notifier", "baseline", *(f"baseline_hop{k}" for k in range(1, HOPS + 1))):
+    for name in ("intake", "tracker", "escalation", "notifier", "console", "baseline", *(f"baseline_hop{k}" for k in range(1, HOPS + 1))):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc", f'DROP SCHEMA IF EXISTS "{prefix}_{name}" CASCADE'],
                        check=False, capture_output=True)
 
@@ -264,10 +287,11 @@ def main() -> None:
                           help="updates to projects tracker knows (the steady state): a first, unmeasured round creates them")
     workload.add_argument("--stale", action="store_true",
                           help="records two months old: every project is grey (R6), so every project's first update notifies")
+    parser.add_argument("--console", action="store_true", help="run the web console too (it projects every change) and count its CPU")
     args = parser.parse_args()
     n = int(args.rate * args.seconds) if args.rate else args.updates
     for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        print(json.dumps(run(db, n, args.rate, args.stale, args.known), ensure_ascii=False), flush=True)
+        print(json.dumps(run(db, n, args.rate, args.stale, args.known, args.console), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

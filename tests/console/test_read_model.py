@@ -33,6 +33,24 @@ async def test_a_replayed_batch_changes_nothing_and_an_older_version_never_wins(
     assert len(await rows(console, project_changes)) == 2  # the change log keeps both versions, once each
 
 
+async def test_one_batch_moves_every_known_project_to_its_newest_version(console) -> None:
+    await apply_project_changes(console.sessions, [project_changed(n, 1, stage="signed") for n in (1, 2, 3)], NOW)
+    later = AT + timedelta(days=1)
+    await apply_project_changes(console.sessions, [
+        project_changed(1, 2, stage="started", record_time=later), project_changed(2, 3, stage="completed", record_time=later),
+        project_changed(2, 2, stage="started", record_time=later),  # older than version 3 of its batch: never wins
+    ], NOW)
+    assert [(r["version"], r["stage"]) for r in [await project_row(console, n) for n in (1, 2, 3)]] == [
+        (2, "started"), (3, "completed"), (1, "signed")]
+
+
+async def test_a_units_own_red_colours_its_project_until_it_reports_otherwise(console) -> None:
+    await apply_project_changes(console.sessions, [project_changed(1, 1, self_reported_colour="red")], NOW)
+    assert ((await project_row(console, 1))["colour_fresh"], (await project_row(console, 1))["colour_stale"]) == ("red", "red")
+    await apply_project_changes(console.sessions, [project_changed(1, 2, self_reported_colour="green", record_time=AT + timedelta(days=1))], NOW)
+    assert ((await project_row(console, 1))["colour_fresh"], (await project_row(console, 1))["colour_stale"]) == ("green", "grey")
+
+
 async def test_the_filter_columns_come_from_the_snapshot(console) -> None:
     milestones = [{"name": "开工", "planned": "2026-04-01", "actual": "2026-03-01"}, {"name": "竣工", "planned": "2027-06-30"}]
     expropriation = [{"as_of": "2026-02-20", "households_total": 80, "households_signed": 30},

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.console.projection.common import recolour, unseen
@@ -44,6 +44,12 @@ def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
     return row
 
 
+# Every column project_row fills, for a batch's known projects in one statement (executemany), built once.
+_ROW_COLUMNS = [column.name for column in projects.c if column.name not in ("project_id", "colour_fresh", "colour_stale")]
+UPDATE_NEWER = (update(projects).where(projects.c.project_id == bindparam("pid"), projects.c.version < bindparam("newer"))  # older never wins
+                .values({name: bindparam(name) for name in _ROW_COLUMNS}))
+
+
 async def _upsert_newest(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     newest: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -54,10 +60,10 @@ async def _upsert_newest(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     inserts = [dict(row, colour_fresh="green", colour_stale="grey") for pid, row in newest.items() if pid not in stored]
     if inserts:
         await session.execute(projects.insert(), inserts)
-    for pid, row in newest.items():
-        if pid in stored and row["version"] > stored[pid]:  # the version guard: an older event never wins
-            await session.execute(update(projects).where(projects.c.project_id == pid, projects.c.version < row["version"])
-                                  .values({k: v for k, v in row.items() if k != "project_id"}))
+    updates = [{"pid": pid, "newer": row["version"], **{name: row[name] for name in _ROW_COLUMNS}}
+               for pid, row in newest.items() if pid in stored and row["version"] > stored[pid]]
+    if updates:
+        await session.execute(UPDATE_NEWER, updates)
 
 
 async def apply_project_changes(sessions: async_sessionmaker, events: Sequence[ProjectStateChanged], now: datetime) -> int:
