@@ -40,9 +40,9 @@ from sqlalchemy import func, select
 
 from bench.baseline import HOPS, run_baseline, run_four_hops
 from bench.open_loop import post_at_rate, summary
+from services.console.tables import project_changes
 from services.intake.tokens import issue_token
 from services.launcher import NatsProcess, ServiceProcesses
-from services.console.tables import project_changes
 from services.tracker.tables import change_log, processed_events
 from shared import subjects
 from shared.db import make_engine, session_factory
