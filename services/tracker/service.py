@@ -35,8 +35,10 @@ UPDATE_PROJECT = (
 # PostgreSQL: the same guarded update for a whole batch, from one array per column, returning what it changed.
 _ARRAYS = {"pid": projects.c.project_id.type, "seen_version": projects.c.version.type, **{name: projects.c[name].type for name in UPDATED}}
 UPDATE_FROM_ARRAYS = text(
-    f"UPDATE projects SET {', '.join(f'{name} = incoming.{name}' for name in UPDATED)} "
-    f"FROM unnest({', '.join(f':{name}' for name in _ARRAYS)}) AS incoming({', '.join(_ARRAYS)}) "
+    "UPDATE projects SET name = incoming.name, stage = incoming.stage, version = incoming.version, state = incoming.state, "
+    "updated_at = incoming.updated_at "
+    "FROM unnest(:pid, :seen_version, :name, :stage, :version, :state, :updated_at) "
+    "AS incoming(pid, seen_version, name, stage, version, state, updated_at) "
     "WHERE projects.project_id = incoming.pid AND projects.version = incoming.seen_version RETURNING projects.project_id"
 ).bindparams(*(bindparam(name, type_=postgresql.ARRAY(type_)) for name, type_ in _ARRAYS.items()))
 
@@ -154,8 +156,7 @@ async def _update_guarded(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         if result.rowcount != len(rows):
             raise ConcurrentUpdate(f"{len(rows) - result.rowcount} of {len(rows)} projects")
         return
-    changed = set((await session.execute(UPDATE_FROM_ARRAYS, {
-        name: [row[name] for row in rows] for name in ("pid", "seen_version", *UPDATED)})).scalars())
+    changed = set((await session.execute(UPDATE_FROM_ARRAYS, {name: [row[name] for row in rows] for name in _ARRAYS})).scalars())
     if missed := [row["pid"] for row in rows if row["pid"] not in changed]:
         raise ConcurrentUpdate(f"{len(missed)} of {len(rows)} projects, {missed[0]} first")
 
