@@ -94,6 +94,14 @@ async def test_an_escalation_resolved_then_redelivered_raise_stays_resolved(cons
     assert row["status"] == "resolved"
 
 
+async def test_two_late_escalation_events_in_one_batch_never_undo_a_newer_one(console) -> None:
+    await apply_escalation_events(console.sessions, [escalation(1, "resolved", 3, at=AT + timedelta(hours=2))], NOW)
+    # Both older than what is stored; the second is newer than the first, which must not make it win.
+    await apply_escalation_events(console.sessions, [escalation(1, "raised", 1, at=AT), escalation(1, "escalated", 3, at=AT + timedelta(hours=1))], NOW)
+    [row] = await rows(console, escalations)
+    assert (row["status"], row["level"]) == ("resolved", 3)
+
+
 async def test_the_evidence_colour_wins_over_the_level(console) -> None:
     await apply_escalation_events(console.sessions, [escalation(1, "raised", 1, colour="red", rule_source="闲置土地处置办法")], NOW)
     [row] = await rows(console, escalations)
@@ -108,6 +116,14 @@ async def test_cases_keep_their_newest_state_and_every_step(console) -> None:
     [row] = await rows(console, cases)
     assert (row["state"], row["target_name"]) == ("acknowledged", "自然资源局")
     assert sorted(r["action"] for r in await rows(console, case_events)) == ["acknowledged", "opened"]
+
+
+async def test_two_late_case_events_in_one_batch_never_undo_a_newer_one(console) -> None:
+    await apply_case_events(console.sessions, [case_changed(1, "acknowledged", "acknowledged", at=AT + timedelta(hours=2))], NOW)
+    await apply_case_events(console.sessions, [case_changed(1, at=AT), case_changed(1, at=AT + timedelta(hours=1))], NOW)
+    [row] = await rows(console, cases)
+    assert row["state"] == "acknowledged"
+    assert len(await rows(console, case_events)) == 3  # every step is kept, whatever the state shows
 
 
 async def test_departments_are_routed_the_projects_of_their_escalations_and_cases(console) -> None:

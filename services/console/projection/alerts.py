@@ -1,12 +1,13 @@
 """EscalationRaised/Escalated/Resolved → escalations and their history; CaseChanged → cases and theirs."""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.console.colour import finding_colour
@@ -26,9 +27,9 @@ def _departments(recipients: Sequence[Recipient]) -> set[str]:
     return {r.name for r in recipients if r.kind == "department"}
 
 
-async def _current(session: AsyncSession, table: Any, key: str, ids: list[str]) -> dict[str, Any]:
+async def _current(session: AsyncSession, table: Any, key: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = await session.execute(select(table).where(table.c[key].in_(ids)))
-    return {row._mapping[key]: row._mapping for row in rows}
+    return {row._mapping[key]: dict(row._mapping) for row in rows}
 
 
 def _wins(new_at: datetime, new_rank: int, old_at: datetime, old_rank: int) -> bool:
@@ -36,12 +37,34 @@ def _wins(new_at: datetime, new_rank: int, old_at: datetime, old_rank: int) -> b
     return (new_at, new_rank) >= (old_at.replace(tzinfo=new_at.tzinfo) if old_at.tzinfo is None else old_at, old_rank)
 
 
+def _escalation_rank(row: dict[str, Any]) -> int:
+    return row["level"] + (100 if row["status"] == "resolved" else 0)
+
+
+async def _write_newest(session: AsyncSession, table: Any, key: str, stored: dict[str, Any], newest: dict[str, dict[str, Any]]) -> None:
+    """A batch's winners, each written once: new ids in one insert, known ones in one executemany update."""
+    columns = [column.name for column in table.c if column.name != key]
+    rows = {id_: {name: row.get(name) for name in columns} for id_, row in newest.items()}
+    if new := [{key: id_, **row} for id_, row in rows.items() if id_ not in stored]:
+        await session.execute(table.insert(), new)
+    if known := [{"id_": id_, **row} for id_, row in rows.items() if id_ in stored]:
+        await session.execute(update(table).where(table.c[key] == bindparam("id_")).values({name: bindparam(name) for name in columns}),
+                              known)
+
+
+async def _add_all_routes(session: AsyncSession, routes: dict[str, set[tuple[str, str]]]) -> None:
+    for county_code, pairs in routes.items():
+        await add_routes(session, county_code, pairs)
+
+
 async def apply_escalation_events(sessions: async_sessionmaker, events: Sequence[EscalationEvent], now: datetime) -> int:
     async with sessions() as session, session.begin():
         fresh = await unseen(session, events, now)
         if not fresh:
             return 0
-        current = await _current(session, escalations, "escalation_id", sorted({str(e.escalation_id) for e in fresh}))
+        stored = await _current(session, escalations, "escalation_id", sorted({str(e.escalation_id) for e in fresh}))
+        newest: dict[str, dict[str, Any]] = {}  # the state each event leaves, if it wins against what is known so far
+        routes: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for event in fresh:
             eid, status = str(event.escalation_id), "resolved" if event.kind == "resolved" else "open"
             row = {"project_id": str(event.project_id), "county_code": event.county_code, "rule_id": event.rule_id,
@@ -49,14 +72,12 @@ async def apply_escalation_events(sessions: async_sessionmaker, events: Sequence
                    "colour": finding_colour(event.level, event.evidence), "evidence": dict(event.evidence),
                    "recipients": [r.model_dump(mode="json") for r in event.recipients], "summary": event.summary,
                    "as_of": event.as_of, "changed_at": event.occurred_at}
-            rank = event.level + (100 if status == "resolved" else 0)
-            old = current.get(eid)
-            if old is None:
-                await session.execute(escalations.insert().values(escalation_id=eid, **row))
-            elif _wins(event.occurred_at, rank, old["changed_at"], old["level"] + (100 if old["status"] == "resolved" else 0)):
-                await session.execute(update(escalations).where(escalations.c.escalation_id == eid).values(**row))
-            current[eid] = {**row, "escalation_id": eid}
-            await add_routes(session, event.county_code, {(str(event.project_id), d) for d in _departments(event.recipients)})
+            old = newest.get(eid) or stored.get(eid)
+            if old is None or _wins(event.occurred_at, _escalation_rank(row), old["changed_at"], _escalation_rank(old)):
+                newest[eid] = row
+            routes[event.county_code] |= {(str(event.project_id), d) for d in _departments(event.recipients)}
+        await _write_newest(session, escalations, "escalation_id", stored, newest)
+        await _add_all_routes(session, routes)
         await session.execute(escalation_events.insert(), [{
             "event_id": str(e.event_id), "escalation_id": str(e.escalation_id), "project_id": str(e.project_id),
             "county_code": e.county_code, "kind": e.kind, "level": e.level, "level_name": e.level_name, "summary": e.summary,
@@ -78,7 +99,9 @@ async def apply_case_events(sessions: async_sessionmaker, events: Sequence[CaseC
         fresh = await unseen(session, events, now)
         if not fresh:
             return 0
-        current = await _current(session, cases, "case_id", sorted({str(e.case_id) for e in fresh}))
+        stored = await _current(session, cases, "case_id", sorted({str(e.case_id) for e in fresh}))
+        newest: dict[str, dict[str, Any]] = {}
+        routes: dict[str, set[tuple[str, str]]] = defaultdict(set)
         for event in fresh:
             cid, target = str(event.case_id), _target(event)
             row: dict[str, Any] = {
@@ -88,14 +111,13 @@ async def apply_case_events(sessions: async_sessionmaker, events: Sequence[CaseC
                 "clocks_paused": event.clocks_paused, "summary": event.summary, "changed_at": event.occurred_at}
             if target:
                 row["target_kind"], row["target_name"] = target
-            old = current.get(cid)
-            if old is None:
-                await session.execute(cases.insert().values(case_id=cid, **row))
-            elif _wins(event.occurred_at, event.ladder_level, old["changed_at"], old["ladder_level"]):
-                await session.execute(update(cases).where(cases.c.case_id == cid).values(**row))
-            current[cid] = {**(old or {}), **row}
+            old = newest.get(cid) or stored.get(cid)
+            if old is None or _wins(event.occurred_at, event.ladder_level, old["changed_at"], old["ladder_level"]):
+                newest[cid] = {**(old or {}), **row}  # an event naming nobody to act keeps the target it had
             departments = _departments(event.recipients) | ({target[1]} if target and target[0] == "department" else set())
-            await add_routes(session, event.county_code, {(str(event.project_id), d) for d in departments})
+            routes[event.county_code] |= {(str(event.project_id), d) for d in departments}
+        await _write_newest(session, cases, "case_id", stored, newest)
+        await _add_all_routes(session, routes)
         await session.execute(case_events.insert(), [{
             "event_id": str(e.event_id), "case_id": str(e.case_id), "project_id": str(e.project_id), "county_code": e.county_code,
             "action": e.action.value, "state": e.state.value, "ladder_level": e.ladder_level, "actor": e.actor, "note": e.note,
