@@ -42,7 +42,8 @@ def _escalation_rank(row: dict[str, Any]) -> int:
 
 
 async def _write_newest(session: AsyncSession, table: Any, key: str, stored: dict[str, Any], newest: dict[str, dict[str, Any]]) -> None:
-    """A batch's winners, each written once: new ids in one insert, known ones in one executemany update."""
+    """A batch's winners, each written once: new ids in one insert, known ones in one executemany update. A winner is the
+    row it beat with the event's fields over it, so a column no event fills keeps what it held."""
     columns = [column.name for column in table.c if column.name != key]
     rows = {id_: {name: row.get(name) for name in columns} for id_, row in newest.items()}
     if new := [{key: id_, **row} for id_, row in rows.items() if id_ not in stored]:
@@ -74,7 +75,7 @@ async def apply_escalation_events(sessions: async_sessionmaker, events: Sequence
                    "as_of": event.as_of, "changed_at": event.occurred_at}
             old = newest.get(eid) or stored.get(eid)
             if old is None or _wins(event.occurred_at, _escalation_rank(row), old["changed_at"], _escalation_rank(old)):
-                newest[eid] = row
+                newest[eid] = {**(old or {}), **row}
             routes[event.county_code] |= {(str(event.project_id), d) for d in _departments(event.recipients)}
         await _write_newest(session, escalations, "escalation_id", stored, newest)
         await _add_all_routes(session, routes)
