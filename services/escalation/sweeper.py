@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.tables import escalations, leases
 from shared.contracts.base import Event
-from shared.logs import bound_to
+from shared.logs import event_extra
 from shared.periodic import Periodic
 from shared.persistence import insert_ignoring_conflicts, utcnow
 
@@ -57,8 +57,8 @@ class EscalationMetrics:
         """Told after the commit: count and log each escalation event with its ids."""
         for event in events:
             self.events.labels(event.county_code).inc()
-            with bound_to(event, rule_id=getattr(event, "rule_id", None), kind=getattr(event, "kind", None)):
-                log.info("escalation %s at level %s", getattr(event, "kind", "event"), getattr(event, "level", "?"))
+            log.info("escalation %s at level %s", getattr(event, "kind", "event"), getattr(event, "level", "?"),
+                     extra=event_extra(event, rule_id=getattr(event, "rule_id", None), kind=getattr(event, "kind", None)))
 
     async def refresh_open(self, sessions: async_sessionmaker, force: bool = False) -> None:
         """Recount open escalations, at most every 5 s; a failure here never fails the work that called it."""

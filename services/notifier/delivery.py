@@ -38,7 +38,7 @@ from services.notifier.robot_budget import RobotBudget
 from services.notifier.tables import deliveries, delivery_events, outbox
 from shared import subjects
 from shared.contracts import NotificationSent, Recipient
-from shared.logs import bound_to
+from shared.logs import event_extra
 from shared.persistence import add_to_outbox
 
 log = logging.getLogger(__name__)
@@ -256,11 +256,11 @@ class DeliveryWorker:
             outcome = "sent" if attempt.error is None else "failed" if attempt.permanent else "retry"
             self.outcomes.labels(attempt.group[0]["channel"], outcome).inc(len(attempt.group))
             for event in attempt.events:  # one line per event, carrying its ids, so ops can follow a record to its people
-                with bound_to(event, person=attempt.group[0]["person"], channel=attempt.group[0]["channel"]):
-                    if attempt.error:
-                        log.warning("delivery %s: %s", outcome, attempt.error)
-                    else:
-                        log.info("delivered")
+                extra = event_extra(event, person=attempt.group[0]["person"], channel=attempt.group[0]["channel"])
+                if attempt.error:
+                    log.warning("delivery %s: %s", outcome, attempt.error, extra=extra)
+                else:
+                    log.info("delivered", extra=extra)
 
     @staticmethod
     def _notification(row: dict[str, Any], event: NotifiedEvent, digest_size: int, now: datetime) -> NotificationSent:

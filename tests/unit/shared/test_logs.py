@@ -9,7 +9,7 @@ import pytest
 import structlog
 
 from shared.contracts import ProjectUpdated
-from shared.logs import bound_to, configure, event_fields
+from shared.logs import bound_to, configure, event_extra, event_fields
 
 
 @pytest.fixture
@@ -33,6 +33,15 @@ def test_a_line_logged_while_handling_an_event_carries_its_ids(json_lines) -> No
     assert during["event"] == "merge conflict on 项目A"
     assert {k: during[k] for k in ("event_id", "county_code", "correlation_id", "service", "level")} == {**EVENT, "service": "tracker", "level": "warning"}
     assert "event_id" not in after and after["service"] == "tracker"
+
+
+def test_a_line_about_one_event_carries_its_ids_as_extra_and_a_librarys_extras_stay_out(json_lines) -> None:
+    logging.getLogger("services.notifier").info("delivered", extra=event_extra(EVENT, person="王芳", channel="file"))
+    logging.getLogger("uvicorn.error").info("started", extra={"color_message": "\x1b[32mstarted\x1b[0m"})
+    delivered, library = json_lines()
+    assert {k: delivered[k] for k in ("event", "event_id", "county_code", "correlation_id", "person", "channel", "service")} == {
+        "event": "delivered", **EVENT, "person": "王芳", "channel": "file", "service": "tracker"}
+    assert "color_message" not in library and library["event"] == "started"
 
 
 def test_the_ids_come_from_a_model_a_dict_or_a_raw_body_and_poison_has_none() -> None:
