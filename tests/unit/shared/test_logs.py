@@ -37,7 +37,7 @@ def test_a_line_logged_while_handling_an_event_carries_its_ids(json_lines) -> No
 
 def test_a_line_about_one_event_carries_its_ids_as_extra_and_a_librarys_extras_stay_out(json_lines) -> None:
     logging.getLogger("services.notifier").info("delivered", extra=event_extra(EVENT, person="王芳", channel="file"))
-    logging.getLogger("uvicorn.error").info("started", extra={"color_message": "\x1b[32mstarted\x1b[0m"})
+    logging.getLogger("a.library").info("started", extra={"color_message": "\x1b[32mstarted\x1b[0m"})  # as uvicorn does
     delivered, library = json_lines()
     assert {k: delivered[k] for k in ("event", "event_id", "county_code", "correlation_id", "person", "channel", "service")} == {
         "event": "delivered", **EVENT, "person": "王芳", "channel": "file", "service": "tracker"}
