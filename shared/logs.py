@@ -20,7 +20,7 @@ import structlog
 EVENT_KEYS = ("event_id", "county_code", "correlation_id")
 # What a line may carry as `extra=` (event_extra): only these, so a library's own extras (uvicorn's coloured copy of a
 # message) never reach our lines.
-EXTRA_KEYS = (*EVENT_KEYS, "person", "channel", "rule_id", "kind")
+EXTRA_KEYS = frozenset((*EVENT_KEYS, "person", "channel", "rule_id", "kind"))
 
 
 def configure(service: str, level: str | None = None, stream: TextIO | None = None) -> None:
@@ -71,6 +71,8 @@ def event_fields(event: Any) -> dict[str, str]:
 def event_extra(event: Any, **extra: Any) -> dict[str, Any]:
     """`extra=` for one line about one event: its ids, and `extra` (keys of EXTRA_KEYS). A line a hot loop writes per
     event costs a third less this way than inside bound_to (no context variables set and reset)."""
+    if unknown := extra.keys() - EXTRA_KEYS:  # ExtraAdder would drop them without a word
+        raise ValueError(f"not in EXTRA_KEYS, so never logged: {sorted(unknown)}")
     return {**event_fields(event), **extra}
 
 
