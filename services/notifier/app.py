@@ -45,11 +45,11 @@ def build(settings: Settings) -> FastAPI:
                             public_url=settings.escalation_public_url, claim_seconds=settings.claim_seconds)
 
     async def process(events: Sequence[NotifiedEvent]) -> None:
-        planned = await plan(runtime.sessions, events, routing_for, utcnow())
+        planned = await plan(runtime.sessions, events, routing_for, utcnow(), worker)  # handed to the worker as committed
         for event, result in zip(events, planned, strict=False):
             if result.routing_gaps:
                 gaps.labels(event.county_code).inc(result.routing_gaps)
-        worker.wake()
+        worker.wake()  # for rows planned unclaimed (the worker's hands were full)
 
     poison = DeadLetters(runtime.sessions, dead_letters, runtime.registry, "notifier")
     consumers = build_consumers(BatchCommitter(process, poison), poison, ConsumerMetrics(runtime.registry, "notifier"))

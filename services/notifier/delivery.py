@@ -8,7 +8,9 @@ Only what it claimed is sent. Sending happens outside any transaction; the row i
 NotificationSent goes to the outbox) right after, which clears the claim. Only a crash between those
 two steps can repeat a send (the crashed replica's claims expire after `claim_seconds`, then another
 replica sends again), and the repeat carries the same delivery key (webhook-id, Message-ID) so the
-receiver can drop it. Robots with a rate limit get a digest when more than one message waits for
+receiver can drop it. Rows this replica plans are claimed for it as they are written and handed to it in
+memory once committed (`claim_planned`, `hand_over`): a fresh escalation goes out without a claim
+transaction between planning and sending; the log is still claimed from at least once a second. Robots with a rate limit get a digest when more than one message waits for
 the same robot; the robot's budget is one for all replicas, kept in the database (robot_budget.py).
 """
 from __future__ import annotations
@@ -50,6 +52,7 @@ ROUND_LIMIT = 200  # rows claimed per round
 # A claim outlives the slowest round it covers: 200 rows, 20 sends at a time, each bounded by the
 # channel's own timeout (10 s HTTP, SMTP likewise). A crashed replica's rows wait this long at most.
 CLAIM_SECONDS = 120.0
+CLAIM_EVERY_SECONDS = 1.0  # while planned rows keep being handed over, the log (retries, other replicas' rows) is still read
 
 
 def replica_name() -> str:
@@ -91,6 +94,12 @@ def claim_statement(skip_locked: bool) -> Update:
 CLAIMS = {skip_locked: claim_statement(skip_locked) for skip_locked in (False, True)}
 
 
+@dataclass(frozen=True)
+class Claim:
+    replica: str
+    until: datetime
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** attempts))
 
@@ -107,12 +116,26 @@ class DeliveryWorker:
         self._robots = RobotBudget(sessions, TokenBucket.strict(robot_per_minute, 60.0), robot_clock)
         self.replica_id = replica_id or replica_name()
         self._claim = timedelta(seconds=claim_seconds)
+        self._handed: list[dict[str, Any]] = []  # planned by this replica, claimed for it, not yet sent
+        self._claim_again_at = 0.0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.outcomes = Counter("notifier_deliveries_total", "Delivery attempts by channel and outcome", ["channel", "outcome"], registry=registry)
 
     def wake(self) -> None:
+        self._wakeup.set()
+
+    def claim_planned(self, now: datetime) -> Claim | None:
+        """The claim for rows about to be planned, or None (planned unclaimed, for any claim to find) when the worker
+        is stopping or already holds a round's worth: what it holds stays bounded, and none of it waits long."""
+        if self._stopping or len(self._handed) >= ROUND_LIMIT:
+            return None
+        return Claim(self.replica_id, now + self._claim)
+
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        """Rows planned under `claim_planned`'s claim, committed, each with its `parsed_event`."""
+        self._handed += rows
         self._wakeup.set()
 
     def start(self) -> None:
@@ -129,13 +152,19 @@ class DeliveryWorker:
             if pending:
                 self._task.cancel()
                 await asyncio.gather(self._task, return_exceptions=True)
+        if self._handed:  # planned but not sent: another replica may send them now, not when the claims expire
+            keys, self._handed = [row["delivery_key"] for row in self._handed], []
+            try:
+                await self._release(keys)
+            except Exception:
+                log.exception("could not release %d planned deliveries; their claims expire in %s", len(keys), self._claim)
 
     async def _loop(self) -> None:
         while not self._stopping:
             try:
                 # A round that claimed less than its limit took all that was due: claiming again at once would find
                 # nothing. What is planned meanwhile wakes the worker; what falls due later is found within a second.
-                more_due = (await self._round(ROUND_LIMIT))[0] == ROUND_LIMIT
+                more_due = (await self._round(ROUND_LIMIT))[0] == ROUND_LIMIT or bool(self._handed)
             except Exception:
                 log.exception("delivery round failed")
                 more_due = False
@@ -152,9 +181,14 @@ class DeliveryWorker:
 
     async def _round(self, limit: int) -> tuple[int, int]:
         """deliver_due's round; returns how many rows it claimed (held back for a robot or not) and how many it tried."""
-        rows = await self.claim_due(limit)
+        rows = self._take_handed(limit)
+        if len(rows) < limit and (not rows or time.monotonic() >= self._claim_again_at):
+            rows += await self.claim_due(limit - len(rows))
+            self._claim_again_at = time.monotonic() + CLAIM_EVERY_SECONDS
         events: dict[str, NotifiedEvent] = {}  # an event reaches several people: read it once per round
         for row in rows:
+            if "parsed_event" in row:  # handed over
+                continue
             key = row["escalation_event_id"]
             if key not in events:
                 events[key] = NOTIFIED_EVENTS.validate_python(row["event"])
@@ -179,6 +213,13 @@ class DeliveryWorker:
         if attempts:
             await self._record(attempts)
         return len(rows), len(attempts)
+
+    def _take_handed(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` handed-over rows, without those held so long that their claim may lapse before they are sent
+        (another replica could claim them then): those are left to a claim once it has."""
+        taken, self._handed = self._handed[:limit], self._handed[limit:]
+        sure_until = self._now() + self._claim / 2
+        return [row for row in taken if row["claimed_until"] >= sure_until]
 
     async def claim_due(self, limit: int = ROUND_LIMIT) -> list[dict[str, Any]]:
         """Claim up to `limit` due rows for this replica, longest due first, and return them (claimed by nobody else).

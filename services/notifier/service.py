@@ -1,6 +1,8 @@
 """Use-case: turn escalation, case and bulletin events into planned deliveries, once per (event, recipient, channel).
 
 A case step with no recipients (e.g. a 签收 nobody needs to hear of) is recorded as processed and plans nothing.
+Given the delivery worker, the rows are planned already claimed for it and handed to it once committed, so it
+sends them without claiming them again (see DeliveryWorker.claim_planned).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.notifier.delivery import DeliveryWorker
 from services.notifier.domain import Routing, delivery_key, plan_deliveries
 from services.notifier.rendering import NotifiedEvent, about_id
 from services.notifier.tables import deliveries, delivery_events, processed_events
@@ -24,10 +27,12 @@ class Planned:
     routing_gaps: int
 
 
-async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], routing_for: RoutingFor, now: datetime) -> list[Planned]:
+async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], routing_for: RoutingFor, now: datetime,
+               worker: DeliveryWorker | None = None) -> list[Planned]:
+    claim = worker.claim_planned(now) if worker else None
     async with sessions() as session, session.begin():
         first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-        rows, bodies, results = [], [], []
+        rows, bodies, results, parsed = [], [], [], []
         for event, new in zip(events, first, strict=True):
             if not new:  # processed before, or twice in this batch: planned once
                 results.append(Planned(0, 0))
@@ -44,9 +49,13 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                     "recipient": item.recipient.model_dump(mode="json"), "person": item.person.name,
                     "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+                    "claimed_by": claim.replica if claim else None, "claimed_until": claim.until if claim else None,
                 })
+                parsed.append(event)
             results.append(Planned(len(planned.deliveries), len(planned.routing_gaps)))
         if rows:  # a row or a body stored before stays as it is (one statement each, not a read and a write)
             await session.execute(insert_ignoring_conflicts(session, delivery_events, ["event_id"]), bodies)
             await session.execute(insert_ignoring_conflicts(session, deliveries, ["delivery_key"]), rows)
+    if worker and claim and rows:  # committed: every row is new (its event was), so the claim is ours alone
+        worker.hand_over([{**row, "parsed_event": event} for row, event in zip(rows, parsed, strict=True)])
     return results
