@@ -6,10 +6,11 @@ number would make the escalations raised under it unexplainable.
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.domain.policy import Policy
@@ -21,18 +22,29 @@ class PolicyVersionReused(ValueError):
     """A county's policy changed but kept its policy_version."""
 
 
-async def remember(session: AsyncSession, policies: Iterable[Policy], now: datetime) -> None:
-    """Store each policy version the first time it is used, in the caller's transaction.
+# Per database: the versions a transaction found stored by an earlier one, hence committed; those need no statement
+# again (two per county were a round trip each in every batch that raised or moved an escalation). A version this
+# transaction inserts is not kept (it could still roll back): the next batch finds it stored.
+_STORED: weakref.WeakKeyDictionary[Engine, set[tuple[str, int, str]]] = weakref.WeakKeyDictionary()
 
-    Only batches that record a decision call this (two short statements per county), so no cache is needed."""
+
+async def remember(session: AsyncSession, policies: Iterable[Policy], now: datetime) -> None:
+    """Store each policy version the first time it is used, in the caller's transaction."""
+    stored_before = _STORED.setdefault(session.get_bind(), set())
     # A batch passes one policy per project, mostly the same cached object: digest each object once, not once per project.
     distinct = {id(p): p for p in policies}.values()
     for key, policy in {(p.county_code or "", p.policy_version, p.digest()): p for p in distinct}.items():
-        await session.execute(insert_ignoring_conflicts(session, policy_versions, ["county_code", "policy_version"]).values(
-            county_code=key[0], policy_version=key[1], content=policy.content(), digest=key[2], first_seen=now,
-        ))
+        if key in stored_before:
+            continue
+        inserted = (await session.execute(
+            insert_ignoring_conflicts(session, policy_versions, ["county_code", "policy_version"]).values(
+                county_code=key[0], policy_version=key[1], content=policy.content(), digest=key[2], first_seen=now,
+            ).returning(policy_versions.c.digest))).first()
+        if inserted:
+            continue
         stored = await session.scalar(select(policy_versions.c.digest).where(
             policy_versions.c.county_code == key[0], policy_versions.c.policy_version == key[1]))
         if stored != key[2]:
             raise PolicyVersionReused(
                 f"the policy of county {key[0]} changed but kept policy_version {key[1]}: raise policy_version in its file")
+        stored_before.add(key)

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.escalation.domain.policy import Policy
-from services.escalation.policy_versions import PolicyVersionReused
+from services.escalation.policy_versions import PolicyVersionReused, remember
 from services.escalation.service import apply_changes
 from services.escalation.tables import escalations, policy_versions
 from tests.service.escalation.test_escalation_rulebook_service import COUNTY, changed, sessions, snapshot  # noqa: F401 - fixture
@@ -56,3 +56,30 @@ async def test_each_policy_version_is_kept_and_a_silent_edit_is_refused(sessions
     versions = await stored_versions(sessions)
     assert set(versions) == {1, 2} and versions[2]["content"]["overrun_case_percent"] != versions[1]["content"]["overrun_case_percent"]
     assert await overrun_versions(sessions) == {1}
+
+
+async def test_a_version_found_stored_costs_no_statement_again_and_a_silent_edit_is_still_refused(sessions) -> None:  # noqa: F811
+    engine = sessions.kw["bind"].sync_engine
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    v1 = policy(1)
+    for _ in range(3):  # written; then found stored (so committed); then known
+        statements.clear()
+        async with sessions() as session, session.begin():
+            await remember(session, [v1], NOW)
+    assert not any("policy_versions" in sql for sql in statements), statements
+    with pytest.raises(PolicyVersionReused, match="policy_version 1"):
+        async with sessions() as session, session.begin():
+            await remember(session, [policy(1, "10")], NOW)
+
+
+async def test_a_version_written_by_a_transaction_that_rolled_back_is_written_by_the_next(sessions) -> None:  # noqa: F811
+    v1 = policy(1)
+    with pytest.raises(RuntimeError):
+        async with sessions() as session, session.begin():
+            await remember(session, [v1], NOW)
+            raise RuntimeError("the batch failed after its policy version was written")
+    assert await stored_versions(sessions) == {}
+    async with sessions() as session, session.begin():
+        await remember(session, [v1], NOW)
+    assert set(await stored_versions(sessions)) == {1}
