@@ -8,10 +8,11 @@ Only what it claimed is sent. Sending happens outside any transaction; the row i
 NotificationSent goes to the outbox) right after, which clears the claim. Only a crash between those
 two steps can repeat a send (the crashed replica's claims expire after `claim_seconds`, then another
 replica sends again), and the repeat carries the same delivery key (webhook-id, Message-ID) so the
-receiver can drop it. Rows this replica plans are claimed for it as they are written and handed to it in
-memory once committed (`claim_planned`, `hand_over`): a fresh escalation goes out without a claim
-transaction between planning and sending; the log is still claimed from at least once a second. Robots with a rate limit get a digest when more than one message waits for
-the same robot; the robot's budget is one for all replicas, kept in the database (robot_budget.py).
+receiver can drop it. Rows this replica plans are claimed for it as they are written and handed to it
+in memory once committed (`claim_planned`, `hand_over`): a fresh escalation goes out without a claim
+transaction between planning and sending; the log is still claimed from at least once a second.
+Robots with a rate limit get a digest when more than one message waits for the same robot; the
+robot's budget is one for all replicas, kept in the database (robot_budget.py).
 """
 from __future__ import annotations
 
