@@ -99,6 +99,7 @@ CLAIMS = {skip_locked: claim_statement(skip_locked) for skip_locked in (False, T
 class Claim:
     replica: str
     until: datetime
+    room: int  # rows it may take: the rest of a burst is planned unclaimed, for every replica to share
 
 
 def backoff(attempts: int) -> timedelta:
@@ -128,11 +129,13 @@ class DeliveryWorker:
         self._wakeup.set()
 
     def claim_planned(self, now: datetime) -> Claim | None:
-        """The claim for rows about to be planned, or None (planned unclaimed, for any claim to find) when the worker
-        is stopping or already holds a round's worth: what it holds stays bounded, and none of it waits long."""
-        if self._stopping or len(self._handed) >= ROUND_LIMIT:
+        """The claim for rows about to be planned, up to a round's worth in hand; None (planned unclaimed, for any
+        replica's claim to find) when the worker is stopping or its hands are full. What it holds stays bounded, none
+        of it waits long, and a burst is not held by one replica while the others could send it."""
+        room = ROUND_LIMIT - len(self._handed)
+        if self._stopping or room <= 0:
             return None
-        return Claim(self.replica_id, now + self._claim)
+        return Claim(self.replica_id, now + self._claim, room)
 
     def hand_over(self, rows: list[dict[str, Any]]) -> None:
         """Rows planned under `claim_planned`'s claim, committed, each with its `parsed_event`."""

@@ -33,6 +33,7 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
     async with sessions() as session, session.begin():
         first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
         rows, bodies, results, parsed = [], [], [], []
+        handed: list[int] = []  # positions of the rows claimed for the worker
         for event, new in zip(events, first, strict=True):
             if not new:  # processed before, or twice in this batch: planned once
                 results.append(Planned(0, 0))
@@ -42,6 +43,9 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
             if planned.deliveries:  # the body once per event, not per recipient
                 bodies.append({"event_id": str(event.event_id), "event": event.model_dump(mode="json"), "created_at": now})
             for item in planned.deliveries:
+                mine = claim is not None and len(handed) < claim.room
+                if mine:
+                    handed.append(len(rows))
                 rows.append({
                     "delivery_key": delivery_key(event.event_id, item.recipient, item.endpoint.channel, item.endpoint.address),
                     "county_code": event.county_code, "escalation_event_id": str(event.event_id),
@@ -49,13 +53,13 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                     "recipient": item.recipient.model_dump(mode="json"), "person": item.person.name,
                     "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-                    "claimed_by": claim.replica if claim else None, "claimed_until": claim.until if claim else None,
+                    "claimed_by": claim.replica if mine else None, "claimed_until": claim.until if mine else None,
                 })
                 parsed.append(event)
             results.append(Planned(len(planned.deliveries), len(planned.routing_gaps)))
         if rows:  # a row or a body stored before stays as it is (one statement each, not a read and a write)
             await session.execute(insert_ignoring_conflicts(session, delivery_events, ["event_id"]), bodies)
             await session.execute(insert_ignoring_conflicts(session, deliveries, ["delivery_key"]), rows)
-    if worker and claim and rows:  # committed: every row is new (its event was), so the claim is ours alone
-        worker.hand_over([{**row, "parsed_event": event} for row, event in zip(rows, parsed, strict=True)])
+    if worker and handed:  # committed: every row is new (its event was), so the claim is ours alone
+        worker.hand_over([{**rows[i], "parsed_event": parsed[i]} for i in handed])
     return results

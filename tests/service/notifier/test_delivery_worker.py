@@ -393,6 +393,22 @@ async def test_a_worker_with_a_round_in_hand_plans_further_rows_unclaimed_for_an
     assert [r["delivery_key"] for r in await rows(sessions) if r["status"] == "sent"] == unclaimed
 
 
+async def test_a_burst_larger_than_a_round_is_claimed_only_a_round_deep_and_other_replicas_share_the_rest(
+    sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
+) -> None:
+    _, endpoint = hook(receiver, [])
+    routed, clock = routing(tmp_path, endpoint), Clock()
+    mine, other = (worker_for(sessions, client, routed, clock, tmp_path) for _ in range(2))
+    burst = delivery_module.ROUND_LIMIT + 5
+    await plan(sessions, [event(n) for n in range(burst)], lambda county: routed, clock(), mine)
+    claimed = [r["claimed_by"] for r in await rows(sessions)]
+    assert claimed.count(mine.replica_id) == delivery_module.ROUND_LIMIT and claimed.count(None) == 5
+    assert await other.deliver_due() is True  # at once, not when the planning replica's claims end
+    assert await mine.deliver_due() is True
+    assert [r["status"] for r in await rows(sessions)] == ["sent"] * burst
+    assert len(await sent_events(sessions)) == burst
+
+
 # ---------------------------------------------------------------- DingTalk robot rate limit and digest
 
 
