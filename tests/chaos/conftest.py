@@ -19,7 +19,6 @@ import pytest
 
 from services.nats_cluster import NatsCluster
 from tests.chaos.harness import Cluster, SmtpSink, ThrowawayPostgres, WebhookReceiver, clear_schemas
-from tests.conftest import REQUIRE_PG
 
 FULL = os.environ.get("TUIJIN_CHAOS_FULL") == "1"
 KEEP = os.environ.get("TUIJIN_CHAOS_KEEP") == "1"  # leave the database running and its schemas, to look at a failure
@@ -52,12 +51,7 @@ def sizes() -> Sizes:
 
 @pytest.fixture(scope="session")
 def throwaway_pg() -> Iterator[ThrowawayPostgres]:
-    if not ThrowawayPostgres.available():
-        if REQUIRE_PG:
-            pytest.fail("PostgreSQL 15 binaries (/usr/lib/postgresql/15/bin) are required (TUIJIN_REQUIRE_PG=1)")
-        pytest.skip("PostgreSQL 15 binaries not installed here")
-    pg = ThrowawayPostgres()
-    pg.init()
+    pg = ThrowawayPostgres.started()
     yield pg
     if KEEP:
         print(f"\nkept: {pg.url} (data in {pg.dir})")

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import nats
+import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -40,6 +41,7 @@ from services.tracker import tables as tracker_tables
 from shared import subjects
 from shared.db import make_engine, session_factory
 from shared.messaging import nats_servers
+from tests.conftest import REQUIRE_PG
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 COUNTIES = ("330106", "330782", "330102")
@@ -69,6 +71,18 @@ class ThrowawayPostgres:
     @staticmethod
     def available() -> bool:
         return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
+
+    @classmethod
+    def started(cls) -> ThrowawayPostgres:
+        """A cluster of the test's own, running; without PostgreSQL 15's binaries the test fails where PostgreSQL is
+        required (TUIJIN_REQUIRE_PG=1, as in CI) and skips elsewhere."""
+        if not cls.available():
+            if REQUIRE_PG:
+                pytest.fail(f"PostgreSQL 15 binaries ({PG_BIN}) are required (TUIJIN_REQUIRE_PG=1)")
+            pytest.skip("PostgreSQL 15 binaries not installed here")
+        pg = cls()
+        pg.init()
+        return pg
 
     def _run(self, *args: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []

@@ -15,19 +15,13 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 
 from shared import db
 from tests.chaos.harness import ThrowawayPostgres
-from tests.conftest import REQUIRE_PG
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
 def pg() -> Iterator[ThrowawayPostgres]:
-    if not ThrowawayPostgres.available():
-        if REQUIRE_PG:
-            pytest.fail("PostgreSQL 15 binaries (/usr/lib/postgresql/15/bin) are required (TUIJIN_REQUIRE_PG=1)")
-        pytest.skip("PostgreSQL 15 binaries not installed here")
-    cluster = ThrowawayPostgres()
-    cluster.init()
+    cluster = ThrowawayPostgres.started()
     yield cluster
     cluster.destroy()
 

@@ -333,78 +333,89 @@ async def test_an_unrouted_department_falls_back_to_the_project_office_and_count
 # ---------------------------------------------------------------- rows planned for this replica, handed over in memory
 
 
-async def test_rows_planned_for_a_worker_are_its_alone_and_it_sends_them_once_without_claiming_them(
-    sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
-) -> None:
+@dataclass
+class TwoReplicas:
+    """Two notifier replicas on one delivery log, routing 自然资源局 to a webhook of their own."""
+
+    hook: str
+    routed: Routing
+    clock: Clock
+    mine: DeliveryWorker  # the replica that plans
+    other: DeliveryWorker
+
+    def routing_for(self, _county: str) -> Routing:
+        return self.routed
+
+
+def two_replicas(sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path) -> TwoReplicas:
     name, endpoint = hook(receiver, [])
     routed, clock = routing(tmp_path, endpoint), Clock()
     mine, other = (worker_for(sessions, client, routed, clock, tmp_path) for _ in range(2))
-    assert await plan(sessions, [event()], lambda county: routed, clock(), mine) == [Planned(1, 0)]
+    return TwoReplicas(name, routed, clock, mine, other)
+
+
+async def test_rows_planned_for_a_worker_are_its_alone_and_it_sends_them_once_without_claiming_them(
+    sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
+) -> None:
+    r = two_replicas(sessions, client, receiver, tmp_path)
+    assert await plan(sessions, [event()], r.routing_for, r.clock(), r.mine) == [Planned(1, 0)]
     [row] = await rows(sessions)
-    assert row["claimed_by"] == mine.replica_id  # claimed as it was written: no other replica takes it meanwhile
-    assert await other.deliver_due() is False
-    assert await mine.deliver_due() is True  # from what it was handed: its own claim does not make the row due
+    assert row["claimed_by"] == r.mine.replica_id  # claimed as it was written: no other replica takes it meanwhile
+    assert await r.other.deliver_due() is False
+    assert await r.mine.deliver_due() is True  # from what it was handed: its own claim does not make the row due
     [row] = await rows(sessions)
     assert (row["status"], row["claimed_by"]) == ("sent", None)
-    clock.advance(timedelta(hours=1))
-    assert (await mine.deliver_due(), await other.deliver_due()) == (False, False)
-    assert len(receiver.hooks[name]) == 1
+    r.clock.advance(timedelta(hours=1))
+    assert (await r.mine.deliver_due(), await r.other.deliver_due()) == (False, False)
+    assert len(receiver.hooks[r.hook]) == 1
     assert [sent["delivery_key"] for sent in await sent_events(sessions)] == [row["delivery_key"]]
 
 
 async def test_a_handed_row_whose_claim_lapsed_is_sent_by_whoever_claims_it_and_not_again_from_the_hand(
     sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
 ) -> None:
-    name, endpoint = hook(receiver, [])
-    routed, clock = routing(tmp_path, endpoint), Clock()
-    mine, other = (worker_for(sessions, client, routed, clock, tmp_path) for _ in range(2))
-    await plan(sessions, [event()], lambda county: routed, clock(), mine)
-    clock.advance(timedelta(seconds=delivery_module.CLAIM_SECONDS + 1))  # the replica stalled past its claim
-    assert await other.deliver_due() is True
-    assert await mine.deliver_due() is False
-    assert len(receiver.hooks[name]) == 1
+    r = two_replicas(sessions, client, receiver, tmp_path)
+    await plan(sessions, [event()], r.routing_for, r.clock(), r.mine)
+    r.clock.advance(timedelta(seconds=delivery_module.CLAIM_SECONDS + 1))  # the replica stalled past its claim
+    assert await r.other.deliver_due() is True
+    assert await r.mine.deliver_due() is False
+    assert len(receiver.hooks[r.hook]) == 1
     assert len(await sent_events(sessions)) == 1
 
 
 async def test_a_stopping_worker_releases_what_it_was_handed_so_another_replica_sends_it_at_once(
     sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
 ) -> None:
-    name, endpoint = hook(receiver, [])
-    routed, clock = routing(tmp_path, endpoint), Clock()
-    mine, other = (worker_for(sessions, client, routed, clock, tmp_path) for _ in range(2))
-    await plan(sessions, [event()], lambda county: routed, clock(), mine)
-    await mine.stop()
-    assert await other.deliver_due() is True  # at the same instant: not two minutes later, when the claim ends
-    assert len(receiver.hooks[name]) == 1
+    r = two_replicas(sessions, client, receiver, tmp_path)
+    await plan(sessions, [event()], r.routing_for, r.clock(), r.mine)
+    await r.mine.stop()
+    assert await r.other.deliver_due() is True  # at the same instant: not two minutes later, when the claim ends
+    assert len(receiver.hooks[r.hook]) == 1
     assert [r["status"] for r in await rows(sessions)] == ["sent"]
 
 
 async def test_a_worker_with_a_round_in_hand_plans_further_rows_unclaimed_for_any_replica(
     sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
 ) -> None:
-    _, endpoint = hook(receiver, [])
-    routed, clock = routing(tmp_path, endpoint), Clock()
-    mine, other = (worker_for(sessions, client, routed, clock, tmp_path) for _ in range(2))
-    await plan(sessions, [event(n) for n in range(delivery_module.ROUND_LIMIT)], lambda county: routed, clock(), mine)
-    await plan(sessions, [event(delivery_module.ROUND_LIMIT + 1)], lambda county: routed, clock(), mine)
+    r = two_replicas(sessions, client, receiver, tmp_path)
+    await plan(sessions, [event(n) for n in range(delivery_module.ROUND_LIMIT)], r.routing_for, r.clock(), r.mine)
+    await plan(sessions, [event(delivery_module.ROUND_LIMIT + 1)], r.routing_for, r.clock(), r.mine)
     unclaimed = [r["delivery_key"] for r in await rows(sessions) if r["claimed_by"] is None]
     assert len(unclaimed) == 1  # what it holds stays bounded: the rest waits in the log, due for anyone
-    assert await other.deliver_due() is True
+    assert await r.other.deliver_due() is True
     assert [r["delivery_key"] for r in await rows(sessions) if r["status"] == "sent"] == unclaimed
 
 
 async def test_a_burst_larger_than_a_round_is_claimed_only_a_round_deep_and_other_replicas_share_the_rest(
     sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
 ) -> None:
-    _, endpoint = hook(receiver, [])
-    routed, clock = routing(tmp_path, endpoint), Clock()
-    mine, other = (worker_for(sessions, client, routed, clock, tmp_path) for _ in range(2))
+    r = two_replicas(sessions, client, receiver, tmp_path)
     burst = delivery_module.ROUND_LIMIT + 5
-    await plan(sessions, [event(n) for n in range(burst)], lambda county: routed, clock(), mine)
+    await plan(sessions, [event(n) for n in range(burst)], r.routing_for, r.clock(), r.mine)
     claimed = [r["claimed_by"] for r in await rows(sessions)]
-    assert claimed.count(mine.replica_id) == delivery_module.ROUND_LIMIT and claimed.count(None) == 5
-    assert await other.deliver_due() is True  # at once, not when the planning replica's claims end
-    assert await mine.deliver_due() is True
+    assert claimed.count(r.mine.replica_id) == delivery_module.ROUND_LIMIT and claimed.count(None) == 5
+    assert await r.other.deliver_due() is True  # at once, not when the planning replica's claims end
+    assert await r.mine.deliver_due() is True
     assert [r["status"] for r in await rows(sessions)] == ["sent"] * burst
     assert len(await sent_events(sessions)) == burst
 
