@@ -32,8 +32,8 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
     claim = worker.claim_planned(now) if worker else None
     async with sessions() as session, session.begin():
         first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-        rows, bodies, results, parsed = [], [], [], []
-        handed: list[int] = []  # positions of the rows claimed for the worker
+        rows, bodies, results = [], [], []
+        handed: list[dict] = []  # the rows claimed for the worker, each with its event
         for event, new in zip(events, first, strict=True):
             if not new:  # processed before, or twice in this batch: planned once
                 results.append(Planned(0, 0))
@@ -44,9 +44,7 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                 bodies.append({"event_id": str(event.event_id), "event": event.model_dump(mode="json"), "created_at": now})
             for item in planned.deliveries:
                 mine = claim is not None and len(handed) < claim.room
-                if mine:
-                    handed.append(len(rows))
-                rows.append({
+                row = {
                     "delivery_key": delivery_key(event.event_id, item.recipient, item.endpoint.channel, item.endpoint.address),
                     "county_code": event.county_code, "escalation_event_id": str(event.event_id),
                     "escalation_id": about, "event": None,
@@ -54,12 +52,14 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                     "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
                     "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
                     "claimed_by": claim.replica if mine else None, "claimed_until": claim.until if mine else None,
-                })
-                parsed.append(event)
+                }
+                rows.append(row)
+                if mine:
+                    handed.append({**row, "parsed_event": event})
             results.append(Planned(len(planned.deliveries), len(planned.routing_gaps)))
         if rows:  # a row or a body stored before stays as it is (one statement each, not a read and a write)
             await session.execute(insert_ignoring_conflicts(session, delivery_events, ["event_id"]), bodies)
             await session.execute(insert_ignoring_conflicts(session, deliveries, ["delivery_key"]), rows)
     if worker and handed:  # committed: every row is new (its event was), so the claim is ours alone
-        worker.hand_over([{**rows[i], "parsed_event": parsed[i]} for i in handed])
+        worker.hand_over(handed)
     return results
