@@ -38,28 +38,28 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
     For each event, whether it was taken (False: processed before, or a repeat in this batch)."""
     async with sessions() as session, session.begin():
         await lock_for_writing(session)
-        first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-        fresh = [event for event, new in zip(events, first, strict=True) if new]
-        newest: dict[str, ProjectStateChanged] = {}
+        event_ids = [str(e.event_id) for e in events]  # a UUID's text is built anew each time it is asked for
+        first = await take_unprocessed(session, processed_events, event_ids, now)
+        fresh = [(event, event_id, str(event.project_id)) for event, event_id, new in zip(events, event_ids, first, strict=True) if new]
+        newest: dict[str, tuple[ProjectStateChanged, str]] = {}
         changed: dict[str, set[str]] = {}
-        for event in fresh:
-            key = str(event.project_id)
-            changed.setdefault(key, set()).update(event.changed_fields)
-            if key not in newest or event.version > newest[key].version:
-                newest[key] = event
+        for event, event_id, project_id in fresh:
+            changed.setdefault(project_id, set()).update(event.changed_fields)
+            if project_id not in newest or event.version > newest[project_id][0].version:
+                newest[project_id] = event, event_id
         # Locked (PostgreSQL; SQLite has one writer anyway) in a fixed order: another replica's batch or the sweep
         # touching the same projects waits, then sees this version, so the projection never steps back.
         stored = dict((await session.execute(
             select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(list(newest)))
             .order_by(project_facts.c.project_id).with_for_update()
         )).all())
-        dumped = {str(e.event_id): e.snapshot.model_dump(mode="json") for e in fresh if e.version > stored.get(str(e.project_id), 0)}
+        dumped = {event_id: e.snapshot.model_dump(mode="json") for e, event_id, project_id in fresh if e.version > stored.get(project_id, 0)}
         rows, updates, inserts = [], [], []
-        for project_id, event in newest.items():
+        for project_id, (event, event_id) in newest.items():
             if stored.get(project_id, 0) >= event.version:
                 continue  # an older state arriving late: the projection already knows better
             values = {"project_id": project_id, "county_code": event.county_code, "version": event.version,
-                      "snapshot": dumped[str(event.event_id)], "updated_at": now}
+                      "snapshot": dumped[event_id], "updated_at": now}
             (updates if project_id in stored else inserts).append(values)
             if project_id not in stored or reads_any(changed[project_id]):
                 rows.append({"correlation_id": event.correlation_id, "model": event.snapshot, **values})
@@ -70,7 +70,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         due = {e.project["project_id"]: e.next_due for e in evaluated}
         for values in (*updates, *inserts):
             values["next_due"] = due.get(values["project_id"], as_of)
-        history = [_history_row(e, dumped[str(e.event_id)], now) for e in fresh if str(e.event_id) in dumped]
+        history = [_history_row(e, project_id, dumped[event_id], now) for e, event_id, project_id in fresh if event_id in dumped]
         if history:
             await session.execute(insert(project_facts_history), history)
         if updates:
@@ -93,8 +93,8 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
     return first
 
 
-def _history_row(event: ProjectStateChanged, snapshot: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _history_row(event: ProjectStateChanged, project_id: str, snapshot: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Every version is kept (not only a batch's newest), so an as-of evaluation sees what was known then."""
-    return {"project_id": str(event.project_id), "county_code": event.county_code, "version": event.version,
+    return {"project_id": project_id, "county_code": event.county_code, "version": event.version,
             "snapshot": snapshot, "known_from": event.snapshot.last_source_record_time,
             "recorded_at": now}

@@ -119,6 +119,12 @@ def unflatten(state: State) -> dict[str, Any]:
     return facts
 
 
+def value_of(state: State, path: str) -> Any:
+    """A top-level fact (name, stage), without unflattening the whole state."""
+    found = state.get(path)
+    return found.value if found else None
+
+
 def latest_record_time(state: State) -> str | None:
     return max((fv.stamp.record_time for fv in state.values()), default=None)
 

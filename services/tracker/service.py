@@ -80,11 +80,11 @@ async def apply_updates(sessions: async_sessionmaker, events: Sequence[ProjectUp
 
 
 async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: datetime) -> list[Outcome]:
-    first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
-    outcomes = [Outcome.changed if new else Outcome.duplicate for new in first]
-    fresh = [event for event, new in zip(events, first, strict=True) if new]
-    ids = await load_identities(session, fresh)
-    resolved = [await resolve(session, ids, event) for event in fresh]
+    event_ids = [str(e.event_id) for e in events]  # a UUID's text is built anew each time it is asked for
+    first = await take_unprocessed(session, processed_events, event_ids, now)
+    fresh = [(event, event_id) for event, event_id, new in zip(events, event_ids, first, strict=True) if new]
+    ids = await load_identities(session, [event for event, _ in fresh])
+    resolved = [await resolve(session, ids, event) for event, _ in fresh]
     # A project new in this batch and updated again later in it is not in the database yet: nothing to read.
     created = {r.project_id for r in resolved if r.is_new}
     loaded = await _load(session, {r.project_id for r in resolved if not r.is_new} - created, ids.rows)
@@ -92,19 +92,19 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     stages: list[dict[str, Any]] = []
     published: list[tuple[ProjectStateChanged, str]] = []
     unchanged: set[str] = set()
-    for event, where in zip(fresh, resolved, strict=False):
+    for (event, event_id), where in zip(fresh, resolved, strict=False):
         project = loaded.setdefault(where.project_id, _Project(None, event.county_code, None, {}, 0))
         project.code = project.code or event.update.project_code
-        merged, changes = domain.merge(project.state, event.update, str(event.event_id), event.occurred_at)
+        merged, changes = domain.merge(project.state, event.update, event_id, event.occurred_at)
         if not changes and not where.is_new:
-            unchanged.add(str(event.event_id))
+            unchanged.add(event_id)
             if merged == project.state:
                 continue
             # Same values, newer stamps: kept (or an older record arriving later would win), as a version of its
             # own, so the version guard covers this write like any other.
         project.state, project.version = merged, project.version + 1
-        logs += _log_rows(where, event, changes, project.version, now)
-        stages += _stage_rows(where.project_id, event, changes, now)
+        logs += _log_rows(where, event, event_id, changes, project.version, now)
+        stages += _stage_rows(where.project_id, event, event_id, changes, now)
         published.append((_state_changed(event, where.project_id, project, changes, now), subjects.project_changed(event.county_code)))
     await _save(session, loaded, now)
     await insert_aliases(session, [r.new_alias for r in resolved if r.new_alias])
@@ -113,7 +113,8 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     if stages:
         await session.execute(insert(stage_history), stages)
     await add_to_outbox(session, outbox, published, now)
-    return [Outcome.unchanged if o is Outcome.changed and str(e.event_id) in unchanged else o for o, e in zip(outcomes, events, strict=False)]
+    return [Outcome.duplicate if not new else Outcome.unchanged if event_id in unchanged else Outcome.changed
+            for event_id, new in zip(event_ids, first, strict=True)]
 
 
 async def _load(session: AsyncSession, project_ids: set[str], read: dict[str, RowMapping]) -> dict[str, _Project]:
@@ -130,9 +131,8 @@ async def _load(session: AsyncSession, project_ids: set[str], read: dict[str, Ro
 async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetime) -> None:
     new_rows, changed_rows = [], []
     for project_id, project in sorted(loaded.items()):  # rows locked in one order: replicas wait, never deadlock
-        facts = domain.unflatten(project.state)
-        values = {"name": facts.get("name"), "stage": facts.get("stage"), "version": project.version,
-                  "state": domain.encode_state(project.state), "updated_at": now}
+        values = {"name": domain.value_of(project.state, "name"), "stage": domain.value_of(project.state, "stage"),
+                  "version": project.version, "state": domain.encode_state(project.state), "updated_at": now}
         if project.row is None:
             new_rows.append({"project_id": project_id, "county_code": project.county_code, "project_code": project.code, "created_at": now, **values})
         elif project.version != project.row["version"]:
@@ -161,21 +161,22 @@ async def _update_guarded(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         raise ConcurrentUpdate(f"{len(missed)} of {len(rows)} projects, {missed[0]} first")
 
 
-def _log_rows(where: Resolved, event: ProjectUpdated, changes: list[domain.Change], version: int, now: datetime) -> list[dict[str, Any]]:
+def _log_rows(where: Resolved, event: ProjectUpdated, event_id: str, changes: list[domain.Change], version: int,
+              now: datetime) -> list[dict[str, Any]]:
     corrects = sorted({c.corrects for c in changes if c.corrects})
     return [{
         "project_id": where.project_id, "version": version,
         "changes": [{"path": c.path, "old": c.old, "new": c.new, **({"corrects": c.corrects} if c.corrects else {})} for c in changes],
         "source_system": event.update.source_system, "source_record_id": event.update.source_record_id,
-        "source_record_time": event.update.source_record_time, "event_id": str(event.event_id), "note": where.note, "recorded_at": now,
+        "source_record_time": event.update.source_record_time, "event_id": event_id, "note": where.note, "recorded_at": now,
         "received_via": event.received_via, "submitted_by": event.submitted_by, "corrects": corrects or None,
     }]
 
 
-def _stage_rows(project_id: str, event: ProjectUpdated, changes: list[domain.Change], now: datetime) -> list[dict[str, Any]]:
+def _stage_rows(project_id: str, event: ProjectUpdated, event_id: str, changes: list[domain.Change], now: datetime) -> list[dict[str, Any]]:
     return [
         {"project_id": project_id, "from_stage": c.old, "to_stage": c.new, "source_record_time": event.update.source_record_time,
-         "event_id": str(event.event_id), "recorded_at": now}
+         "event_id": event_id, "recorded_at": now}
         for c in changes if c.path == "stage"
     ]
 
