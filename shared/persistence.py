@@ -57,11 +57,12 @@ def dead_letters_table(metadata: MetaData) -> Table:
 
 
 def outbox_row(event: Event, subject: str, now: datetime) -> dict[str, Any]:
+    headers = headers_for(event)
     return {
-        "event_id": str(event.event_id),
+        "event_id": headers["Nats-Msg-Id"],  # the event id's text, built once
         "subject": subject,
         "payload": event.model_dump_json().encode(),
-        "headers": headers_for(event),
+        "headers": headers,
         "created_at": now,
     }
 
