@@ -1,0 +1,131 @@
+"""One service's batch handler in process (not a test): CPU per update of tracker's apply_updates or escalation's
+apply_changes on SQLite, fed batches of one size, without NATS or the other services.
+
+    .venv/bin/python -m bench.handlers --service tracker --batch 16 --workload known --updates 3072
+
+`fresh`: every update is a project's first report (tracker creates it, escalation projects it for the first time);
+`known`: a second round about the same projects, after an unmeasured first one. Escalation's events are what tracker
+made of the same updates.
+
+CPU time on a shared 2-core machine can differ by a quarter between identical runs; the instructions a run executes
+do not. For an A/B of a small change, count them under valgrind for two run lengths and divide the difference (the
+set-up cancels out):
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.handlers ... --updates 1536
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.handlers ... --updates 3072
+    ("I refs" of the second minus the first, divided by the difference in items handled, which the script prints:
+    instructions per item, the same to 1e-5 between runs; building the measured items is counted too, alike in A and B)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+import services.escalation as escalation_package
+import services.tracker as tracker_package
+from bench.pipeline import FRESH_FROM, make_updates
+from services.escalation.app import policies
+from services.escalation.service import apply_changes
+from services.escalation.settings import Settings as EscalationSettings
+from services.tracker.service import apply_updates
+from services.tracker.tables import outbox as tracker_outbox
+from shared.contracts import ProjectStateChanged, ProjectUpdate, ProjectUpdated
+from shared.db import make_engine, migrate, session_factory
+from shared.runtime import tune_gc
+
+NOW = datetime(2026, 3, 2, 1, tzinfo=UTC)  # fixed, as the bench's escalation clock: the same work in every run
+AS_OF = date(2026, 3, 2)
+SETUP_BATCH = 500
+# The unmeasured work (a first round about the projects, tracker making escalation's input) covers this many updates
+# whatever --updates is, up to it: so it cancels out of the difference of two run lengths.
+SETUP_UPDATES = 3072
+
+
+def updated_events(n: int, revision: int) -> list[ProjectUpdated]:
+    """Deterministic ids and times, so two runs of the same code execute the same instructions. A later revision
+    reports the same projects two days later, every update a change."""
+    reported_from = FRESH_FROM - timedelta(days=2 * (1 - revision))
+    events = []
+    for k, (county, item) in enumerate(make_updates(n, "handlers", reported_from, revision)):
+        event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"bench-handlers|{revision}|{k}")
+        events.append(ProjectUpdated(event_id=event_id, occurred_at=NOW, county_code=county, correlation_id=str(event_id),
+                                     update=ProjectUpdate.model_validate(item)))
+    return events
+
+
+async def database(package: Any, directory: Path, name: str) -> async_sessionmaker:
+    url = f"sqlite+aiosqlite:///{directory / name}.db"
+    await migrate(Path(package.__file__).parent / "migrations", url)
+    return session_factory(make_engine(url))
+
+
+async def in_batches(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], size: int) -> None:
+    for start in range(0, len(items), size):
+        await handle(items[start:start + size])
+
+
+async def measure(service: str, workload: str, n: int, batch: int) -> tuple[float, int]:
+    """CPU µs per item handled (all threads: aiosqlite's included) over the measured round only, and how many items:
+    updates for tracker, the changes tracker made of them for escalation (building the items is not measured)."""
+    setup = max(n, SETUP_UPDATES)
+    with tempfile.TemporaryDirectory(prefix="tuijin-handlers-") as tmp:
+        tracker = await database(tracker_package, Path(tmp), "tracker")
+
+        async def track(events: Sequence[ProjectUpdated]) -> Any:
+            return await apply_updates(tracker, events, NOW)
+
+        revisions = [0, 1] if workload == "known" else [0]
+        if service == "tracker":
+            if workload == "known":
+                await in_batches(track, updated_events(setup, 0), SETUP_BATCH)
+            return await timed(track, updated_events(n, revisions[-1]), batch)
+        changes, published = [], 0
+        for revision in revisions:  # what tracker publishes for each round, in commit order (no relay here: it stays)
+            await in_batches(track, updated_events(setup, revision), SETUP_BATCH)
+            async with tracker() as session:
+                payloads = (await session.execute(select(tracker_outbox.c.payload).order_by(tracker_outbox.c.seq))).scalars().all()
+            changes.append([ProjectStateChanged.model_validate_json(payload) for payload in payloads[published:]])
+            published = len(payloads)
+        escalation = await database(escalation_package, Path(tmp), "escalation")
+        policy_for = policies(EscalationSettings().policy_dir)
+
+        async def escalate(events: Sequence[ProjectStateChanged]) -> Any:
+            return await apply_changes(escalation, events, policy_for, AS_OF, NOW)
+
+        if workload == "known":
+            await in_batches(escalate, changes[0], SETUP_BATCH)
+        return await timed(escalate, changes[-1][:n], batch)
+
+
+async def timed(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], batch: int) -> tuple[float, int]:
+    started = time.process_time()
+    await in_batches(handle, items, batch)
+    return (time.process_time() - started) * 1e6 / max(len(items), 1), len(items)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--service", choices=["tracker", "escalation"], default="tracker")
+    parser.add_argument("--workload", choices=["fresh", "known"], default="fresh")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--updates", type=int, default=3072)
+    args = parser.parse_args()
+    tune_gc()  # as the services run
+    cpu, handled = asyncio.run(measure(args.service, args.workload, args.updates, args.batch))
+    print(json.dumps({"service": args.service, "workload": args.workload, "batch": args.batch, "updates": args.updates,
+                      "handled": handled, "cpu_us_per_item": round(cpu)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
