@@ -52,11 +52,11 @@ PING_AFTER_IDLE_SECONDS = 5.0
 def ping_when_idle(engine: AsyncEngine) -> None:
     """Ping a pooled connection before use only if it sat idle: pool_pre_ping pings at every checkout, three round
     trips (BEGIN, the ping, ROLLBACK) before every transaction (~5% of notifier's CPU on PostgreSQL at 500 updates/s,
-    and latency on every hop). A connection
-    checked in moments ago is alive; one idle for a while may have been cut (a database restart, a firewall), and a
-    failed ping replaces it before the transaction starts, as pre_ping would. The pool is LIFO, so under load the
-    same few connections stay busy and the spare ones are the idle ones. A connection cut while in use fails its
-    transaction either way; SQLAlchemy then invalidates the pool and the caller retries."""
+    and latency on every hop). A connection checked in moments ago is alive; one idle for a while may have been cut
+    (a database restart, a firewall), and a failed ping replaces it before the transaction starts, as pre_ping would.
+    The pool is LIFO, so under load the same few connections stay busy and the spare ones are the idle ones. A
+    connection cut while in use fails its transaction either way; SQLAlchemy then invalidates the pool and the caller
+    retries."""
     pool = engine.sync_engine.pool
 
     @event.listens_for(pool, "checkin")

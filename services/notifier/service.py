@@ -31,22 +31,23 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
                worker: DeliveryWorker | None = None) -> list[Planned]:
     claim = worker.claim_planned(now) if worker else None
     async with sessions() as session, session.begin():
-        first = await take_unprocessed(session, processed_events, [str(e.event_id) for e in events], now)
+        event_ids = [str(e.event_id) for e in events]  # a UUID's text is built anew each time it is asked for
+        first = await take_unprocessed(session, processed_events, event_ids, now)
         rows, bodies, results = [], [], []
         handed: list[dict] = []  # the rows claimed for the worker, each with its event
-        for event, new in zip(events, first, strict=True):
+        for event, event_id, new in zip(events, event_ids, first, strict=True):
             if not new:  # processed before, or twice in this batch: planned once
                 results.append(Planned(0, 0))
                 continue
             planned = plan_deliveries(event.recipients, routing_for(event.county_code))
             about = about_id(event)
             if planned.deliveries:  # the body once per event, not per recipient
-                bodies.append({"event_id": str(event.event_id), "event": event.model_dump(mode="json"), "created_at": now})
+                bodies.append({"event_id": event_id, "event": event.model_dump(mode="json"), "created_at": now})
             for item in planned.deliveries:
                 mine = claim is not None and len(handed) < claim.room
                 row = {
                     "delivery_key": delivery_key(event.event_id, item.recipient, item.endpoint.channel, item.endpoint.address),
-                    "county_code": event.county_code, "escalation_event_id": str(event.event_id),
+                    "county_code": event.county_code, "escalation_event_id": event_id,
                     "escalation_id": about, "event": None,
                     "recipient": item.recipient.model_dump(mode="json"), "person": item.person.name,
                     "channel": item.endpoint.channel, "address": item.endpoint.address, "fallback": int(item.fallback),
