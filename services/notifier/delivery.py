@@ -187,7 +187,10 @@ class DeliveryWorker:
         """deliver_due's round; returns how many rows it claimed (held back for a robot or not) and how many it tried."""
         rows = self._take_handed(limit)
         if len(rows) < limit and (not rows or time.monotonic() >= self._claim_again_at):
-            rows += await self.claim_due(limit - len(rows))
+            # A handed row whose claim was ended in the log meanwhile is claimed again: sent twice in one round, its
+            # second NotificationSent would fail the round's record and leave every row of the round to go out again.
+            in_hand = {row["delivery_key"] for row in rows}
+            rows += [row for row in await self.claim_due(limit - len(rows)) if row["delivery_key"] not in in_hand]
             self._claim_again_at = time.monotonic() + CLAIM_EVERY_SECONDS
         events: dict[str, NotifiedEvent] = {}  # an event reaches several people: read it once per round
         for row in rows:

@@ -37,6 +37,7 @@ from services.intake.tokens import issue_token
 from services.launcher import NAMES, NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service
 from services.nats_cluster import NatsCluster
 from services.notifier import tables as notifier_tables
+from services.notifier.delivery import CLAIM_SECONDS
 from services.tracker import tables as tracker_tables
 from shared import subjects
 from shared.db import make_engine, session_factory
@@ -48,6 +49,8 @@ COUNTIES = ("330106", "330782", "330102")
 # Beijing 2026-03-02: land agreed to start 2025-03-01 and never started is one full year idle.
 ESCALATION_CLOCK = "fixed:2026-03-02T09:00:00+08:00"
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
+# A claim this old belongs to no live round: the receivers answer at once, a round of 200 sends takes a second or two.
+DEAD_CLAIM_SECONDS = 10.0
 DURABLES = (
     (subjects.UPDATES.name, subjects.TRACKER_ON_PROJECT_UPDATED),
     (subjects.PROJECTS.name, subjects.ESCALATION_ON_PROJECT_CHANGED),
@@ -392,15 +395,20 @@ class Cluster:
     async def expire_dead_claims(self) -> None:
         """Stand-in for notifier's claim timeout (CLAIM_SECONDS = 120 s) in the short run: rows claimed by
         a replica that was killed or whose recording failed are made claimable now instead of in two
-        minutes. They are sent again exactly as after the timeout, and counted as crash-window resends."""
+        minutes. They are sent again exactly as after the timeout, and counted as crash-window resends.
+
+        Only claims older than DEAD_CLAIM_SECONDS: a live round holds its claims for a second or two, and
+        ending those had the round's rows sent twice, a resend no notifier would make."""
         url, schema = self.services.database["notifier"]
+        taken_before = datetime.now(UTC) + timedelta(seconds=CLAIM_SECONDS - DEAD_CLAIM_SECONDS)
         engine = make_engine(url, schema)
         try:
             for attempt in range(5):
                 try:
                     async with session_factory(engine)() as session, session.begin():
                         table = notifier_tables.deliveries
-                        await session.execute(update(table).where(table.c.status == "pending", table.c.claimed_by.is_not(None))
+                        await session.execute(update(table).where(table.c.status == "pending", table.c.claimed_by.is_not(None),
+                                                                  table.c.claimed_until < taken_before)
                                               .values(claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
                     return
                 except DBAPIError as error:  # PostgreSQL may pick this bulk update as a deadlock victim beside a worker's
@@ -524,7 +532,7 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
     since = cluster.last_fault if since is None else since
     drained_at: float | None = None
     deadline = time.monotonic() + timeout
-    expired = False
+    expired_at = 0.0
     shown = 0.0
     last_pending, moved_at = -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -547,9 +555,11 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
             drained_at = drained_at or time.monotonic()
             if not pending and not outbox:
                 return drained_at - since, time.monotonic() - since
-            if fast_claims and not expired and time.monotonic() - moved_at >= 3:  # only what nobody is sending any more
+            # Stuck for 3 s: what is still claimed then may be a dead replica's (or an outage's failures waiting out their
+            # backoff, which leave nothing claimed). Again every 3 s, as a claim becomes old enough to be a dead one.
+            if fast_claims and time.monotonic() - max(moved_at, expired_at) >= 3:
                 await cluster.expire_dead_claims()
-                expired = True
+                expired_at = time.monotonic()
         else:
             drained_at = None
         await asyncio.sleep(0.5)

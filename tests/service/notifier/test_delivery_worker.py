@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from standardwebhooks import Webhook
 
@@ -380,6 +380,23 @@ async def test_a_handed_row_whose_claim_lapsed_is_sent_by_whoever_claims_it_and_
     assert await r.other.deliver_due() is True
     assert await r.mine.deliver_due() is False
     assert len(receiver.hooks[r.hook]) == 1
+    assert len(await sent_events(sessions)) == 1
+
+
+async def test_a_handed_row_claimed_again_by_its_own_worker_is_sent_and_recorded_once(
+    sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
+) -> None:
+    """Its claim ended in the log while the row waited in hand (cleared by hand, as the chaos suite does for a dead
+    replica's rows): the worker's claim finds it due again, and one round holds it twice. Sent twice, the round's
+    record failed on the second NotificationSent, leaving the whole round claimed, to be sent again two minutes later."""
+    r = two_replicas(sessions, client, receiver, tmp_path)
+    await plan(sessions, [event()], r.routing_for, r.clock(), r.mine)
+    async with sessions() as session, session.begin():
+        await session.execute(update(deliveries).values(claimed_until=r.clock() - timedelta(seconds=1)))
+    assert await r.mine.deliver_due() is True
+    assert len(receiver.hooks[r.hook]) == 1
+    [row] = await rows(sessions)
+    assert (row["status"], row["attempts"], row["claimed_by"]) == ("sent", 1, None)
     assert len(await sent_events(sessions)) == 1
 
 
