@@ -5,12 +5,13 @@ statement (UPDATE … SET claimed_by, claimed_until WHERE delivery_key IN (the d
 … RETURNING): on PostgreSQL the candidate keys are selected FOR UPDATE SKIP LOCKED, so two
 replicas claiming at once take disjoint sets; on SQLite the statement holds the single write lock.
 Only what it claimed is sent. Sending happens outside any transaction; the row is marked sent (and
-NotificationSent goes to the outbox) right after, which clears the claim. Only a crash between those
-two steps can repeat a send (the crashed replica's claims expire after `claim_seconds`, then another
-replica sends again), and the repeat carries the same delivery key (webhook-id, Message-ID) so the
-receiver can drop it. Rows this replica plans are claimed for it as they are written and handed to it
-in memory once committed (`claim_planned`, `hand_over`): a fresh escalation goes out without a claim
-transaction between planning and sending; the log is still claimed from at least once a second.
+NotificationSent goes to the outbox) right after, which clears the claim; a database away meanwhile is
+waited for while the claims hold. Only a crash between those two steps (or an outage longer than half a
+claim) can repeat a send (the claims expire after `claim_seconds`, then another replica sends again),
+and the repeat carries the same delivery key (webhook-id, Message-ID) so the receiver can drop it.
+Rows this replica plans are claimed for it as they are written and handed to it in memory once
+committed (`claim_planned`, `hand_over`): a fresh escalation goes out without a claim transaction
+between planning and sending; the log is still claimed from at least once a second.
 Robots with a rate limit get a digest when more than one message waits for the same robot; the
 robot's budget is one for all replicas, kept in the database (robot_budget.py).
 """
@@ -53,6 +54,7 @@ ROUND_LIMIT = 200  # rows claimed per round
 # A claim outlives the slowest round it covers: 200 rows, 20 sends at a time, each bounded by the
 # channel's own timeout (10 s HTTP, SMTP likewise). A crashed replica's rows wait this long at most.
 CLAIM_SECONDS = 120.0
+RECORD_RETRY_FIRST_SECONDS, RECORD_RETRY_MAX_SECONDS = 0.5, 4.0  # a round's record, tried again while its claims hold
 CLAIM_EVERY_SECONDS = 1.0  # while planned rows keep being handed over, the log (retries, other replicas' rows) is still read
 
 
@@ -185,6 +187,7 @@ class DeliveryWorker:
 
     async def _round(self, limit: int) -> tuple[int, int]:
         """deliver_due's round; returns how many rows it claimed (held back for a robot or not) and how many it tried."""
+        started = time.monotonic()
         rows = self._take_handed(limit)
         if len(rows) < limit and (not rows or time.monotonic() >= self._claim_again_at):
             # A handed row whose claim was ended in the log meanwhile is claimed again: sent twice in one round, its
@@ -218,8 +221,25 @@ class DeliveryWorker:
         for start in range(0, len(sends), 20):  # bounded concurrency towards mail servers and webhooks
             attempts += await asyncio.gather(*sends[start:start + 20])
         if attempts:
-            await self._record(attempts)
+            await self._record_while_claimed(attempts, started)
         return len(rows), len(attempts)
+
+    async def _record_while_claimed(self, attempts: list[Attempt], started: float) -> None:
+        """Record what was sent even across a database outage: a round left unrecorded stays claimed until its claims
+        end and then goes out again, every message of it. Tried again until half the claim has passed since the round
+        began (every row of it was claimed for at least that long: `_take_handed`), so no other replica can have taken
+        the rows meanwhile; after that, the claims end as after a crash."""
+        deadline, pause = started + self._claim.total_seconds() / 2, RECORD_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await self._record(attempts)
+                return
+            except Exception:
+                if time.monotonic() + pause >= deadline:
+                    raise
+                log.warning("recording %d delivery attempts failed; trying again in %.1f s", len(attempts), pause, exc_info=True)
+            await asyncio.sleep(pause)
+            pause = min(2 * pause, RECORD_RETRY_MAX_SECONDS)
 
     def _take_handed(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` handed-over rows, without those held so long that their claim may lapse before they are sent

@@ -5,6 +5,7 @@ with a clock of its own, so retries and backoff are checked to the second withou
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import socket
@@ -23,7 +24,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from standardwebhooks import Webhook
 
@@ -381,6 +382,48 @@ async def test_a_handed_row_whose_claim_lapsed_is_sent_by_whoever_claims_it_and_
     assert await r.mine.deliver_due() is False
     assert len(receiver.hooks[r.hook]) == 1
     assert len(await sent_events(sessions)) == 1
+
+
+async def test_a_round_sent_while_the_database_went_away_is_recorded_when_it_is_back_and_not_sent_again(
+    sessions: async_sessionmaker, client: httpx.AsyncClient, receiver: Receiver, tmp_path: Path,
+) -> None:
+    """The delivery log is gone for a second right after the send (its table renamed: every statement on it fails, on
+    either database). Recording fails, then succeeds once it is back, while the round's claims still hold: the
+    message went out once, and it is recorded once, with its NotificationSent. Before, the round stayed claimed and
+    unrecorded, and two minutes later every message of it went out again."""
+    r = two_replicas(sessions, client, receiver, tmp_path)
+    outage: list[asyncio.Task[None]] = []
+
+    async def rename(old: str, new: str) -> None:
+        async with sessions() as session, session.begin():
+            await session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+    async def back_in_a_second() -> None:
+        await asyncio.sleep(1.0)
+        await rename("deliveries_away", "deliveries")
+
+    class SentThenDatabaseAway:
+        name = "webhook"
+
+        def __init__(self, channel: Any) -> None:
+            self.channel = channel
+
+        async def send(self, *args: Any, **kwargs: Any) -> None:
+            await self.channel.send(*args, **kwargs)
+            await rename("deliveries", "deliveries_away")
+            outage.append(asyncio.create_task(back_in_a_second()))
+
+    r.mine._channels["webhook"] = SentThenDatabaseAway(r.mine._channels["webhook"])
+    await plan(sessions, [event()], r.routing_for, r.clock(), r.mine)
+    assert await r.mine.deliver_due() is True
+    await outage[0]
+    assert len(receiver.hooks[r.hook]) == 1
+    [row] = await rows(sessions)
+    assert (row["status"], row["attempts"], row["claimed_by"]) == ("sent", 1, None)
+    assert len(await sent_events(sessions)) == 1
+    r.clock.advance(timedelta(seconds=delivery_module.CLAIM_SECONDS + 1))
+    assert (await r.mine.deliver_due(), await r.other.deliver_due()) == (False, False)
+    assert len(receiver.hooks[r.hook]) == 1
 
 
 async def test_a_handed_row_claimed_again_by_its_own_worker_is_sent_and_recorded_once(
