@@ -394,7 +394,7 @@ class Cluster:
 
     async def expire_dead_claims(self) -> None:
         """Stand-in for notifier's claim timeout (CLAIM_SECONDS = 120 s) in the short run: rows claimed by
-        a replica that was killed or whose recording failed are made claimable now instead of in two
+        a replica that was killed (or that gave up recording a round) are made claimable now instead of in two
         minutes. They are sent again exactly as after the timeout, and counted as crash-window resends.
 
         Only claims older than DEAD_CLAIM_SECONDS: a live round holds its claims for a second or two, and
