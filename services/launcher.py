@@ -226,12 +226,15 @@ class ServiceProcesses:
         self.processes[name].wait(10)
 
     def stop_all(self, timeout: float = 40) -> None:
-        """SIGTERM in reverse start order: each finishes the messages in hand and drains its outbox."""
-        for name in reversed(self.names):
-            process = self.processes.get(name)
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        """SIGTERM to every service at once, then wait for them all: each finishes the messages in hand and drains its
+        outbox, and JetStream keeps what the others had not taken. A stop takes the slowest service's time (~1.7 s),
+        not the sum of all of theirs (~5 s one after another: each consumer lets its last fetch end, up to a second)."""
+        running = [process for name in reversed(self.names) if (process := self.processes.get(name)) and process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
