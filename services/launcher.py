@@ -229,7 +229,7 @@ class ServiceProcesses:
         """SIGTERM to every service at once, then wait for them all: each finishes the messages in hand and drains its
         outbox, and JetStream keeps what the others had not taken. A stop takes the slowest service's time (~1.7 s),
         not the sum of all of theirs (~5 s one after another: each consumer lets its last fetch end, up to a second)."""
-        running = [process for name in reversed(self.names) if (process := self.processes.get(name)) and process.poll() is None]
+        running = [process for name in self.names if (process := self.processes.get(name)) and process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
