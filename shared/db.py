@@ -100,6 +100,9 @@ async def migrate(migrations_dir: Path, url: str, schema: str | None = None) -> 
     await asyncio.to_thread(command.upgrade, config, "head")
 
 
+BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")  # built once: it opens a transaction of every escalation batch on SQLite
+
+
 async def lock_for_writing(session: AsyncSession) -> None:
     """First statement of a transaction that reads, decides and writes, where another process may write too.
 
@@ -108,4 +111,4 @@ async def lock_for_writing(session: AsyncSession) -> None:
     stale by the time it is written. PostgreSQL: nothing; the rows are locked where they are read.
     """
     if session.bind.dialect.name == "sqlite":
-        await session.execute(text("BEGIN IMMEDIATE"))
+        await session.execute(BEGIN_IMMEDIATE)

@@ -20,7 +20,7 @@ import time
 
 from nats.js import JetStreamContext
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from shared.logs import bound_to
@@ -43,6 +43,7 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
     ) -> None:
         self._sessions, self._table, self._js = sessions, table, js
+        self._delete = delete(table).where(table.c.event_id.in_(bindparam("ids", expanding=True)))  # built once, run often
         self._batch_size, self._poll_seconds = batch_size, poll_seconds
         self._in_memory: list[dict] = []  # committed by this process, not yet published
         self._published: list[str] = []  # published, not yet deleted
@@ -124,7 +125,7 @@ class OutboxRelay:
         try:
             async with self._sessions() as session, session.begin():
                 for start in range(0, len(done), self._batch_size):
-                    await session.execute(delete(self._table).where(self._table.c.event_id.in_(done[start:start + self._batch_size])))
+                    await session.execute(self._delete, {"ids": done[start:start + self._batch_size]})
         except Exception:
             self._published = done + self._published  # published already: deleting them can wait for the next round
             raise
@@ -148,7 +149,7 @@ class OutboxRelay:
                     with bound_to(row.payload):
                         log.debug("published to %s", row.subject)
             if published:
-                await session.execute(delete(table).where(table.c.event_id.in_(published)))
+                await session.execute(self._delete, {"ids": published})
             failed = len(rows) - len(published)
             if failed:
                 log.warning("outbox: %d of %d events not acknowledged, kept for the next round", failed, len(rows))

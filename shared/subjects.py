@@ -6,12 +6,14 @@ facts); the county code is validated before it can become a subject token.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from shared.contracts.types import is_county_code
 
 ANY_COUNTY = "*"
 
 
+@lru_cache(maxsize=4096)  # a batch names a handful of counties, validated once each rather than once per event
 def _county_token(county_code: str) -> str:
     if county_code != ANY_COUNTY and not is_county_code(county_code):
         raise ValueError(f"not a 6-digit county code: {county_code!r}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import hooks as case_hooks
@@ -19,12 +19,26 @@ from services.escalation.tables import cases, escalation_history, escalations
 from shared import subjects
 from shared.contracts import EscalationEscalated, EscalationFacts, EscalationRaised, EscalationResolved, Recipient
 from shared.contracts.base import Event
+from shared.persistence import inserting
 
 EVENT_NAMESPACE = uuid.UUID("2d0c8a53-64c1-4f0e-8f7a-5b1e6c2d9a44")
 ESCALATE = (  # one statement for every escalation a transaction lifts (executemany)
     update(escalations).where(escalations.c.escalation_id == bindparam("eid"))
     .values(level=bindparam("level"), level_name=bindparam("level_name"), as_of=bindparam("as_of"), evidence=bindparam("evidence"),
             recipients=bindparam("recipients"), summary=bindparam("summary"), updated_at=bindparam("updated_at"))
+)
+# Built once, lists bound at each execution (see shared.persistence.inserting).
+OPEN_OF_PROJECTS = (
+    select(escalations.c.project_id, escalations.c.escalation_key, escalations.c.occurrence, escalations.c.level)
+    .where(escalations.c.project_id.in_(bindparam("ids", expanding=True)), escalations.c.status == "open")
+)
+OPEN_BY_KEYS = select(escalations.c.escalation_key, escalations.c.escalation_id).where(
+    escalations.c.escalation_key.in_(bindparam("keys", expanding=True)), escalations.c.status == "open")
+WITH_CASE = select(cases.c.escalation_id).where(cases.c.escalation_id.in_(bindparam("ids", expanding=True)))
+OCCURRENCES = (
+    select(escalations.c.escalation_key, escalations.c.occurrence, func.count())
+    .where(escalations.c.escalation_key.in_(bindparam("keys", expanding=True)))
+    .group_by(escalations.c.escalation_key, escalations.c.occurrence)
 )
 
 
@@ -33,10 +47,7 @@ def _recipients(finding: Finding) -> list[dict[str, str]]:
 
 
 async def open_records(session: AsyncSession, project_ids: list[str]) -> dict[str, list[Open]]:
-    rows = await session.execute(
-        select(escalations.c.project_id, escalations.c.escalation_key, escalations.c.occurrence, escalations.c.level)
-        .where(escalations.c.project_id.in_(project_ids), escalations.c.status == "open")
-    )
+    rows = await session.execute(OPEN_OF_PROJECTS, {"ids": list(project_ids)})
     found: dict[str, list[Open]] = {}
     for project_id, key, occurrence, level in rows:
         found.setdefault(project_id, []).append(Open(key, occurrence, level))
@@ -71,15 +82,13 @@ class Recorder:
 
     async def _escalate_all(self, rises: list[tuple[dict[str, Any], Policy, Escalate]]) -> None:
         keys = [escalation_key(p["project_id"], e.finding.rule_id, e.finding.subject) for p, _, e in rises]
-        ids = dict((await self.session.execute(select(escalations.c.escalation_key, escalations.c.escalation_id).where(
-            escalations.c.escalation_key.in_(keys), escalations.c.status == "open"))).all())
+        ids = dict((await self.session.execute(OPEN_BY_KEYS, {"keys": keys})).all())
         lifted = [(ids[key], project, policy, rise) for key, (project, policy, rise) in zip(keys, rises, strict=True)]
         await self.session.execute(ESCALATE, [{"eid": esc_id, **self._finding_columns(rise.finding)} for esc_id, _, _, rise in lifted])
         for esc_id, project, _, rise in lifted:
             self._event(EscalationEscalated, esc_id, project, rise.finding, "escalated", previous_level=rise.previous_level)
         await self._write_history()
-        with_case = set((await self.session.execute(
-            select(cases.c.escalation_id).where(cases.c.escalation_id.in_(list(ids.values()))))).scalars())
+        with_case = set((await self.session.execute(WITH_CASE, {"ids": list(ids.values())})).scalars())
         # A reminder that became overdue opens its case now (all of them together); a case that exists may climb.
         await open_cases(self.session, [(esc_id, project, policy, rise.finding) for esc_id, project, policy, rise in lifted
                                         if esc_id not in with_case], self.as_of, self.now)
@@ -92,8 +101,7 @@ class Recorder:
     async def _raise_all(self, raises: list[tuple[dict[str, Any], Policy, Finding]]) -> None:
         keyed = [(escalation_key(p["project_id"], f.rule_id, f.subject), p, policy, f) for p, policy, f in raises]
         earlier = {(key, occurrence): count for key, occurrence, count in await self.session.execute(
-            select(escalations.c.escalation_key, escalations.c.occurrence, func.count()).where(escalations.c.escalation_key.in_(
-                sorted({key for key, *_ in keyed}))).group_by(escalations.c.escalation_key, escalations.c.occurrence))}
+            OCCURRENCES, {"keys": sorted({key for key, *_ in keyed})})}
         rows, opened = [], []
         for key, project, policy, finding in keyed:
             sequence = earlier.get((key, finding.occurrence), 0) + 1
@@ -106,7 +114,7 @@ class Recorder:
             ))
             self._event(EscalationRaised, esc_id, project, finding, "raised")
             opened.append((esc_id, project, policy, finding))
-        await self.session.execute(insert(escalations), rows)
+        await self.session.execute(inserting(escalations), rows)
         await self._write_history()
         # The cases (督办单) open in the same transaction; their CaseChanged events go to the outbox there too.
         await open_cases(self.session, opened, self.as_of, self.now)
@@ -150,5 +158,5 @@ class Recorder:
 
     async def _write_history(self) -> None:
         if self._history:
-            await self.session.execute(insert(escalation_history), self._history)
+            await self.session.execute(inserting(escalation_history), self._history)
             self._history = []

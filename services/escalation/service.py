@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.cases.following import PARTY_FIELDS, follow_facts
@@ -19,7 +19,7 @@ from services.escalation.tables import processed_events, project_facts, project_
 from shared.contracts import ProjectStateChanged
 from shared.contracts.escalation import EscalationFacts
 from shared.db import lock_for_writing
-from shared.persistence import take_unprocessed
+from shared.persistence import inserting, take_unprocessed
 
 __all__ = ["SweepReport", "apply_changes", "sweep"]
 
@@ -28,6 +28,12 @@ UPDATE_FACTS = (
     update(project_facts).where(project_facts.c.project_id == bindparam("pid"), project_facts.c.version < bindparam("version"))
     .values(version=bindparam("version"), snapshot=bindparam("snapshot"), updated_at=bindparam("updated_at"),
             next_due=bindparam("next_due"))
+)
+# Locked (PostgreSQL; SQLite has one writer anyway) in a fixed order: another replica's batch or the sweep touching the
+# same projects waits, then sees this version, so the projection never steps back.
+STORED_VERSIONS = (
+    select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(bindparam("ids", expanding=True)))
+    .order_by(project_facts.c.project_id).with_for_update()
 )
 
 
@@ -47,12 +53,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             changed.setdefault(project_id, set()).update(event.changed_fields)
             if project_id not in newest or event.version > newest[project_id][0].version:
                 newest[project_id] = event, event_id
-        # Locked (PostgreSQL; SQLite has one writer anyway) in a fixed order: another replica's batch or the sweep
-        # touching the same projects waits, then sees this version, so the projection never steps back.
-        stored = dict((await session.execute(
-            select(project_facts.c.project_id, project_facts.c.version).where(project_facts.c.project_id.in_(list(newest)))
-            .order_by(project_facts.c.project_id).with_for_update()
-        )).all())
+        stored = dict((await session.execute(STORED_VERSIONS, {"ids": list(newest)})).all())
         dumped = {event_id: e.snapshot.model_dump(mode="json") for e, event_id, project_id in fresh if e.version > stored.get(project_id, 0)}
         rows, updates, inserts = [], [], []
         for project_id, (event, event_id) in newest.items():
@@ -72,11 +73,11 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             values["next_due"] = due.get(values["project_id"], as_of)
         history = [_history_row(e, project_id, dumped[event_id], now) for e, event_id, project_id in fresh if event_id in dumped]
         if history:
-            await session.execute(insert(project_facts_history), history)
+            await session.execute(inserting(project_facts_history), history)
         if updates:
             await session.execute(UPDATE_FACTS, [{"pid": v["project_id"], **v} for v in updates])
         if inserts:  # a concurrent insert of the same project fails the whole batch, which is then redelivered
-            await session.execute(insert(project_facts), inserts)
+            await session.execute(inserting(project_facts), inserts)
         # Every row updated was read above under its lock (and the guard left it to us), so this transaction moved
         # each project it evaluates: no other replica can have stored a newer version of it in between.
         recorded = await record(session, evaluated, as_of, now)

@@ -95,6 +95,22 @@ def claim_statement(skip_locked: bool) -> Update:
 
 
 CLAIMS = {skip_locked: claim_statement(skip_locked) for skip_locked in (False, True)}
+# A round's other statements, built once too; the keys bind at each execution.
+_KEYS = deliveries.c.delivery_key.in_(bindparam("keys", expanding=True))
+BODIES_OF = select(delivery_events.c.event_id, delivery_events.c.event).where(delivery_events.c.event_id.in_(bindparam("ids", expanding=True)))
+RELEASE = update(deliveries).where(_KEYS, deliveries.c.claimed_by == bindparam("replica")).values(claimed_by=None, claimed_until=None)
+MARK_SENT = (
+    update(deliveries).where(_KEYS, deliveries.c.status == "pending")
+    .values(status="sent", sent_at=bindparam("at", type_=deliveries.c.sent_at.type), attempts=deliveries.c.attempts + 1,
+            digest_id=bindparam("digest", type_=deliveries.c.digest_id.type), last_error=None, claimed_by=None, claimed_until=None)
+    .returning(deliveries.c.delivery_key)
+)
+MARK_TRIED = (
+    update(deliveries).where(_KEYS, deliveries.c.status == "pending", deliveries.c.claimed_by == bindparam("replica"))
+    .values(status=bindparam("outcome", type_=deliveries.c.status.type), attempts=deliveries.c.attempts + 1,
+            next_attempt_at=bindparam("retry_at", type_=deliveries.c.next_attempt_at.type),
+            last_error=bindparam("error", type_=deliveries.c.last_error.type), claimed_by=None, claimed_until=None)
+)
 
 
 @dataclass(frozen=True)
@@ -258,8 +274,8 @@ class DeliveryWorker:
             claim = CLAIMS[session.bind.dialect.name == "postgresql"]
             claimed = [dict(row) for row in (await session.execute(
                 claim, {"now": now, "limit": limit, "replica": self.replica_id, "until": now + self._claim})).mappings()]
-            bodies = dict((await session.execute(select(delivery_events.c.event_id, delivery_events.c.event).where(
-                delivery_events.c.event_id.in_({row["escalation_event_id"] for row in claimed if row["event"] is None})))).all())
+            unread = {row["escalation_event_id"] for row in claimed if row["event"] is None}
+            bodies = dict((await session.execute(BODIES_OF, {"ids": list(unread)})).all()) if unread else {}
         for row in claimed:
             if row["event"] is None:
                 row["event"] = bodies[row["escalation_event_id"]]
@@ -267,8 +283,7 @@ class DeliveryWorker:
 
     async def _release(self, keys: list[str]) -> None:
         async with self._sessions() as session, session.begin():
-            await session.execute(update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.claimed_by == self.replica_id)
-                                  .values(claimed_by=None, claimed_until=None))
+            await session.execute(RELEASE, {"keys": keys, "replica": self.replica_id})
 
     async def _send(self, group: list[dict[str, Any]]) -> Attempt:
         """Send one message (or one digest); never raises: the outcome is recorded with the others."""
@@ -300,12 +315,7 @@ class DeliveryWorker:
                 keys = [row["delivery_key"] for attempt in done for row in attempt.group]
                 # Marked once: a row another replica already recorded (after our claim expired) stays as it is,
                 # and only the rows this statement turned to sent get their NotificationSent.
-                marked = set((await session.execute(
-                    update(deliveries).where(deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending")
-                    .values(status="sent", sent_at=now, attempts=deliveries.c.attempts + 1, digest_id=digest_id, last_error=None,
-                            claimed_by=None, claimed_until=None)
-                    .returning(deliveries.c.delivery_key)
-                )).scalars())
+                marked = set((await session.execute(MARK_SENT, {"keys": keys, "at": now, "digest": digest_id})).scalars())
                 published += [(self._notification(row, event, len(attempt.group), now), subjects.notification_sent(row["county_code"]))
                               for attempt in done for row, event in zip(attempt.group, attempt.events, strict=False)
                               if row["delivery_key"] in marked]
@@ -314,12 +324,8 @@ class DeliveryWorker:
                     continue
                 keys = [row["delivery_key"] for row in attempt.group]
                 tries = attempt.group[0]["attempts"] + 1
-                await session.execute(update(deliveries).where(
-                    deliveries.c.delivery_key.in_(keys), deliveries.c.status == "pending", deliveries.c.claimed_by == self.replica_id,
-                ).values(
-                    status="failed" if attempt.permanent else "pending", attempts=deliveries.c.attempts + 1,
-                    next_attempt_at=now + backoff(tries), last_error=attempt.error[:2000], claimed_by=None, claimed_until=None,
-                ))
+                await session.execute(MARK_TRIED, {"keys": keys, "replica": self.replica_id, "outcome": "failed" if attempt.permanent else "pending",
+                                                   "retry_at": now + backoff(tries), "error": attempt.error[:2000]})
             await add_to_outbox(session, outbox, published, now)
         for attempt in attempts:
             outcome = "sent" if attempt.error is None else "failed" if attempt.permanent else "retry"

@@ -5,11 +5,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import RowMapping, insert, select, tuple_, update
+from sqlalchemy import RowMapping, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.tracker.tables import project_aliases, projects
 from shared.contracts import ProjectUpdated
+from shared.persistence import inserting
+
+# Built once (a batch's statements cost more to build than to run); the lists bind at each execution.
+BY_CODES = select(projects).where(projects.c.project_code.in_(bindparam("codes", expanding=True)))
+BY_ALIASES = (
+    select(project_aliases.c.county_code, project_aliases.c.local_id, project_aliases.c.project_id)
+    .where(tuple_(project_aliases.c.county_code, project_aliases.c.local_id).in_(bindparam("aliases", expanding=True)))
+)
 
 
 @dataclass
@@ -26,14 +34,11 @@ async def load_identities(session: AsyncSession, events: Sequence[ProjectUpdated
     aliases = {(e.county_code, e.update.local_id) for e in events if e.update.local_id}
     found = Identities()
     if codes:
-        rows = (await session.execute(select(projects).where(projects.c.project_code.in_(codes)))).mappings()
+        rows = (await session.execute(BY_CODES, {"codes": list(codes)})).mappings()
         found.rows = {row["project_id"]: row for row in rows}
         found.by_code = {row["project_code"]: pid for pid, row in found.rows.items()}
     if aliases:
-        rows = await session.execute(
-            select(project_aliases.c.county_code, project_aliases.c.local_id, project_aliases.c.project_id)
-            .where(tuple_(project_aliases.c.county_code, project_aliases.c.local_id).in_(list(aliases)))
-        )
+        rows = await session.execute(BY_ALIASES, {"aliases": list(aliases)})
         found.by_alias = {(county, local): pid for county, local, pid in rows}
     return found
 
@@ -76,4 +81,4 @@ async def resolve(session: AsyncSession, ids: Identities, event: ProjectUpdated)
 
 async def insert_aliases(session: AsyncSession, aliases: list[dict[str, str]]) -> None:
     if aliases:
-        await session.execute(insert(project_aliases), aliases)
+        await session.execute(inserting(project_aliases), aliases)

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, insert, select, text, update
+from sqlalchemy import RowMapping, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,12 +20,13 @@ from services.tracker.identity import Resolved, insert_aliases, load_identities,
 from services.tracker.tables import change_log, outbox, processed_events, projects, stage_history
 from shared import subjects
 from shared.contracts import ProjectSnapshot, ProjectStateChanged, ProjectUpdated
-from shared.persistence import add_to_outbox, take_unprocessed
+from shared.persistence import add_to_outbox, inserting, take_unprocessed
 
 STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
 CONFLICT_ATTEMPTS = 5
 
 
+BY_IDS = select(projects).where(projects.c.project_id.in_(bindparam("ids", expanding=True)))
 UPDATED = ("name", "stage", "version", "state", "updated_at")
 # Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
 UPDATE_PROJECT = (
@@ -109,9 +110,9 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     await _save(session, loaded, now)
     await insert_aliases(session, [r.new_alias for r in resolved if r.new_alias])
     if logs:
-        await session.execute(insert(change_log), logs)
+        await session.execute(inserting(change_log), logs)
     if stages:
-        await session.execute(insert(stage_history), stages)
+        await session.execute(inserting(stage_history), stages)
     await add_to_outbox(session, outbox, published, now)
     return [Outcome.duplicate if not new else Outcome.unchanged if event_id in unchanged else Outcome.changed
             for event_id, new in zip(event_ids, first, strict=True)]
@@ -121,7 +122,7 @@ async def _load(session: AsyncSession, project_ids: set[str], read: dict[str, Ro
     """The batch's known projects: those `read` already (found by code), the others (found by local id) read now."""
     rows = [read[pid] for pid in project_ids if pid in read]
     if unread := project_ids - read.keys():
-        rows += (await session.execute(select(projects).where(projects.c.project_id.in_(unread)))).mappings().all()
+        rows += (await session.execute(BY_IDS, {"ids": list(unread)})).mappings().all()
     return {
         row["project_id"]: _Project(dict(row), row["county_code"], row["project_code"], domain.decode_state(row["state"]), row["version"])
         for row in rows
@@ -141,7 +142,7 @@ async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetim
         await _update_guarded(session, changed_rows)
     if new_rows:
         try:
-            await session.execute(insert(projects), new_rows)
+            await session.execute(inserting(projects), new_rows)
         except IntegrityError as error:  # another replica created the same project (项目代码) in between
             raise ConcurrentUpdate(str(error.orig)) from error
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
@@ -14,6 +15,7 @@ from services.console.colour import finding_colour
 from services.console.projection.common import add_routes, recolour, unseen
 from services.console.tables import case_events, cases, escalation_events, escalations
 from shared.contracts import CaseChanged, EscalationEscalated, EscalationRaised, EscalationResolved, Recipient
+from shared.persistence import inserting
 
 EscalationEvent = EscalationRaised | EscalationEscalated | EscalationResolved
 _escalation_event: TypeAdapter[Any] = TypeAdapter(Annotated[EscalationEvent, Field(discriminator="kind")])
@@ -27,8 +29,18 @@ def _departments(recipients: Sequence[Recipient]) -> set[str]:
     return {r.name for r in recipients if r.kind == "department"}
 
 
+@cache  # built once per table (see shared.persistence.inserting)
+def _rows_by_key(table: Any, key: str) -> Any:
+    return select(table).where(table.c[key].in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _update_by_key(table: Any, key: str) -> Any:
+    return update(table).where(table.c[key] == bindparam("id_")).values({c.name: bindparam(c.name) for c in table.c if c.name != key})
+
+
 async def _current(session: AsyncSession, table: Any, key: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = await session.execute(select(table).where(table.c[key].in_(ids)))
+    rows = await session.execute(_rows_by_key(table, key), {"ids": ids})
     return {row._mapping[key]: dict(row._mapping) for row in rows}
 
 
@@ -47,10 +59,9 @@ async def _write_newest(session: AsyncSession, table: Any, key: str, stored: dic
     columns = [column.name for column in table.c if column.name != key]
     rows = {id_: {name: row.get(name) for name in columns} for id_, row in newest.items()}
     if new := [{key: id_, **row} for id_, row in rows.items() if id_ not in stored]:
-        await session.execute(table.insert(), new)
+        await session.execute(inserting(table), new)
     if known := [{"id_": id_, **row} for id_, row in rows.items() if id_ in stored]:
-        await session.execute(update(table).where(table.c[key] == bindparam("id_")).values({name: bindparam(name) for name in columns}),
-                              known)
+        await session.execute(_update_by_key(table, key), known)
 
 
 async def _add_all_routes(session: AsyncSession, routes: dict[str, set[tuple[str, str]]]) -> None:
@@ -79,7 +90,7 @@ async def apply_escalation_events(sessions: async_sessionmaker, events: Sequence
             routes[event.county_code] |= {(str(event.project_id), d) for d in _departments(event.recipients)}
         await _write_newest(session, escalations, "escalation_id", stored, newest)
         await _add_all_routes(session, routes)
-        await session.execute(escalation_events.insert(), [{
+        await session.execute(inserting(escalation_events), [{
             "event_id": str(e.event_id), "escalation_id": str(e.escalation_id), "project_id": str(e.project_id),
             "county_code": e.county_code, "kind": e.kind, "level": e.level, "level_name": e.level_name, "summary": e.summary,
             "occurred_at": e.occurred_at, "recorded_at": now} for e in fresh])
@@ -119,7 +130,7 @@ async def apply_case_events(sessions: async_sessionmaker, events: Sequence[CaseC
             routes[event.county_code] |= {(str(event.project_id), d) for d in departments}
         await _write_newest(session, cases, "case_id", stored, newest)
         await _add_all_routes(session, routes)
-        await session.execute(case_events.insert(), [{
+        await session.execute(inserting(case_events), [{
             "event_id": str(e.event_id), "case_id": str(e.case_id), "project_id": str(e.project_id), "county_code": e.county_code,
             "action": e.action.value, "state": e.state.value, "ladder_level": e.ladder_level, "actor": e.actor, "note": e.note,
             "summary": e.summary, "occurred_at": e.occurred_at, "recorded_at": now} for e in fresh])

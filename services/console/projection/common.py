@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.console.colour import both_colours
 from services.console.tables import escalations, processed_events, project_routes, projects
 from shared.contracts import Event
-from shared.persistence import take_unprocessed
+from shared.persistence import inserting, take_unprocessed
 
 E = TypeVar("E", bound=Event)
 
@@ -26,6 +26,11 @@ async def unseen(session: AsyncSession, events: Sequence[E], now: datetime) -> l
 RECOLOUR = update(projects).where(projects.c.project_id == bindparam("pid")).values(
     colour_fresh=bindparam("fresh"), colour_stale=bindparam("stale"))
 SELF_REPORTED = projects.c.snapshot["self_reported_colour"].as_string()  # the one field read: not the whole snapshot
+OPEN_COLOURS = select(escalations.c.project_id, escalations.c.colour).where(
+    escalations.c.project_id.in_(bindparam("ids", expanding=True)), escalations.c.status == "open")
+REPORTED_COLOURS = select(projects.c.project_id, SELF_REPORTED).where(projects.c.project_id.in_(bindparam("ids", expanding=True)))
+ROUTES_OF = select(project_routes.c.project_id, project_routes.c.department).where(
+    project_routes.c.project_id.in_(bindparam("ids", expanding=True)))
 
 
 async def recolour(session: AsyncSession, project_ids: Iterable[str]) -> None:
@@ -34,11 +39,10 @@ async def recolour(session: AsyncSession, project_ids: Iterable[str]) -> None:
     if not ids:
         return
     found: dict[str, list[str]] = {pid: [] for pid in ids}
-    rows = await session.execute(select(escalations.c.project_id, escalations.c.colour)
-                                 .where(escalations.c.project_id.in_(ids), escalations.c.status == "open"))
+    rows = await session.execute(OPEN_COLOURS, {"ids": ids})
     for project_id, colour in rows:
         found[project_id].append(colour)
-    reported = await session.execute(select(projects.c.project_id, SELF_REPORTED).where(projects.c.project_id.in_(ids)))
+    reported = await session.execute(REPORTED_COLOURS, {"ids": ids})
     colours = [{"pid": project_id, **dict(zip(("fresh", "stale"), both_colours(found[project_id], self_reported), strict=True))}
                for project_id, self_reported in reported]
     if colours:
@@ -50,9 +54,8 @@ async def add_routes(session: AsyncSession, county_code: str, routes: set[tuple[
     if not routes:
         return
     ids = {project_id for project_id, _ in routes}
-    existing = await session.execute(select(project_routes.c.project_id, project_routes.c.department)
-                                     .where(project_routes.c.project_id.in_(ids)))
+    existing = await session.execute(ROUTES_OF, {"ids": list(ids)})
     missing = routes - {(p, d) for p, d in existing}
     if missing:
-        await session.execute(project_routes.insert(), [{"project_id": p, "department": d, "county_code": county_code}
+        await session.execute(inserting(project_routes), [{"project_id": p, "department": d, "county_code": county_code}
                                                         for p, d in sorted(missing)])

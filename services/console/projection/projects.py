@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.console.projection.common import recolour, unseen
 from services.console.tables import project_changes, projects
 from shared.contracts import ProjectStateChanged
+from shared.persistence import inserting
 
 # The milestones the 开工率/竣工率/投产率 read (named so in the contract).
 STAGE_STEPS = {"开工": "start", "竣工": "completion", "投产": "production"}
@@ -50,16 +51,18 @@ UPDATE_NEWER = (update(projects).where(projects.c.project_id == bindparam("pid")
                 .values({name: bindparam(name) for name in _ROW_COLUMNS}))
 
 
+STORED_VERSIONS = select(projects.c.project_id, projects.c.version).where(projects.c.project_id.in_(bindparam("ids", expanding=True)))
+
+
 async def _upsert_newest(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     newest: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["project_id"] not in newest or row["version"] > newest[row["project_id"]]["version"]:
             newest[row["project_id"]] = row
-    stored = dict((await session.execute(select(projects.c.project_id, projects.c.version)
-                                         .where(projects.c.project_id.in_(list(newest))))).all())
+    stored = dict((await session.execute(STORED_VERSIONS, {"ids": list(newest)})).all())
     inserts = [dict(row, colour_fresh="green", colour_stale="grey") for pid, row in newest.items() if pid not in stored]
     if inserts:
-        await session.execute(projects.insert(), inserts)
+        await session.execute(inserting(projects), inserts)
     updates = [{"pid": pid, "newer": row["version"], **{name: row[name] for name in _ROW_COLUMNS}}
                for pid, row in newest.items() if pid in stored and row["version"] > stored[pid]]
     if updates:
@@ -72,7 +75,7 @@ async def apply_project_changes(sessions: async_sessionmaker, events: Sequence[P
         if not fresh:
             return 0
         await _upsert_newest(session, [project_row(e, now) for e in fresh])
-        await session.execute(project_changes.insert(), [{
+        await session.execute(inserting(project_changes), [{
             "event_id": str(e.event_id), "project_id": str(e.project_id), "county_code": e.county_code, "version": e.version,
             "changed_fields": list(e.changed_fields), "source_system": e.source_system, "occurred_at": e.occurred_at,
             "source_record_time": e.source_record_time,

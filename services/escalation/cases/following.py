@@ -20,6 +20,13 @@ from shared.contracts.case import CaseChanged
 # The finding's audience and evidence at the same level: no new escalation event, the case's step says what moved.
 REFRESH = (update(escalations).where(escalations.c.escalation_id == bindparam("eid"))
            .values(recipients=bindparam("recipients"), evidence=bindparam("evidence"), updated_at=bindparam("now")))
+OPEN_WITH_CASES = (
+    select(escalations.c.escalation_id, escalations.c.escalation_key, escalations.c.project_id, escalations.c.occurrence, escalations.c.level,
+           escalations.c.recipients, escalations.c.evidence)
+    .join(cases, cases.c.escalation_id == escalations.c.escalation_id)
+    .where(escalations.c.escalation_key.in_(bindparam("keys", expanding=True)), escalations.c.status == "open")
+    .order_by(escalations.c.escalation_id)
+)
 Standing = tuple[dict, Policy, Finding]  # project, policy, a finding of its current facts
 
 
@@ -40,12 +47,7 @@ async def follow_facts(session: AsyncSession, standing: Sequence[Standing], as_o
     by_key = {escalation_key(p["project_id"], f.rule_id, f.subject): (policy, f) for p, policy, f in standing}
     if not by_key:
         return []
-    rows = (await session.execute(
-        select(escalations.c.escalation_id, escalations.c.escalation_key, escalations.c.project_id, escalations.c.occurrence, escalations.c.level,
-               escalations.c.recipients, escalations.c.evidence)
-        .join(cases, cases.c.escalation_id == escalations.c.escalation_id)
-        .where(escalations.c.escalation_key.in_(sorted(by_key)), escalations.c.status == "open")
-        .order_by(escalations.c.escalation_id))).mappings().all()
+    rows = (await session.execute(OPEN_WITH_CASES, {"keys": sorted(by_key)})).mappings().all()
     stale = [(row, *by_key[row["escalation_key"]]) for row in rows
              if row["escalation_id"] not in written_now
              and by_key[row["escalation_key"]][1].occurrence == row["occurrence"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import lifecycle
@@ -20,7 +20,16 @@ from services.escalation.domain.policy import Policy
 from services.escalation.tables import case_actions, cases, outbox, people, project_facts
 from shared import subjects
 from shared.contracts.case import CaseAction
-from shared.persistence import add_to_outbox
+from shared.persistence import add_to_outbox, inserting
+
+# Built once, lists bound at each execution (see shared.persistence.inserting).
+CASES_OF = select(cases.c.case_id).where(cases.c.case_id.in_(bindparam("ids", expanding=True)))
+SNAPSHOTS_OF = select(project_facts.c.project_id, project_facts.c.snapshot).where(project_facts.c.project_id.in_(bindparam("ids", expanding=True)))
+HANDLERS_OF = (
+    select(people.c.county_code, people.c.department, people.c.name)
+    .where(people.c.county_code.in_(bindparam("counties", expanding=True)), people.c.role == "department", people.c.active.is_(True))
+    .order_by(people.c.login)
+)
 
 Opening = tuple[str, dict[str, Any], Policy, Finding]  # escalation id, project, policy, finding
 
@@ -32,13 +41,12 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
               if colour_of(finding, policy) != "green"]
     if not wanted:
         return []
-    existing = set((await session.execute(select(cases.c.case_id).where(cases.c.case_id.in_([w[0] for w in wanted])))).scalars())
+    existing = set((await session.execute(CASES_OF, {"ids": [w[0] for w in wanted]})).scalars())
     wanted = [w for w in wanted if w[0] not in existing]
     if not wanted:
         return []
     projects = sorted({project["project_id"] for _, _, project, _, _ in wanted})
-    snapshots = dict((await session.execute(
-        select(project_facts.c.project_id, project_facts.c.snapshot).where(project_facts.c.project_id.in_(projects)))).all())
+    snapshots = dict((await session.execute(SNAPSHOTS_OF, {"ids": projects})).all())
     handlers = await _handlers(session, sorted({project["county_code"] for _, _, project, _, _ in wanted}))
     case_policy_for = case_policy_for or configured()
     steps = []
@@ -62,17 +70,15 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
         steps.append(step_of(ctx, None, None, case, CaseAction.opened, None, finding.summary, details, as_of, now, step=f"L{case.level}"))
     for county, last in last_number.items():
         await record_issued(session, county, as_of.year, last)
-    await session.execute(insert(cases), [s.values for s in steps])
-    await session.execute(insert(case_actions), [s.action_row for s in steps])
+    await session.execute(inserting(cases), [s.values for s in steps])
+    await session.execute(inserting(case_actions), [s.action_row for s in steps])
     await add_to_outbox(session, outbox, [(s.event, subjects.case(s.event.county_code, CaseAction.opened.value)) for s in steps], now)
     return steps
 
 
 async def _handlers(session: AsyncSession, counties: list[str]) -> dict[tuple[str, str], str]:
     """The first active handler (by login) of every department of these counties, as letter_draft picks one."""
-    rows = await session.execute(
-        select(people.c.county_code, people.c.department, people.c.name)
-        .where(people.c.county_code.in_(counties), people.c.role == "department", people.c.active.is_(True)).order_by(people.c.login))
+    rows = await session.execute(HANDLERS_OF, {"counties": counties})
     found: dict[tuple[str, str], str] = {}
     for county, department, name in rows:
         found.setdefault((county, department), name)
