@@ -8,13 +8,14 @@ apply_changes on SQLite, fed batches of one size, without NATS or the other serv
 made of the same updates.
 
 CPU time on a shared 2-core machine can differ by a quarter between identical runs; the instructions a run executes
-do not. For an A/B of a small change, count them under valgrind for two run lengths and divide the difference (the
-set-up cancels out):
+do not, once the hash seed is fixed (set and dict orders, hence the statements' parameter orders, follow it: unfixed,
+the figure moved by 4%). For an A/B of a small change, count them under valgrind for two run lengths and divide the
+difference (the set-up cancels out):
 
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.handlers ... --updates 1536
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.handlers ... --updates 3072
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.handlers ... --updates 1536
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python -m bench.handlers ... --updates 3072
     ("I refs" of the second minus the first, divided by the difference in items handled, which the script prints:
-    instructions per item, the same to 1e-5 between runs; building the measured items is counted too, alike in A and B)
+    instructions per item; a run's count is the same to 1e-4 between runs; building the measured items is counted too, alike in A and B)
 """
 from __future__ import annotations
 
