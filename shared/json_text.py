@@ -9,10 +9,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
 
+class JsonText(str):
+    """A value already serialised: a JSON column stores it as it is. One model written to two columns (escalation keeps
+    a project's snapshot and its history) is serialised once, straight from the model, not dumped to a dict first."""
+
+
+def model_json(model: BaseModel) -> JsonText:
+    try:
+        return JsonText(model.model_dump_json())
+    except PydanticSerializationError:  # a lone surrogate, as in dumps
+        return JsonText(json.dumps(model.model_dump(mode="json")))
+
+
 def dumps(value: Any) -> str:
+    if isinstance(value, JsonText):
+        return value
     try:
         return to_json(value).decode()
     except PydanticSerializationError:

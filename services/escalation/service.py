@@ -19,6 +19,7 @@ from services.escalation.tables import processed_events, project_facts, project_
 from shared.contracts import ProjectStateChanged
 from shared.contracts.escalation import EscalationFacts
 from shared.db import lock_for_writing
+from shared.json_text import JsonText, model_json
 from shared.persistence import inserting, take_unprocessed
 
 __all__ = ["SweepReport", "apply_changes", "sweep"]
@@ -54,7 +55,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
             if project_id not in newest or event.version > newest[project_id][0].version:
                 newest[project_id] = event, event_id
         stored = dict((await session.execute(STORED_VERSIONS, {"ids": list(newest)})).all())
-        dumped = {event_id: e.snapshot.model_dump(mode="json") for e, event_id, project_id in fresh if e.version > stored.get(project_id, 0)}
+        dumped = {event_id: model_json(e.snapshot) for e, event_id, project_id in fresh if e.version > stored.get(project_id, 0)}
         rows, updates, inserts = [], [], []
         for project_id, (event, event_id) in newest.items():
             if stored.get(project_id, 0) >= event.version:
@@ -86,7 +87,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
                            {pid for pid, fields in changed.items() if fields & PARTY_FIELDS},
                            {str(event.escalation_id) for event in recorded if isinstance(event, EscalationFacts)})
         # The ledgers' 存在问题 join the problem list in the same transaction (problems/work.py): raised once, then "still reported".
-        moved = [(v["project_id"], v["county_code"], v["snapshot"]) for v in (*updates, *inserts)
+        moved = [(v["project_id"], v["county_code"], newest[v["project_id"]][0].snapshot.model_dump(mode="json")) for v in (*updates, *inserts)
                  if any(f.startswith("reported_problems") for f in changed[v["project_id"]])]
         await take_reported(session, moved, policy_for, problem_policy_for or configured(), as_of, now)
     if on_recorded:
@@ -94,7 +95,7 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
     return first
 
 
-def _history_row(event: ProjectStateChanged, project_id: str, snapshot: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _history_row(event: ProjectStateChanged, project_id: str, snapshot: JsonText, now: datetime) -> dict[str, Any]:
     """Every version is kept (not only a batch's newest), so an as-of evaluation sees what was known then."""
     return {"project_id": project_id, "county_code": event.county_code, "version": event.version,
             "snapshot": snapshot, "known_from": event.snapshot.last_source_record_time,

@@ -16,6 +16,7 @@ from services.notifier.delivery import DeliveryWorker
 from services.notifier.domain import Routing, delivery_key, plan_deliveries
 from services.notifier.rendering import NotifiedEvent, about_id
 from services.notifier.tables import deliveries, delivery_events, processed_events
+from shared.json_text import model_json
 from shared.persistence import insert_ignoring_conflicts, take_unprocessed
 
 RoutingFor = Callable[[str], Routing]
@@ -42,7 +43,7 @@ async def plan(sessions: async_sessionmaker, events: Sequence[NotifiedEvent], ro
             planned = plan_deliveries(event.recipients, routing_for(event.county_code))
             about = about_id(event)
             if planned.deliveries:  # the body once per event, not per recipient
-                bodies.append({"event_id": event_id, "event": event.model_dump(mode="json"), "created_at": now})
+                bodies.append({"event_id": event_id, "event": model_json(event), "created_at": now})
             for item in planned.deliveries:
                 mine = claim is not None and len(handed) < claim.room
                 row = {
