@@ -25,7 +25,7 @@ from shared.persistence import add_to_outbox, inserting, take_unprocessed
 STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
 CONFLICT_ATTEMPTS = 5
 
-
+# Statements are built once (building one cost more than running it for a small batch); lists bind when run.
 BY_IDS = select(projects).where(projects.c.project_id.in_(bindparam("ids", expanding=True)))
 UPDATED = ("name", "stage", "version", "state", "updated_at")
 # Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
