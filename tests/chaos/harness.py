@@ -535,6 +535,7 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
     expired_at = 0.0
     shown = 0.0
     last_pending, moved_at = -1, time.monotonic()
+    quiet_checks = 0  # consecutive checks that found nothing anywhere
     while time.monotonic() < deadline:
         backlog = await cluster.backlog()
         # Pending before the outboxes: a delivery settles in one commit with its NotificationSent outbox row, so a
@@ -553,7 +554,11 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
         # own outbox (NotificationSent, one per delivery made) feeds none of them: it belongs to settling the deliveries.
         if not any(backlog.values()) and not outboxes["tracker"] and not outboxes["escalation"]:
             drained_at = drained_at or time.monotonic()
-            if not pending and not outbox:
+            # Twice in a row: one check reads the durables, the deliveries and the outboxes one after another, and a
+            # message that moves from a stage not yet read to one already read meanwhile (an escalation event leaving
+            # escalation's outbox for notifier's durable) is seen in neither. Half a second later it is seen where it is.
+            quiet_checks = quiet_checks + 1 if not pending and not outbox else 0
+            if quiet_checks == 2:
                 return drained_at - since, time.monotonic() - since
             # Stuck for 3 s: what is still claimed then may be a dead replica's (or an outage's failures waiting out their
             # backoff, which leave nothing claimed). Again every 3 s, as a claim becomes old enough to be a dead one.
@@ -561,7 +566,7 @@ async def settle(cluster: Cluster, timeout: float, fast_claims: bool, since: flo
                 await cluster.expire_dead_claims()
                 expired_at = time.monotonic()
         else:
-            drained_at = None
+            drained_at, quiet_checks = None, 0
         await asyncio.sleep(0.5)
     raise AssertionError(f"not settled within {timeout:.0f}s: backlog {backlog}, outbox {outboxes}, pending deliveries {pending}")
 
