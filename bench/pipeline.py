@@ -5,9 +5,9 @@
 
 Prints, per database: updates/s from the first POST to tracker's commit of the last update and to
 the last notification, p50/p99 latency per update (POST sent → tracker's state-changed event,
-and → NotificationSent), CPU µs per update per process, and the same run's raw baselines: a bare
-nats-py pull consumer that commits each fetched batch to the same database (one hop), and four such
-consumers in a chain, each in its own process and database, committing its batch and publishing it
+and → NotificationSent), CPU µs per update per process (the bench's own, which shares the cores, apart), and the
+same run's raw baselines: a bare nats-py pull consumer that commits each fetched batch to the same database (one
+hop), and four such consumers in a chain, each in its own process and database, committing its batch and publishing it
 to the next (four hops, the shape of intake → tracker → escalation → notifier). The ratios are the
 figures to compare across machines.
 
