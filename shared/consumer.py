@@ -41,8 +41,8 @@ FETCH_WAIT_SECONDS = 1.0
 # the next batch finds, and adds at most that much latency. The pull request left open by the last fetch keeps
 # delivering meanwhile, so the next fetch finds them without asking the server.
 # At least LINGER_MIN_SECONDS: a batch of one or two took 2-3 ms, so under light load a consumer cycled every ~5 ms and
-# spent ~1 ms of CPU a batch. The floor cut tracker's and escalation's CPU per update by a fifth at 250/s and by an
-# eighth at 500/s, for 3-8 ms more from POST to notification at the median and no change at p99 (bench.pipeline,
+# spent ~1 ms of CPU a batch. The floor cut tracker's and escalation's CPU per update by a fifth at 250/s and by
+# 10-22% at 500/s, for 3-7 ms more from POST to notification at the median and no change at p99 (bench.pipeline,
 # alternated runs). At 1,000/s on PostgreSQL batches took 13-17 ms on average, above the floor: nothing changed there.
 LINGER_MIN_SECONDS, LINGER_MAX_SECONDS, LINGER_BELOW = 0.01, 0.02, 50
 
