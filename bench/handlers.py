@@ -1,7 +1,11 @@
 """One service's batch handler in process (not a test): CPU per update of tracker's apply_updates or escalation's
-apply_changes on SQLite, fed batches of one size, without NATS or the other services.
+apply_changes, fed batches of one size, without NATS or the other services.
 
-    .venv/bin/python -m bench.handlers --service tracker --batch 16 --workload known --updates 3072
+    .venv/bin/python -m bench.handlers --service tracker --batch 16 --workload known --updates 3072 [--db postgres]
+
+On PostgreSQL (`--db postgres`: the test database, in a throwaway schema per service) the figure is this process's
+CPU, and `server_cpu_us_per_item` the server's: its processes' CPU over the measured round, read from /proc (the
+server must run on this machine), so a statement saved shows on both sides.
 
 `fresh`: every update is a project's first report (tracker creates it, escalation projects it for the first time);
 `known`: a second round about the same projects, after an unmeasured first one. Escalation's events are what tracker
@@ -21,21 +25,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import services.escalation as escalation_package
 import services.tracker as tracker_package
-from bench.pipeline import FRESH_FROM, make_updates
+from bench.pipeline import FRESH_FROM, PG_URL, make_updates
 from services.escalation.app import policies
 from services.escalation.service import apply_changes
 from services.escalation.settings import Settings as EscalationSettings
@@ -65,10 +71,44 @@ def updated_events(n: int, revision: int) -> list[ProjectUpdated]:
     return events
 
 
-async def database(package: Any, directory: Path, name: str) -> async_sessionmaker:
-    url = f"sqlite+aiosqlite:///{directory / name}.db"
-    await migrate(Path(package.__file__).parent / "migrations", url)
-    return session_factory(make_engine(url))
+async def database(package: Any, directory: Path, name: str, db: str) -> async_sessionmaker:
+    if db == "sqlite":
+        url, schema = f"sqlite+aiosqlite:///{directory / name}.db", None
+    else:  # a schema of its own, dropped afterwards (`throwaway_schemas`)
+        url, schema = PG_URL, f"bench_handlers_{name}_{directory.name[-8:].lower()}"
+        SCHEMAS.append(schema)
+    await migrate(Path(package.__file__).parent / "migrations", url, schema)
+    return session_factory(make_engine(url, schema))
+
+
+SCHEMAS: list[str] = []
+
+
+@contextlib.asynccontextmanager
+async def throwaway_schemas() -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        if SCHEMAS:
+            engine = make_engine(PG_URL)
+            async with engine.begin() as connection:
+                for schema in SCHEMAS:
+                    await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await engine.dispose()
+
+
+def server_cpu_seconds() -> float:
+    """CPU seconds used so far by the local PostgreSQL server's processes, its WAL writer's as much as the backends'."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (stat.parent / "cmdline").read_bytes()
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if command.startswith(b"postgres:"):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def in_batches(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], size: int) -> None:
@@ -76,12 +116,13 @@ async def in_batches(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: S
         await handle(items[start:start + size])
 
 
-async def measure(service: str, workload: str, n: int, batch: int) -> tuple[float, int]:
-    """CPU µs per item handled (all threads: aiosqlite's included) over the measured round only, and how many items:
-    updates for tracker, the changes tracker made of them for escalation (building the items is not measured)."""
+async def measure(service: str, workload: str, n: int, batch: int, db: str) -> tuple[float, float, int]:
+    """CPU µs per item handled (all threads: aiosqlite's included) over the measured round only, the database server's
+    (PostgreSQL), and how many items: updates for tracker, the changes tracker made of them for escalation (building
+    the items is not measured)."""
     setup = max(n, SETUP_UPDATES)
     with tempfile.TemporaryDirectory(prefix="tuijin-handlers-") as tmp:
-        tracker = await database(tracker_package, Path(tmp), "tracker")
+        tracker = await database(tracker_package, Path(tmp), "tracker", db)
 
         async def track(events: Sequence[ProjectUpdated]) -> Any:
             return await apply_updates(tracker, events, NOW)
@@ -98,7 +139,7 @@ async def measure(service: str, workload: str, n: int, batch: int) -> tuple[floa
                 payloads = (await session.execute(select(tracker_outbox.c.payload).order_by(tracker_outbox.c.seq))).scalars().all()
             changes.append([ProjectStateChanged.model_validate_json(payload) for payload in payloads[published:]])
             published = len(payloads)
-        escalation = await database(escalation_package, Path(tmp), "escalation")
+        escalation = await database(escalation_package, Path(tmp), "escalation", db)
         policy_for = policies(EscalationSettings().policy_dir)
 
         async def escalate(events: Sequence[ProjectStateChanged]) -> Any:
@@ -109,10 +150,11 @@ async def measure(service: str, workload: str, n: int, batch: int) -> tuple[floa
         return await timed(escalate, changes[-1][:n], batch)
 
 
-async def timed(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], batch: int) -> tuple[float, int]:
-    started = time.process_time()
+async def timed(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], batch: int) -> tuple[float, float, int]:
+    started, server_started = time.process_time(), server_cpu_seconds()
     await in_batches(handle, items, batch)
-    return (time.process_time() - started) * 1e6 / max(len(items), 1), len(items)
+    per_item = 1e6 / max(len(items), 1)
+    return (time.process_time() - started) * per_item, (server_cpu_seconds() - server_started) * per_item, len(items)
 
 
 def main() -> None:
@@ -121,11 +163,20 @@ def main() -> None:
     parser.add_argument("--workload", choices=["fresh", "known"], default="fresh")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--updates", type=int, default=3072)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
     tune_gc()  # as the services run
-    cpu, handled = asyncio.run(measure(args.service, args.workload, args.updates, args.batch))
-    print(json.dumps({"service": args.service, "workload": args.workload, "batch": args.batch, "updates": args.updates,
-                      "handled": handled, "cpu_us_per_item": round(cpu)}), flush=True)
+
+    async def run() -> tuple[float, float, int]:
+        async with throwaway_schemas():
+            return await measure(args.service, args.workload, args.updates, args.batch, args.db)
+
+    cpu, server_cpu, handled = asyncio.run(run())
+    figures = {"service": args.service, "db": args.db, "workload": args.workload, "batch": args.batch, "updates": args.updates,
+               "handled": handled, "cpu_us_per_item": round(cpu)}
+    if args.db == "postgres":
+        figures["server_cpu_us_per_item"] = round(server_cpu)
+    print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from prometheus_client import Counter
 
 from services.tracker.handlers import build_consumer, describe
 from services.tracker.reads import build_reads
-from services.tracker.service import ConcurrentUpdate, apply_updates
+from services.tracker.service import apply_updates
 from services.tracker.settings import Settings
 from services.tracker.tables import dead_letters, outbox
+from services.tracker.writes import ConcurrentUpdate
 from shared.batching import TRANSIENT, BatchCommitter
 from shared.clock import clock_from_setting
 from shared.consumer import ConsumerMetrics

@@ -10,48 +10,28 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, select, text, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import RowMapping, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.tracker import domain
 from services.tracker.identity import Resolved, insert_aliases, load_identities, resolve
-from services.tracker.tables import change_log, outbox, processed_events, projects, stage_history
+from services.tracker.tables import processed_events, projects
+from services.tracker.writes import BatchWrites, ConcurrentUpdate, write
 from shared import subjects
 from shared.contracts import ProjectSnapshot, ProjectStateChanged, ProjectUpdated
-from shared.persistence import add_to_outbox, inserting, take_unprocessed
+from shared.persistence import outbox_row, take_unprocessed
 
 STATE_CHANGED_NAMESPACE = uuid.UUID("7b1f3f64-2a7e-4c55-9a51-0c3c8b1d2e10")
 CONFLICT_ATTEMPTS = 5
 
-# Statements are built once (building one cost more than running it for a small batch); lists bind when run.
+# Built once (building a statement cost more than running it for a small batch); the ids bind when run.
 BY_IDS = select(projects).where(projects.c.project_id.in_(bindparam("ids", expanding=True)))
-UPDATED = ("name", "stage", "version", "state", "updated_at")
-# Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
-UPDATE_PROJECT = (
-    update(projects).where(projects.c.project_id == bindparam("pid"), projects.c.version == bindparam("seen_version"))
-    .values({name: bindparam(name) for name in UPDATED})
-)
-# PostgreSQL: the same guarded update for a whole batch, from one array per column, returning what it changed.
-_ARRAYS = {"pid": projects.c.project_id.type, "seen_version": projects.c.version.type, **{name: projects.c[name].type for name in UPDATED}}
-UPDATE_FROM_ARRAYS = text(
-    "UPDATE projects SET name = incoming.name, stage = incoming.stage, version = incoming.version, state = incoming.state, "
-    "updated_at = incoming.updated_at "
-    "FROM unnest(:pid, :seen_version, :name, :stage, :version, :state, :updated_at) "
-    "AS incoming(pid, seen_version, name, stage, version, state, updated_at) "
-    "WHERE projects.project_id = incoming.pid AND projects.version = incoming.seen_version RETURNING projects.project_id"
-).bindparams(*(bindparam(name, type_=postgresql.ARRAY(type_)) for name, type_ in _ARRAYS.items()))
 
 
 class Outcome(StrEnum):
     changed = "changed"
     unchanged = "unchanged"  # every field was already as new or newer
     duplicate = "duplicate"  # this event was applied before
-
-
-class ConcurrentUpdate(Exception):
-    """Another replica changed the project in between: retry the batch."""
 
 
 @dataclass
@@ -89,9 +69,7 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
     # A project new in this batch and updated again later in it is not in the database yet: nothing to read.
     created = {r.project_id for r in resolved if r.is_new}
     loaded = await _load(session, {r.project_id for r in resolved if not r.is_new} - created, ids.rows)
-    logs: list[dict[str, Any]] = []
-    stages: list[dict[str, Any]] = []
-    published: list[tuple[ProjectStateChanged, str]] = []
+    writes = BatchWrites()
     unchanged: set[str] = set()
     for (event, event_id), where in zip(fresh, resolved, strict=False):
         project = loaded.setdefault(where.project_id, _Project(None, event.county_code, None, {}, 0))
@@ -104,16 +82,13 @@ async def _apply(session: AsyncSession, events: Sequence[ProjectUpdated], now: d
             # Same values, newer stamps: kept (or an older record arriving later would win), as a version of its
             # own, so the version guard covers this write like any other.
         project.state, project.version = merged, project.version + 1
-        logs += _log_rows(where, event, event_id, changes, project.version, now)
-        stages += _stage_rows(where.project_id, event, event_id, changes, now)
-        published.append((_state_changed(event, where.project_id, project, changes, now), subjects.project_changed(event.county_code)))
-    await _save(session, loaded, now)
-    await insert_aliases(session, [r.new_alias for r in resolved if r.new_alias])
-    if logs:
-        await session.execute(inserting(change_log), logs)
-    if stages:
-        await session.execute(inserting(stage_history), stages)
-    await add_to_outbox(session, outbox, published, now)
+        writes.logs += _log_rows(where, event, event_id, changes, project.version, now)
+        writes.stages += _stage_rows(where.project_id, event, event_id, changes, now)
+        changed = _state_changed(event, where.project_id, project, changes, now)
+        writes.events.append(outbox_row(changed, subjects.project_changed(event.county_code), now))
+    _project_rows(loaded, now, writes)
+    await write(session, writes)
+    await insert_aliases(session, [r.new_alias for r in resolved if r.new_alias])  # after their projects (foreign key)
     return [Outcome.duplicate if not new else Outcome.unchanged if event_id in unchanged else Outcome.changed
             for event_id, new in zip(event_ids, first, strict=True)]
 
@@ -129,37 +104,15 @@ async def _load(session: AsyncSession, project_ids: set[str], read: dict[str, Ro
     }
 
 
-async def _save(session: AsyncSession, loaded: dict[str, _Project], now: datetime) -> None:
-    new_rows, changed_rows = [], []
+def _project_rows(loaded: dict[str, _Project], now: datetime, writes: BatchWrites) -> None:
     for project_id, project in sorted(loaded.items()):  # rows locked in one order: replicas wait, never deadlock
         values = {"name": domain.value_of(project.state, "name"), "stage": domain.value_of(project.state, "stage"),
                   "version": project.version, "state": domain.encode_state(project.state), "updated_at": now}
         if project.row is None:
-            new_rows.append({"project_id": project_id, "county_code": project.county_code, "project_code": project.code, "created_at": now, **values})
+            writes.created.append({"project_id": project_id, "county_code": project.county_code, "project_code": project.code,
+                                   "created_at": now, **values})
         elif project.version != project.row["version"]:
-            changed_rows.append({"pid": project_id, "seen_version": project.row["version"], **values})
-    if changed_rows:
-        await _update_guarded(session, changed_rows)
-    if new_rows:
-        try:
-            await session.execute(inserting(projects), new_rows)
-        except IntegrityError as error:  # another replica created the same project (项目代码) in between
-            raise ConcurrentUpdate(str(error.orig)) from error
-
-
-async def _update_guarded(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """The batch's project updates; a row whose version moved meanwhile fails the batch. SQLite counts the rows an
-    executemany changed. asyncpg does not, and a version read back afterwards cannot tell another replica's equal
-    version from ours, so on PostgreSQL one statement updates from arrays and returns the ids it changed (a statement
-    per project cost a round trip each: a batch of 400 updates to 200 known projects took 204 statements, not 5)."""
-    if session.bind.dialect.supports_sane_multi_rowcount:
-        result = await session.execute(UPDATE_PROJECT, rows)
-        if result.rowcount != len(rows):
-            raise ConcurrentUpdate(f"{len(rows) - result.rowcount} of {len(rows)} projects")
-        return
-    changed = set((await session.execute(UPDATE_FROM_ARRAYS, {name: [row[name] for row in rows] for name in _ARRAYS})).scalars())
-    if missed := [row["pid"] for row in rows if row["pid"] not in changed]:
-        raise ConcurrentUpdate(f"{len(missed)} of {len(rows)} projects, {missed[0]} first")
+            writes.changed.append({"pid": project_id, "seen_version": project.row["version"], **values})
 
 
 def _log_rows(where: Resolved, event: ProjectUpdated, event_id: str, changes: list[domain.Change], version: int,

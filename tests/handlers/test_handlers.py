@@ -29,7 +29,7 @@ from services.notifier import tables as notifier_tables
 from services.notifier.handlers import build_consumer as notifier_consumer
 from services.tracker import tables as tracker_tables
 from services.tracker.handlers import build_consumer as tracker_consumer
-from services.tracker.service import ConcurrentUpdate
+from services.tracker.writes import ConcurrentUpdate
 from shared import subjects
 from shared.batching import TRANSIENT, BatchCommitter
 from shared.consumer import BatchConsumer, ConsumerMetrics
