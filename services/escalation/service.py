@@ -5,26 +5,31 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.cases.following import PARTY_FIELDS, follow_facts
 from services.escalation.domain.rules import reads_any
 from services.escalation.evaluation import PolicyFor, evaluate, record
-from services.escalation.facts_writes import store_facts
 from services.escalation.problems.policy import ProblemPolicyFor, configured
 from services.escalation.problems.work import take_reported
 from services.escalation.records import open_records
 from services.escalation.sweeping import Recorded, SweepReport, sweep
-from services.escalation.tables import processed_events, project_facts
+from services.escalation.tables import processed_events, project_facts, project_facts_history
 from shared.contracts import ProjectStateChanged
 from shared.contracts.escalation import EscalationFacts
 from shared.db import lock_for_writing
 from shared.json_text import JsonText, model_json
-from shared.persistence import take_unprocessed
+from shared.persistence import inserting, take_unprocessed
 
 __all__ = ["SweepReport", "apply_changes", "sweep"]
 
+# One statement for the whole batch (executemany): building a statement per row cost more than the row.
+UPDATE_FACTS = (
+    update(project_facts).where(project_facts.c.project_id == bindparam("pid"), project_facts.c.version < bindparam("version"))
+    .values(version=bindparam("version"), snapshot=bindparam("snapshot"), updated_at=bindparam("updated_at"),
+            next_due=bindparam("next_due"))
+)
 # Locked (PostgreSQL; SQLite has one writer anyway) in a fixed order: another replica's batch or the sweep touching the
 # same projects waits, then sees this version, so the projection never steps back.
 STORED_VERSIONS = (
@@ -68,7 +73,12 @@ async def apply_changes(sessions: async_sessionmaker, events: Sequence[ProjectSt
         for values in (*updates, *inserts):
             values["next_due"] = due.get(values["project_id"], as_of)
         history = [_history_row(e, project_id, dumped[event_id], now) for e, event_id, project_id in fresh if event_id in dumped]
-        await store_facts(session, history, updates, inserts)
+        if history:
+            await session.execute(inserting(project_facts_history), history)
+        if updates:
+            await session.execute(UPDATE_FACTS, [{"pid": v["project_id"], **v} for v in updates])
+        if inserts:  # a concurrent insert of the same project fails the whole batch, which is then redelivered
+            await session.execute(inserting(project_facts), inserts)
         # Every row updated was read above under its lock (and the guard left it to us), so this transaction moved
         # each project it evaluates: no other replica can have stored a newer version of it in between.
         recorded = await record(session, evaluated, as_of, now)
