@@ -40,11 +40,17 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import services.escalation as escalation_package
+import services.notifier as notifier_package
 import services.tracker as tracker_package
 from bench.pipeline import FRESH_FROM, PG_URL, make_updates
 from services.escalation.app import policies
 from services.escalation.service import apply_changes
 from services.escalation.settings import Settings as EscalationSettings
+from services.escalation.tables import outbox as escalation_outbox
+from services.notifier.app import routings
+from services.notifier.rendering import NOTIFIED_EVENTS, NotifiedEvent
+from services.notifier.service import plan
+from services.notifier.settings import Settings as NotifierSettings
 from services.tracker.service import apply_updates
 from services.tracker.tables import outbox as tracker_outbox
 from shared.contracts import ProjectStateChanged, ProjectUpdate, ProjectUpdated
@@ -147,7 +153,20 @@ async def measure(service: str, workload: str, n: int, batch: int, db: str) -> t
 
         if workload == "known":
             await in_batches(escalate, changes[0], SETUP_BATCH)
-        return await timed(escalate, changes[-1][:n], batch)
+        if service == "escalation":
+            return await timed(escalate, changes[-1][:n], batch)
+        async with escalation() as session:  # what the known round had published is left out: the fresh round's events
+            seen = len((await session.execute(select(escalation_outbox.c.seq))).all())
+        await in_batches(escalate, changes[-1][:n], SETUP_BATCH)
+        async with escalation() as session:
+            payloads = (await session.execute(select(escalation_outbox.c.payload).order_by(escalation_outbox.c.seq))).scalars().all()
+        notifier = await database(notifier_package, Path(tmp), "notifier", db)
+        routing_for = routings(NotifierSettings().routing_dir)
+
+        async def notify(events: Sequence[NotifiedEvent]) -> Any:
+            return await plan(notifier, events, routing_for, NOW)
+
+        return await timed(notify, [NOTIFIED_EVENTS.validate_json(payload) for payload in payloads[seen:]], batch)
 
 
 async def timed(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], batch: int) -> tuple[float, float, int]:
@@ -159,7 +178,7 @@ async def timed(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequen
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--service", choices=["tracker", "escalation"], default="tracker")
+    parser.add_argument("--service", choices=["tracker", "escalation", "notifier"], default="tracker")
     parser.add_argument("--workload", choices=["fresh", "known"], default="fresh")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--updates", type=int, default=3072)
