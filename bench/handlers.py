@@ -1,5 +1,5 @@
-"""One service's batch handler in process (not a test): CPU per update of tracker's apply_updates or escalation's
-apply_changes, fed batches of one size, without NATS or the other services.
+"""One service's batch handler in process (not a test): CPU per item of tracker's apply_updates, escalation's
+apply_changes or the notifier's plan, fed batches of one size, without NATS or the other services.
 
     .venv/bin/python -m bench.handlers --service tracker --batch 16 --workload known --updates 3072 [--db postgres]
 
@@ -9,7 +9,7 @@ server must run on this machine), so a statement saved shows on both sides.
 
 `fresh`: every update is a project's first report (tracker creates it, escalation projects it for the first time);
 `known`: a second round about the same projects, after an unmeasured first one. Escalation's events are what tracker
-made of the same updates.
+made of the same updates; the notifier's, what escalation published from that round's.
 
 CPU time on a shared 2-core machine can differ by a quarter between identical runs; the instructions a run executes
 do not, once the hash seed is fixed (set and dict orders, hence the statements' parameter orders, follow it: unfixed,
@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import tempfile
 import time
 import uuid
@@ -42,7 +41,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 import services.escalation as escalation_package
 import services.notifier as notifier_package
 import services.tracker as tracker_package
-from bench.pipeline import FRESH_FROM, PG_URL, make_updates
+from bench.pipeline import FRESH_FROM, PG_URL, make_updates, server_cpu_seconds
 from services.escalation.app import policies
 from services.escalation.service import apply_changes
 from services.escalation.settings import Settings as EscalationSettings
@@ -101,20 +100,6 @@ async def throwaway_schemas() -> AsyncIterator[None]:
                 for schema in SCHEMAS:
                     await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             await engine.dispose()
-
-
-def server_cpu_seconds() -> float:
-    """CPU seconds used so far by the local PostgreSQL server's processes, its WAL writer's as much as the backends'."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            command = (stat.parent / "cmdline").read_bytes()
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
-            continue
-        if command.startswith(b"postgres:"):
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def in_batches(handle: Callable[[Sequence[Any]], Awaitable[Any]], items: Sequence[Any], size: int) -> None:

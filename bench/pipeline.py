@@ -5,7 +5,8 @@
 
 Prints, per database: updates/s from the first POST to tracker's commit of the last update and to
 the last notification, p50/p99 latency per update (POST sent → tracker's state-changed event,
-and → NotificationSent), CPU µs per update per process (the bench's own, which shares the cores, apart), and the
+and → NotificationSent), CPU µs per update per process (the bench's own, which shares the cores, apart; on PostgreSQL
+the server's too, `postgres_cpu_us_per_update`, which SQLite spends inside the services), and the
 same run's raw baselines: a bare nats-py pull consumer that commits each fetched batch to the same database (one
 hop), and four such consumers in a chain, each in its own process and database, committing its batch and publishing it
 to the next (four hops, the shape of intake → tracker → escalation → notifier). The ratios are the
@@ -91,6 +92,19 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU a process has used so far (Linux /proc, clock ticks of 1/100 s)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / 100
+
+
+def server_cpu_seconds() -> float:
+    """CPU seconds used so far by the local PostgreSQL server's processes (backends, WAL writer and the rest): it shares
+    the cores with the services, and unlike SQLite's engine its work is in no service's figure."""
+    used = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if (stat.parent / "cmdline").read_bytes().startswith(b"postgres:"):
+                used += cpu_seconds(int(stat.parent.name))
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+    return used
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -261,7 +275,7 @@ def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: 
                     asyncio.run(console_caught_up(services, time.monotonic() + 300))
             pids = {name: process.pid for name, process in services.processes.items()} | {"nats-server": nats_server.process.pid}
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            own_cpu = time.process_time()
+            own_cpu, server_cpu = time.process_time(), server_cpu_seconds()
             with collector_paused():
                 pipeline = asyncio.run(measure_pipeline(nats_server.url, services, n, rate, stale, known))
             # On the same cores as the system: what it took from them is part of the picture.
@@ -270,6 +284,8 @@ def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: 
                 pipeline["console_projected_s"] = asyncio.run(console_caught_up(services, time.monotonic() + 300))
             used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
             pipeline["cpu_us_per_update"] = {name: round(seconds * 1e6 / n) for name, seconds in used.items()}
+            if postgres:  # the whole server's, other work on it included (the bench's own database is idle meanwhile)
+                pipeline["postgres_cpu_us_per_update"] = round((server_cpu_seconds() - server_cpu) * 1e6 / n)
         finally:
             services.stop_all()
         # The open loop's baselines say how fast the machine was during the run: its figures are latencies, not rates.
