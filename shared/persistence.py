@@ -1,7 +1,7 @@
 """Tables every consuming service keeps in its own database: outbox, processed events, dead letters."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    BindParameter,
     Column,
     DateTime,
     Integer,
@@ -20,11 +19,14 @@ from sqlalchemy import (
     Text,
     bindparam,
     event,
+    func,
     insert,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from shared.contracts.base import Event
 from shared.messaging import headers_for
@@ -133,19 +135,20 @@ def _marking_processed(dialect_name: str, table: Table) -> Any:
     return _ignoring_conflicts(dialect_name, table, ("event_id",)).returning(table.c.event_id)
 
 
-def insert_from_arrays(table: Table, columns: Sequence[str]) -> tuple[str, list[BindParameter[Any]]]:
-    """PostgreSQL: `INSERT INTO table (columns) SELECT * FROM unnest(<an array per column>)`, to go into a `text()`
-    WITH beside other writes: many rows of several tables in one statement, where an executemany per table cost a
-    round trip each. Its binds are named `<table>_<column>`; `as_arrays` gives their values."""
-    binds = [bindparam(f"{table.name}_{column}", type_=one_dimension(table.c[column].type)) for column in columns]
-    arrays = ", ".join(f":{bind.key}" for bind in binds)
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})", binds
+def unnest_arrays(types: Mapping[str, Any], name: str | None = None, prefix: str = "") -> TableValuedAlias:
+    """PostgreSQL: `unnest(<an array per column>) AS name(columns)`, rows from one array per column, each bound as
+    `<prefix><column>`: many rows in one statement, where an executemany cost a round trip per statement. Each array
+    has one dimension: a JSON value that is a list stays one element (an undimensioned ARRAY took it for a second
+    dimension, and unnest then padded the other columns with NULLs)."""
+    arrays = [bindparam(f"{prefix}{column}", type_=postgresql.ARRAY(type_, dimensions=1)) for column, type_ in types.items()]
+    return func.unnest(*arrays).table_valued(*types).render_derived(name=name)
 
 
-def one_dimension(item: Any) -> postgresql.ARRAY:
-    """An array of `item` bound as it is: a JSON value that is a list stays one element (an undimensioned ARRAY takes
-    it for a second dimension, and unnest then pads the shorter columns with NULLs)."""
-    return postgresql.ARRAY(item, dimensions=1)
+def insert_from_arrays(table: Table, columns: Sequence[str]) -> postgresql.Insert:
+    """PostgreSQL: INSERT INTO table (columns) SELECT … FROM unnest(…), to go into a WITH beside other writes; its
+    arrays bind as `<table>_<column>`, and `as_arrays` gives their values."""
+    rows = unnest_arrays({column: table.c[column].type for column in columns}, prefix=f"{table.name}_")
+    return postgresql.insert(table).from_select(list(columns), select(*(rows.c[column] for column in columns)))
 
 
 def as_arrays(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier.delivery import DeliveryWorker
@@ -25,12 +24,9 @@ RoutingFor = Callable[[str], Routing]
 PLANNED = ("delivery_key", "county_code", "escalation_event_id", "escalation_id", "event", "recipient", "person", "channel",
            "address", "fallback", "status", "attempts", "next_attempt_at", "created_at", "claimed_by", "claimed_until")
 BODY = ("event_id", "event", "created_at")
-_BODIES_SQL, _BODIES_BINDS = insert_from_arrays(delivery_events, BODY)
-_PLANNED_SQL, _PLANNED_BINDS = insert_from_arrays(deliveries, PLANNED)
 # PostgreSQL: both INSERTs in one statement, from an array per column (a statement each cost a round trip).
-PLAN_AT_ONCE = text(
-    f"WITH bodies AS ({_BODIES_SQL} ON CONFLICT (event_id) DO NOTHING) {_PLANNED_SQL} ON CONFLICT (delivery_key) DO NOTHING"
-).bindparams(*_BODIES_BINDS, *_PLANNED_BINDS)
+_BODIES = insert_from_arrays(delivery_events, BODY).on_conflict_do_nothing(index_elements=["event_id"]).cte("bodies")
+PLAN_AT_ONCE = insert_from_arrays(deliveries, PLANNED).on_conflict_do_nothing(index_elements=["delivery_key"]).add_cte(_BODIES)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.tracker.tables import change_log, outbox, projects, stage_history
-from shared.persistence import as_arrays, hand_over_after_commit, insert_from_arrays, inserting, one_dimension
+from shared.persistence import as_arrays, hand_over_after_commit, insert_from_arrays, inserting, unnest_arrays
 
 UPDATED = ("name", "stage", "version", "state", "updated_at")
 # Built once: the version guard makes a concurrent writer's update fail instead of being overwritten.
@@ -24,28 +24,22 @@ UPDATE_PROJECT = (
     .values({name: bindparam(name) for name in UPDATED})
 )
 
-# PostgreSQL: the same guarded update for a whole batch, and every INSERT beside it.
+# PostgreSQL: the same guarded update for a whole batch, from an array per column, and every INSERT beside it.
 _GUARDED = {"pid": projects.c.project_id.type, "seen_version": projects.c.version.type, **{name: projects.c[name].type for name in UPDATED}}
+_INCOMING = unnest_arrays(_GUARDED, name="incoming")
 _UPDATE_FROM_ARRAYS = (
-    "UPDATE projects SET name = incoming.name, stage = incoming.stage, version = incoming.version, state = incoming.state, "
-    "updated_at = incoming.updated_at "
-    "FROM unnest(:pid, :seen_version, :name, :stage, :version, :state, :updated_at) "
-    "AS incoming(pid, seen_version, name, stage, version, state, updated_at) "
-    "WHERE projects.project_id = incoming.pid AND projects.version = incoming.seen_version RETURNING projects.project_id"
+    update(projects).where(projects.c.project_id == _INCOMING.c.pid, projects.c.version == _INCOMING.c.seen_version)
+    .values({name: _INCOMING.c[name] for name in UPDATED}).returning(projects.c.project_id).cte("updated")
 )
 INSERTED = {table: tuple(column.name for column in table.c if column.name not in ("id", "seq"))
             for table in (projects, change_log, stage_history, outbox)}
-_INSERTS = {table: insert_from_arrays(table, columns) for table, columns in INSERTED.items()}
 # Each part of a WITH runs once, whether the query reads it or not; the foreign keys are checked at the statement's
 # end, so a change log row may name a project created beside it. PostgreSQL settles on a generic plan for it after five
 # runs (pg_prepared_statements); escalation's projection written the same way, a WITH of fewer tables, was planned
 # anew at every run and cost the server more than the round trip it saved, so escalation keeps its executemany.
-WRITE_AT_ONCE = text(
-    f"WITH updated AS ({_UPDATE_FROM_ARRAYS}), "
-    + ", ".join(f"{table.name}_rows AS ({sql})" for table, (sql, _) in _INSERTS.items())
-    + " SELECT project_id FROM updated"
-).bindparams(*(bindparam(name, type_=one_dimension(type_)) for name, type_ in _GUARDED.items()),
-             *(bind for _, binds in _INSERTS.values() for bind in binds))
+WRITE_AT_ONCE = select(_UPDATE_FROM_ARRAYS.c.project_id).add_cte(
+    *(insert_from_arrays(table, columns).cte(f"{table.name}_rows") for table, columns in INSERTED.items())
+)
 
 
 class ConcurrentUpdate(Exception):
