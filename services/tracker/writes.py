@@ -61,6 +61,8 @@ class BatchWrites:
 async def write(session: AsyncSession, writes: BatchWrites) -> None:
     """Everything in the caller's transaction; ConcurrentUpdate when a project moved meanwhile (a version read
     before is no longer there) or another replica created one of the new ones (its 项目代码 is taken)."""
+    if not writes.changed and not any(writes.rows().values()):  # a batch of repeats, or of nothing new: no statement
+        return
     try:
         if session.bind.dialect.name == "postgresql":
             await _write_at_once(session, writes)
