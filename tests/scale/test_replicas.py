@@ -62,8 +62,9 @@ from services.notifier.delivery import DeliveryWorker
 from services.tracker import domain
 from services.tracker import tables as tracker_tables
 from shared import subjects
-from shared.db import make_engine, migrate, session_factory
+from shared.db import make_engine, session_factory
 from tests.conftest import drop_schema
+from tests.support.databases import migrated
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -355,11 +356,8 @@ async def test_replicas_lose_double_and_regress_nothing(system: Replicated) -> N
 
 @pytest.fixture
 async def escalation_db(database: tuple[str, str | None]) -> AsyncIterator[async_sessionmaker]:
-    url, schema = database
-    await migrate(ROOT / "services" / "escalation" / "migrations", url, schema)
-    engine = make_engine(url, schema)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with migrated("escalation", database) as sessions:
+        yield sessions
 
 
 class Wall:
@@ -395,11 +393,8 @@ async def _holder(sessions: async_sessionmaker) -> str:
 
 @pytest.fixture
 async def notifier_db(database: tuple[str, str | None]) -> AsyncIterator[async_sessionmaker]:
-    url, schema = database
-    await migrate(ROOT / "services" / "notifier" / "migrations", url, schema)
-    engine = make_engine(url, schema)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with migrated("notifier", database) as sessions:
+        yield sessions
 
 
 async def test_replicas_claiming_at_once_take_disjoint_rows_and_a_dead_replicas_claims_expire(notifier_db: async_sessionmaker) -> None:

@@ -16,7 +16,7 @@ from services.escalation.app import policies
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import escalations, outbox
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
-from shared.db import make_engine, migrate, session_factory
+from tests.support.databases import migrated
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY_FOR = policies(ROOT / "config" / "policies")
@@ -57,11 +57,8 @@ def changed(version: int, snap: ProjectSnapshot, fields: Sequence[str]) -> Proje
 
 @pytest.fixture
 async def sessions(database: tuple[str, str | None]) -> AsyncIterator[async_sessionmaker]:
-    url, schema = database
-    await migrate(ROOT / "services" / "escalation" / "migrations", url, schema)
-    engine = make_engine(url, schema)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with migrated("escalation", database) as sessions:
+        yield sessions
 
 
 async def open_by_subject(sessions: async_sessionmaker) -> dict[str, dict[str, Any]]:

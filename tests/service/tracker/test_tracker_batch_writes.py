@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select
@@ -16,10 +15,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.tracker.service import Outcome, apply_updates
 from services.tracker.tables import change_log, outbox, projects, stage_history
 from shared.contracts import ProjectStateChanged
-from shared.db import make_engine, migrate, session_factory
+from tests.support.databases import migrated
 from tests.support.factories import update, updated
 
-ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 3, 2, 1, tzinfo=UTC)
 FIRST = datetime(2026, 2, 20, tzinfo=UTC)
 KNOWN, NEW = "2403-330106-04-01-000001", "2403-330106-04-01-000002"
@@ -27,11 +25,8 @@ KNOWN, NEW = "2403-330106-04-01-000001", "2403-330106-04-01-000002"
 
 @pytest.fixture
 async def sessions(database: tuple[str, str | None]) -> AsyncIterator[async_sessionmaker]:
-    url, schema = database
-    await migrate(ROOT / "services" / "tracker" / "migrations", url, schema)
-    engine = make_engine(url, schema)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with migrated("tracker", database) as sessions:
+        yield sessions
 
 
 async def rows(sessions: async_sessionmaker, table) -> list[dict]:  # type: ignore[no-untyped-def]
