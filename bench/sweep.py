@@ -9,8 +9,10 @@ then times:
 1. the first sweep: a full re-evaluation (no basis recorded yet) that raises every escalation and opens its case;
 2. a second full re-evaluation (the basis forgotten, as after a policy change) that raises nothing: its
    projects/s is the re-evaluation rate, and (1 − 2) / escalations is the cost of raising one with its case;
-3. the steady daily sweep of the next day, which reads only the projects due (about 1%).
-Prints seconds, projects/s, projects read, escalations written and the process's peak RSS.
+3. the steady daily sweep of the next day, which reads only the projects due (about 1%);
+4. the first day on which the cases opened by the first sweep miss their deadline and climb the ladder together
+   (the days before it swept untimed): mostly climbs, each with its letter, audit row and event.
+Prints seconds, projects/s, projects read, escalations written, case climbs and the process's peak RSS.
 """
 from __future__ import annotations
 
@@ -91,9 +93,21 @@ async def timed(sessions, policy_for, day: date, label: str) -> float:  # noqa: 
     started = time.perf_counter()
     report = await sweep(sessions, policy_for, day, datetime.now(UTC), chunk=CHUNK_SWEEP)
     seconds = time.perf_counter() - started
+    climbs = f" ({seconds / report.case_events * 1000:.2f} ms each, projects included)" if report.case_events else ""
     print(f"  {label} as of {day}: {report.projects:,} projects read in {seconds:.1f} s = {report.projects / seconds:,.0f} projects/s, "
-          f"{report.events:,} escalation events, {report.case_events:,} case climbs")
+          f"{report.events:,} escalation events, {report.case_events:,} case climbs{climbs}")
     return seconds
+
+
+async def climbing_day(sessions, policy_for, after: date) -> None:  # noqa: ANN001
+    """Sweep the days up to the first case deadline untimed, then time that day's sweep."""
+    async with sessions() as session:
+        day = await session.scalar(select(func.min(cases.c.clock_due)).where(cases.c.clock_due > after))
+    if day is None:
+        return
+    for quiet in range(1, (day - after).days):
+        await sweep(sessions, policy_for, after + timedelta(days=quiet), datetime.now(UTC), chunk=CHUNK_SWEEP)
+    await timed(sessions, policy_for, day, "4. the cases opened by the first sweep climb")
 
 
 async def run(url: str, schema: str | None, n: int) -> None:
@@ -120,6 +134,7 @@ async def run(url: str, schema: str | None, n: int) -> None:
         quiet = await timed(sessions, policy_for, AS_OF, "2. full re-evaluation (nothing new)")
         print(f"  raising: {raised:,} escalations and {opened:,} cases; (1 - 2) / escalations = {(raising - quiet) / raised * 1000:.2f} ms each")
         await timed(sessions, policy_for, AS_OF + timedelta(days=1), "3. steady daily sweep")
+        await climbing_day(sessions, policy_for, AS_OF + timedelta(days=1))
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  peak RSS {rss_mb:.0f} MB")
     finally:

@@ -10,10 +10,9 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.escalation.cases import lifecycle
-from services.escalation.cases.climbing import climb_case
+from services.escalation.cases.climbing import climb_missed
 from services.escalation.cases.policy import CasePolicyFor, configured
 from services.escalation.cases.rows import from_row
-from services.escalation.cases.store import context_of
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import cases, escalations
 from shared.contracts.base import Event
@@ -46,18 +45,15 @@ async def advance_cases(session: AsyncSession, county_code: str | None, as_of: d
         return []
     found = await session.execute(select(escalations).where(escalations.c.escalation_id.in_([r["escalation_id"] for r in rows])))
     by_id: dict[str, Any] = {e["escalation_id"]: dict(e) for e in found.mappings()}
-    events: list[Event] = []
+    missed = []
     for row in rows:
         escalation = by_id.get(row["escalation_id"])
         case = from_row(row)
         reason = lifecycle.missed(case, as_of, condition_holds=bool(escalation and escalation["status"] == "open"))
-        if reason is None:
-            continue
-        policy = policy_for(row["county_code"]) if policy_for else Policy()
-        case_policy = case_policy_for(row["county_code"])
-        ctx = await context_of(session, row, escalation, policy, case_policy)
-        events.append(await climb_case(session, ctx, row["version"], case, case.level + 1, reason, escalation, case_policy, as_of, now))
-    return events
+        if reason is not None:
+            missed.append((row, case, reason, escalation))
+    steps = await climb_missed(session, missed, policy_for or (lambda _county: Policy()), case_policy_for, as_of, now)
+    return [step.event for step in steps]
 
 
 async def advance_all_cases(sessions: async_sessionmaker, county_code: str | None, as_of: date, now: datetime, *,

@@ -60,3 +60,22 @@ async def next_number(session: AsyncSession, county_code: str, year: int, prefix
     sequence = await issued(session, county_code, year) + 1
     await record_issued(session, county_code, year, sequence)
     return formatted(prefix, year, sequence)
+
+
+class Numbering:
+    """Numbers for many letters in one transaction (cases opened or climbing together): each county's counter read
+    at its first letter, and written once by `record`, one number after another in the order asked."""
+
+    def __init__(self, session: AsyncSession, year: int) -> None:
+        self._session, self._year = session, year
+        self._last: dict[str, int] = {}
+
+    async def next(self, county_code: str, prefix: str) -> str:
+        if county_code not in self._last:
+            self._last[county_code] = await issued(self._session, county_code, self._year)
+        self._last[county_code] += 1
+        return formatted(prefix, self._year, self._last[county_code])
+
+    async def record(self) -> None:
+        for county_code, last in self._last.items():
+            await record_issued(self._session, county_code, self._year, last)

@@ -12,24 +12,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.escalation.cases import lifecycle
 from services.escalation.cases.hooks import colour_of
 from services.escalation.cases.ladder import floor_of
-from services.escalation.cases.letter_numbers import formatted, issued, record_issued
+from services.escalation.cases.letter_numbers import Numbering
 from services.escalation.cases.policy import CasePolicyFor, configured
-from services.escalation.cases.store import Context, Step, case_id_for, draft_of, letter_department, parties_of, step_of
+from services.escalation.cases.store import (
+    Context,
+    Step,
+    case_id_for,
+    draft_of,
+    handlers_of,
+    letter_department,
+    parties_of,
+    snapshots_of,
+    step_of,
+)
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.policy import Policy
-from services.escalation.tables import case_actions, cases, outbox, people, project_facts
+from services.escalation.tables import case_actions, cases, outbox
 from shared import subjects
 from shared.contracts.case import CaseAction
 from shared.persistence import add_to_outbox, inserting
 
-# Built once, lists bound at each execution (see shared.persistence.inserting).
-CASES_OF = select(cases.c.case_id).where(cases.c.case_id.in_(bindparam("ids", expanding=True)))
-SNAPSHOTS_OF = select(project_facts.c.project_id, project_facts.c.snapshot).where(project_facts.c.project_id.in_(bindparam("ids", expanding=True)))
-HANDLERS_OF = (
-    select(people.c.county_code, people.c.department, people.c.name)
-    .where(people.c.county_code.in_(bindparam("counties", expanding=True)), people.c.role == "department", people.c.active.is_(True))
-    .order_by(people.c.login)
-)
+CASES_OF = select(cases.c.case_id).where(cases.c.case_id.in_(bindparam("ids", expanding=True)))  # built once, ids bound when run
 
 Opening = tuple[str, dict[str, Any], Policy, Finding]  # escalation id, project, policy, finding
 
@@ -46,40 +49,27 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
     if not wanted:
         return []
     projects = sorted({project["project_id"] for _, _, project, _, _ in wanted})
-    snapshots = dict((await session.execute(SNAPSHOTS_OF, {"ids": projects})).all())
-    handlers = await _handlers(session, sorted({project["county_code"] for _, _, project, _, _ in wanted}))
+    snapshots = await snapshots_of(session, projects)
+    handlers = await handlers_of(session, sorted({project["county_code"] for _, _, project, _, _ in wanted}))
     case_policy_for = case_policy_for or configured()
     steps = []
-    last_number: dict[str, int] = {}
+    numbering = Numbering(session, as_of.year)
     for case_id, esc_id, project, policy, finding in wanted:
         county = project["county_code"]
         case_policy = case_policy_for(county)
         parties = parties_of(snapshots.get(project["project_id"]) or {}, policy, case_policy, finding.audience, finding.evidence)
         colour = colour_of(finding, policy)
-        number = ""
-        if floor_of(colour) >= 2:  # opens with a 交办函: the county's next number this year, one after another in the batch
-            if county not in last_number:
-                last_number[county] = await issued(session, county, as_of.year)
-            last_number[county] += 1
-            number = formatted(case_policy.letter_prefix, as_of.year, last_number[county])
+        # Red opens with a 交办函: the county's next number this year, one after another in the batch.
+        number = await numbering.next(county, case_policy.letter_prefix) if floor_of(colour) >= 2 else ""
         draft = draft_of(number, parties, handlers.get((county, letter_department(parties))))
         case = lifecycle.open_case(colour, parties, as_of, case_policy, draft)
         ctx = Context(case_id, esc_id, project["project_id"], county, finding.rule_id, policy.policy_version, project.get("project_code"),
                       project.get("name"), project.get("correlation_id") or project["project_id"], parties)
         details = {"colour": colour, "rule_level": finding.level, "rule_level_name": finding.level_name, "evidence": dict(finding.evidence)}
         steps.append(step_of(ctx, None, None, case, CaseAction.opened, None, finding.summary, details, as_of, now, step=f"L{case.level}"))
-    for county, last in last_number.items():
-        await record_issued(session, county, as_of.year, last)
+    await numbering.record()
     await session.execute(inserting(cases), [s.values for s in steps])
     await session.execute(inserting(case_actions), [s.action_row for s in steps])
     await add_to_outbox(session, outbox, [(s.event, subjects.case(s.event.county_code, CaseAction.opened.value)) for s in steps], now)
     return steps
 
-
-async def _handlers(session: AsyncSession, counties: list[str]) -> dict[tuple[str, str], str]:
-    """The first active handler (by login) of every department of these counties, as letter_draft picks one."""
-    rows = await session.execute(HANDLERS_OF, {"counties": counties})
-    found: dict[tuple[str, str], str] = {}
-    for county, department, name in rows:
-        found.setdefault((county, department), name)
-    return found

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases.ladder import Parties, audience_of
@@ -22,7 +23,7 @@ from services.escalation.tables import case_actions, cases, outbox, people, proj
 from shared import subjects
 from shared.contracts import Recipient
 from shared.contracts.case import CaseAction, CaseChanged
-from shared.persistence import add_to_outbox
+from shared.persistence import add_to_outbox, inserting
 
 # Fixed forever: a case's id and its events' ids are derived from these.
 CASE_NAMESPACE = uuid.UUID("0b7e4f2a-3c5d-4e6f-8a9b-1c2d3e4f5a6b")
@@ -33,6 +34,13 @@ ACTION_TEXT = {
     CaseAction.exception_confirmed: "例外已确认", CaseAction.exception_rejected: "例外未获确认，恢复计时",
     CaseAction.retargeted: "改由新的责任部门办理", CaseAction.withdrawn: "条件当日已消除，撤销督办",
 }
+# Reads of many cases' projects and handlers at once (cases opened or climbing together); lists bound at each execution.
+SNAPSHOTS_OF = select(project_facts.c.project_id, project_facts.c.snapshot).where(project_facts.c.project_id.in_(bindparam("ids", expanding=True)))
+HANDLERS_OF = (
+    select(people.c.county_code, people.c.department, people.c.name)
+    .where(people.c.county_code.in_(bindparam("counties", expanding=True)), people.c.role == "department", people.c.active.is_(True))
+    .order_by(people.c.login)
+)
 
 
 class Conflict(Exception):
@@ -191,13 +199,50 @@ async def record(session: AsyncSession, ctx: Context, version: int | None, befor
     return done.event
 
 
+async def record_stored(session: AsyncSession, steps: Sequence[Step], now: datetime) -> None:
+    """record() for many steps of stored cases, a statement per table for the lot. The caller has read the cases FOR
+    UPDATE in this transaction (SQLite: holding the write lock), so the version guard holds; where the driver counts an
+    executemany's rows (SQLite) it is checked all the same."""
+    if not steps:
+        return
+    result = await session.execute(_updating_guarded(tuple(steps[0].values)), [
+        {**step.values, "guard_case_id": step.action_row["case_id"], "guard_version": step.version - 1} for step in steps])
+    if session.bind.dialect.supports_sane_multi_rowcount and result.rowcount != len(steps):
+        raise Conflict(f"{len(steps) - result.rowcount} of {len(steps)} cases changed meanwhile; read them again")
+    await session.execute(inserting(case_actions), [step.action_row for step in steps])
+    await add_to_outbox(session, outbox, [(step.event, subjects.case(step.event.county_code, step.event.action.value)) for step in steps], now)
+
+
+@cache
+def _updating_guarded(columns: tuple[str, ...]) -> Any:
+    return (update(cases).where(cases.c.case_id == bindparam("guard_case_id"), cases.c.version == bindparam("guard_version"))
+            .values({name: bindparam(name) for name in columns}))
+
+
+async def snapshots_of(session: AsyncSession, project_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """snapshot_of for many projects in one read."""
+    return dict((await session.execute(SNAPSHOTS_OF, {"ids": list(project_ids)})).all())
+
+
+async def handlers_of(session: AsyncSession, counties: Sequence[str]) -> dict[tuple[str, str], str]:
+    """The first active handler (by login) of every department of these counties, as letter_draft picks one."""
+    found: dict[tuple[str, str], str] = {}
+    for county, department, name in await session.execute(HANDLERS_OF, {"counties": list(counties)}):
+        found.setdefault((county, department), name)
+    return found
+
+
 def _audience_of_recipients(recipients: list[dict[str, str]] | None) -> tuple[Audience, ...]:
     return tuple(Audience(r["kind"], r["name"], r.get("role", "action")) for r in recipients or ())  # type: ignore[arg-type]
 
 
 async def context_of(session: AsyncSession, row: Any, escalation: Any, policy: Policy, case_policy: CasePolicy) -> Context:
     """The context of a stored case: its project's facts as known now, and the rule's recipients as a fallback."""
-    snapshot = await snapshot_of(session, row["project_id"])
+    return context_from(row, escalation, await snapshot_of(session, row["project_id"]), policy, case_policy)
+
+
+def context_from(row: Any, escalation: Any, snapshot: dict[str, Any], policy: Policy, case_policy: CasePolicy) -> Context:
+    """context_of with the project's facts already read."""
     parties = parties_of(snapshot, policy, case_policy, _audience_of_recipients(escalation["recipients"] if escalation else None),
                          escalation["evidence"] if escalation else None)
     return Context(row["case_id"], row["escalation_id"], row["project_id"], row["county_code"], row["rule_id"], row["policy_version"],
