@@ -31,6 +31,7 @@ from services.escalation.app import policies
 from services.escalation.service import sweep
 from services.escalation.tables import cases, escalations, evaluation_basis, metadata, project_facts
 from shared.db import make_engine, migrate, session_factory
+from shared.runtime import tune_gc
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 MIGRATIONS = Path(__file__).parents[1] / "services" / "escalation" / "migrations"
@@ -144,6 +145,7 @@ async def run(url: str, schema: str | None, n: int) -> None:
 
 
 async def main(n: int, db: str) -> None:
+    tune_gc()  # as the service does at start-up (shared.runtime.serve)
     if db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             print(f"SQLite, {n:,} projects as of {AS_OF}:")

@@ -88,7 +88,7 @@ async def sweep(sessions: async_sessionmaker, policy_for: PolicyFor, as_of: date
         if on_recorded and recorded:
             on_recorded(recorded)
     # The case clocks: missed deadlines climb the ladder (their own transactions, chunked, only cases whose day came).
-    report.case_events = len(await advance_all_cases(sessions, county_code, as_of, now, policy_for=policy_for, chunk=chunk, lock=lock))
+    report.case_events = await advance_all_cases(sessions, county_code, as_of, now, policy_for=policy_for, chunk=chunk, lock=lock)
     # Problems and meetings' assignments past their deadlines climb too (problems/clock.py).
     report.coordination_events = len(await advance_coordination(sessions, county_code, policy_for, as_of, now, problem_policy_for, lock))
     return report

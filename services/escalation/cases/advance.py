@@ -58,10 +58,11 @@ async def advance_cases(session: AsyncSession, county_code: str | None, as_of: d
 
 async def advance_all_cases(sessions: async_sessionmaker, county_code: str | None, as_of: date, now: datetime, *,
                             policy_for: PolicyFor | None = None, case_policy_for: CasePolicyFor | None = None,
-                            chunk: int = 500, lock: Any = None) -> list[Event]:
+                            chunk: int = 500, lock: Any = None) -> int:
     """advance_cases over the cases whose clock_due has come, one transaction per chunk (the sweep's `lock` held per
-    chunk, like its projects); a case whose day has not come is not read."""
-    events: list[Event] = []
+    chunk, like its projects); a case whose day has not come is not read. Returns how many climbed: their events are
+    in the outbox, and a day on which an import's cases all fall due would otherwise hold every one in memory."""
+    climbed = 0
     last: tuple[date, str] = (date.min, "")
     while True:
         async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
@@ -72,7 +73,7 @@ async def advance_all_cases(sessions: async_sessionmaker, county_code: str | Non
                 .limit(chunk)
             )).all()
             if not due:
-                return events
-            events += await advance_cases(session, county_code, as_of, now, policy_for=policy_for, case_policy_for=case_policy_for,
-                                          only=[case_id for _, case_id in due])
+                return climbed
+            climbed += len(await advance_cases(session, county_code, as_of, now, policy_for=policy_for, case_policy_for=case_policy_for,
+                                              only=[case_id for _, case_id in due]))
             last = tuple(due[-1])
