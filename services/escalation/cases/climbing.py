@@ -1,4 +1,5 @@
-"""One climb up the ladder, written: the letter at L2, the evidence pack at L5, the new level's audience told."""
+"""Climbs up the ladder, written: the letter at L2, the evidence pack at L5, the new level's audience told. One case at a
+time (a rule rising, a meeting's decision), or every case that missed its deadline on a day at once (the sweep)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -48,7 +49,7 @@ async def climb_missed(session: AsyncSession, missed: Sequence[Missed], policy_f
                        case_policy_for: CasePolicyFor, as_of: date, now: datetime) -> list[Step]:
     """climb_case, one level up, for every case that missed its deadline, in the caller's transaction (the cases read
     FOR UPDATE): a fixed number of statements for the lot but an evidence pack's reads at L5. Cases opened together by
-    an import miss their deadlines together; one at a time, 56,000 of them took 155 s (2.8 ms each, PostgreSQL)."""
+    an import miss their deadlines together: one at a time, 57,582 of them took 155 s on PostgreSQL (2.7 ms each)."""
     if not missed:
         return []
     snapshots = await snapshots_of(session, sorted({row["project_id"] for row, *_ in missed}))
