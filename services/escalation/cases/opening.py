@@ -22,15 +22,14 @@ from services.escalation.cases.store import (
     handlers_of,
     letter_department,
     parties_of,
+    record_new,
     snapshots_of,
     step_of,
 )
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.policy import Policy
-from services.escalation.tables import case_actions, cases, outbox
-from shared import subjects
+from services.escalation.tables import cases
 from shared.contracts.case import CaseAction
-from shared.persistence import add_to_outbox, inserting
 
 CASES_OF = select(cases.c.case_id).where(cases.c.case_id.in_(bindparam("ids", expanding=True)))  # built once, ids bound when run
 
@@ -68,8 +67,6 @@ async def open_cases(session: AsyncSession, openings: Sequence[Opening], as_of: 
         details = {"colour": colour, "rule_level": finding.level, "rule_level_name": finding.level_name, "evidence": dict(finding.evidence)}
         steps.append(step_of(ctx, None, None, case, CaseAction.opened, None, finding.summary, details, as_of, now, step=f"L{case.level}"))
     await numbering.record()
-    await session.execute(inserting(cases), [s.values for s in steps])
-    await session.execute(inserting(case_actions), [s.action_row for s in steps])
-    await add_to_outbox(session, outbox, [(s.event, subjects.case(s.event.county_code, CaseAction.opened.value)) for s in steps], now)
+    await record_new(session, steps, now)
     return steps
 

@@ -209,6 +209,17 @@ async def record_stored(session: AsyncSession, steps: Sequence[Step], now: datet
         {**step.values, "guard_case_id": step.action_row["case_id"], "guard_version": step.version - 1} for step in steps])
     if session.bind.dialect.supports_sane_multi_rowcount and result.rowcount != len(steps):
         raise Conflict(f"{len(steps) - result.rowcount} of {len(steps)} cases changed meanwhile; read them again")
+    await _log_and_publish(session, steps, now)
+
+
+async def record_new(session: AsyncSession, steps: Sequence[Step], now: datetime) -> None:
+    """record() for many new cases (an import's first sweep opens them together), a statement per table for the lot."""
+    if steps:
+        await session.execute(inserting(cases), [step.values for step in steps])
+        await _log_and_publish(session, steps, now)
+
+
+async def _log_and_publish(session: AsyncSession, steps: Sequence[Step], now: datetime) -> None:
     await session.execute(inserting(case_actions), [step.action_row for step in steps])
     await add_to_outbox(session, outbox, [(step.event, subjects.case(step.event.county_code, step.event.action.value)) for step in steps], now)
 
