@@ -96,13 +96,11 @@ def milestone_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
 
 
 def ledger_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
-    """Missing from the due day of the month after; gone on the 1st of the next (a new month is owed)."""
+    """The newest due month moves on the due day; a missing run stands until its ledgers come in (a change event)."""
     if not owes_reports(facts, policy):
         return
     yield as_of.replace(day=policy.ledger_due_day)
-    following = _first_of_next_month(as_of)
-    yield following
-    yield following.replace(day=policy.ledger_due_day)
+    yield _first_of_next_month(as_of).replace(day=policy.ledger_due_day)
 
 
 def investment_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:

@@ -12,7 +12,7 @@ async def test_cases_missing_their_deadline_together_climb_in_a_fixed_number_of_
     engine, sessions = await open_store(*database)
     statements: list[str] = []
     try:
-        # Yellow budget overruns, their data stale too: two cases each at L1, the lead department to sign, no letter yet.
+        # Yellow budget overruns, their data stale and July's ledger missing too: three cases each at L1, the lead department to sign, no letter yet.
         early, late = date(2026, 9, 1), date(2026, 9, 2)
         await apply_changes(sessions, [overrun_change("330106", n, 5) for n in (1, 2)], POLICY_FOR, early, at(early))
         await apply_changes(sessions, [overrun_change("330106", n, 5) for n in range(3, 9)], POLICY_FOR, late, at(late))
@@ -28,14 +28,14 @@ async def test_cases_missing_their_deadline_together_climb_in_a_fixed_number_of_
     finally:
         await engine.dispose()
 
-    assert [(len(four), len(twelve)), {e.ladder_level for e in four + twelve}] == [(4, 12), {2}]
+    assert [(len(four), len(twelve)), {e.ladder_level for e in four + twelve}] == [(6, 18), {2}]
     # The first day also reads the county's letters once (no counter for the year yet); otherwise the two days are alike.
     assert twelve_statements <= four_statements, "a climb costs statements of its own: a day of many climbs grows with them"
     # Each took the county's next 交办函 number, in case-id order within a day, and has its audit row and its event.
     by_id = {row["case_id"]: row for row in await case_rows(sessions)}
     numbers = [by_id[str(e.case_id)]["letter"]["number"] for e in sorted(four, key=lambda e: str(e.case_id))
                + sorted(twelve, key=lambda e: str(e.case_id))]
-    assert numbers == [f"督办〔2026〕{n}号" for n in range(1, 17)]
+    assert numbers == [f"督办〔2026〕{n}号" for n in range(1, 25)]
     for climbed in four + twelve:
         case_id = str(climbed.case_id)
         assert [a["action"] for a in await actions_of(sessions, case_id)] == ["opened", "climbed"]

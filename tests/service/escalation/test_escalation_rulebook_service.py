@@ -96,13 +96,13 @@ async def test_new_rules_raise_escalate_and_resolve_through_the_use_cases(sessio
     assert all(v["rule_version"] == 1 and v["evidence"]["rule_source"] for v in found.values())
     assert sorted(await outbox_kinds(sessions)) == sorted(("raised", *k.split("|"), lvl) for k, (lvl, _) in expected.items())
 
-    # The clock alone (a sweep): the data went stale, the SME payment turned red, December's ledger is missing.
+    # The clock alone (a sweep): the data went stale, the SME payment turned red, no ledger came after September's.
     new_year = date(2027, 1, 6)
     await sweep(sessions, POLICY_FOR, new_year, at(new_year))
     found = await open_by_subject(sessions)
     assert (found["R6.data_freshness|data"]["level"], found["R6.data_freshness|data"]["evidence"]["colour"]) == (1, "grey")
     assert found["R7.sme_payment|sme_payment:F-17"]["level"] == 2
-    assert found["R4.ledger_missing|ledger"]["occurrence"] == "2026-12"
+    assert found["R4.ledger_missing|ledger"]["occurrence"] == "2026-10"  # one finding for October's ledger and every one since
     assert "R5.investment_progress|investment:ytd" not in found  # a new year: last year's plan is not graded against this one
 
     # Statistics enrolment, the payment and the permit arrive: those cases resolve at once, on the change itself.

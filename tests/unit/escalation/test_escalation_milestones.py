@@ -120,22 +120,46 @@ def test_yinchuan_red_after_three_months_overdue(as_of: str, expected: tuple[int
     assert f.action == (Audience("department", "县自然资源局", "action"),)  # the red too goes to whoever blocks
 
 
-def ledger_found(as_of: str, **changes: Any) -> list[str]:
+def ledger_found(as_of: str, *reported: str, **changes: Any) -> list[str]:
     changes.setdefault("stage", "started")
+    changes.setdefault("ledger", tuple(LedgerEntry(month=m, investment_fen=1) for m in reported))
     return [f.occurrence for f in evaluate_ledger(facts(**changes), POLICY, D(as_of))]
 
 
 @pytest.mark.parametrize(
-    ("as_of", "expected"),
+    ("as_of", "reported", "expected"),
     [
-        pytest.param("2026-05-04", [], id="day-4"),
-        pytest.param("2026-05-05", ["2026-04"], id="day-5-due"),
-        pytest.param("2026-05-31", ["2026-04"], id="end-of-month"),
-        pytest.param("2026-01-05", ["2025-12"], id="january-asks-for-december"),
+        pytest.param("2026-05-04", ("2026-03",), [], id="day-4-april-not-due-yet"),
+        pytest.param("2026-05-05", ("2026-03",), ["2026-04"], id="day-5-due"),
+        pytest.param("2026-05-31", ("2026-03",), ["2026-04"], id="end-of-month"),
+        pytest.param("2026-06-01", ("2026-03",), ["2026-04"], id="still-missing-on-the-1st"),
+        pytest.param("2026-06-05", ("2026-03",), ["2026-04"], id="may-missing-too-one-finding-for-the-run"),
+        pytest.param("2026-06-05", ("2026-03", "2026-04"), ["2026-05"], id="april-in-may-missing"),
+        pytest.param("2026-06-05", ("2026-03", "2026-05"), [], id="newest-due-month-in"),
+        pytest.param("2026-01-05", ("2025-11",), ["2025-12"], id="january-asks-for-december"),
+        pytest.param("2026-05-04", (), ["2026-03"], id="nothing-reported-march-still-missing"),
     ],
 )
-def test_ledger_missing_on_day_5(as_of: str, expected: list[str]) -> None:
-    assert ledger_found(as_of) == expected
+def test_ledger_missing_on_day_5_until_it_comes_in(as_of: str, reported: tuple[str, ...], expected: list[str]) -> None:
+    assert ledger_found(as_of, *reported) == expected
+
+
+def test_a_missing_ledger_stands_from_its_due_day_until_it_comes_in() -> None:
+    """Every day from April's due day to August, one finding (April's run); it clears when the run's ledgers are in."""
+    day, seen = D("2026-05-05"), set()
+    while day < D("2026-08-31"):
+        seen.update(ledger_found(day.isoformat(), "2026-03"))
+        day = day.fromordinal(day.toordinal() + 1)
+    assert seen == {"2026-04"}
+    assert ledger_found("2026-08-31", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07") == []
+
+
+def test_the_run_starts_no_earlier_than_construction() -> None:
+    started = (MilestoneFact(name="开工", actual=D("2026-02-10")),)
+    assert ledger_found("2026-05-05", milestones=started) == ["2026-02"]
+    assert ledger_found("2026-03-04", milestones=started) == []  # February's is due on March 5
+    # Neither a start nor an earlier ledger: nothing says since when; the newest due month alone.
+    assert ledger_found("2026-06-05") == ["2026-05"]
 
 
 @pytest.mark.parametrize(
@@ -159,4 +183,5 @@ def test_ledger_finding_is_grey_to_the_responsible_unit() -> None:
     assert (f.evidence["due_on"], f.evidence["threshold.ledger_due_day"], f.evidence["colour"]) == ("2026-05-05", "5", "grey")
     [later] = evaluate_ledger(facts(stage="started"), Policy(ledger_due_day=10), D("2026-05-10"))
     assert later.evidence["due_on"] == "2026-05-10"
-    assert evaluate_ledger(facts(stage="started"), Policy(ledger_due_day=10), D("2026-05-09")) == []
+    march_in = facts(stage="started", ledger=(LedgerEntry(month="2026-03", investment_fen=1),))
+    assert evaluate_ledger(march_in, Policy(ledger_due_day=10), D("2026-05-09")) == []

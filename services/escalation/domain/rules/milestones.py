@@ -10,6 +10,7 @@ from services.escalation.domain import catalog
 from services.escalation.domain.colour import owes_reports
 from services.escalation.domain.facts import MilestoneFact, ProjectFacts
 from services.escalation.domain.findings import Audience, AudienceKind, AudienceRole, Finding, audience
+from services.escalation.domain.ledger_months import month_key, months_back, previous_month
 from services.escalation.domain.periods import has_elapsed, period_end
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.starts import START_MILESTONE
@@ -74,22 +75,43 @@ def evaluate_milestones(facts: ProjectFacts, policy: Policy, as_of: date) -> lis
     return [f for f in found if f is not None]
 
 
-def _previous_month(day: date) -> str:
-    last = day.replace(day=1) - _DAY
-    return f"{last.year:04d}-{last.month:02d}"
+def newest_due_month(as_of: date, policy: Policy) -> str:
+    """The newest month whose ledger is due by `as_of`: last month's from its due day, the month before's until then."""
+    back = 1 if as_of.day >= policy.ledger_due_day else 2
+    return months_back(month_key(as_of.year, as_of.month), back + 1)[0]
+
+
+def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | None:
+    """The first of the unbroken run of missing ledgers that ends with the newest due month, or None if that one is in.
+
+    One finding stands for the run, so its case climbs until the ledgers come in: naming only the newest due month
+    cleared the case on the 1st of every month ("条件已消除") with the ledger still missing, and opened a new one at L1
+    on the due day. The run stops at the newest reported month and at the start month (a month before construction
+    owes nothing). With neither known, nothing says since when a ledger is owed: the run is the newest due month alone."""
+    newest = newest_due_month(as_of, policy)
+    started = facts.milestone(START_MILESTONE)
+    start_month = f"{started.actual:%Y-%m}" if started is not None and started.actual is not None else None
+    reported = {entry.month for entry in facts.ledger}
+    if newest in reported or (start_month is not None and start_month > newest):
+        return None
+    if start_month is None and not any(m < newest for m in reported):
+        return newest
+    first = newest
+    while (before := previous_month(first)) not in reported and (start_month is None or before >= start_month):
+        first = before
+    return first
 
 
 def evaluate_ledger(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
-    """L0 (grey: missing data) from the due day of month M when a reporting project has no ledger for M-1."""
-    if as_of.day < policy.ledger_due_day or not owes_reports(facts, policy):
+    """L0 (grey: missing data) from the due day of month M when a reporting project has no ledger for M-1, standing until
+    the ledgers of the run come in (_missing_since)."""
+    if not owes_reports(facts, policy):
         return []
-    month = _previous_month(as_of)
-    if any(entry.month == month for entry in facts.ledger):
+    month = _missing_since(facts, policy, as_of)
+    if month is None:
         return []
-    started = facts.milestone(START_MILESTONE)
-    if started is not None and started.actual is not None and f"{started.actual:%Y-%m}" > month:
-        return []  # started after that month: there was nothing to report for it
-    due = as_of.replace(day=policy.ledger_due_day)
+    year, number = int(month[:4]), int(month[5:])
+    due = date(year + number // 12, number % 12 + 1, policy.ledger_due_day)  # the month after's due day
     name = "月度台账缺报"
     members = audience([("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "informed")],
                        Audience("office", policy.project_office, "action"))
