@@ -44,7 +44,7 @@ SPECS: dict[str, RuleSpec] = {spec.rule_id: spec for spec in (
              _pick("central_start_yellow_months", "central_pay_window_months", "central_pay_red_points")),
     RuleSpec("R4.milestone", 1, "倒排工期节点", "县重点项目推进会讲话(倒排工期、逐级督办)", "L0临期预警、L1逾期", "local",
              _pick("milestone_warning_days", "milestone_explanation_workdays", "milestone_red_after_months")),
-    RuleSpec("R4.ledger_missing", 1, "月度台账未报", "县重点项目推进会讲话(每月通报)", "L0台账缺报", "local",
+    RuleSpec("R4.ledger_missing", 2, "月度台账未报", "县重点项目推进会讲话(每月通报)", "L0台账缺报", "local",
              _pick("ledger_due_day", "reporting_stages")),
     RuleSpec("R5.investment_progress", 1, "投资欠序时进度", "银川市重点项目红黄绿灯机制(2025)", "投资进度对照序时进度", "local",
              _pick("progress_yellow_points", "progress_red_points", "progress_window_months")),

@@ -96,11 +96,7 @@ def milestone_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
 
 
 def ledger_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
-    """The newest due month moves on the due day; a missing run stands until its ledgers come in (a change event)."""
-    if not owes_reports(facts, policy):
-        return
-    yield as_of.replace(day=policy.ledger_due_day)
-    yield _first_of_next_month(as_of).replace(day=policy.ledger_due_day)
+    yield milestone_rules.next_ledger_change(facts, policy, as_of)
 
 
 def investment_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:

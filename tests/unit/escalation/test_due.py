@@ -21,6 +21,7 @@ from services.escalation.domain.facts import (
 )
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import RULES, evaluate_all
+from services.escalation.domain.rules.milestones import LEDGER_RULE
 
 RULE_IDS = tuple(rule.rule_id for rule in RULES)
 HORIZON = 400  # days looked ahead when no day is named
@@ -114,7 +115,7 @@ def test_the_day_land_becomes_idle_is_named() -> None:
 
 def test_the_day_data_goes_stale_is_named() -> None:
     facts = ProjectFacts(project_id="p", county_code="330106", stage="started", last_reported_on=date(2026, 3, 10))
-    # The ledger's days (5 April, 1 May) bracket it; staleness itself comes on 11 April.
+    # March's ledger, not in, is due on 5 April; staleness itself comes on 11 April.
     assert next_due(facts, Policy(), date(2026, 4, 6), RULE_IDS) == date(2026, 4, 11)
 
 
@@ -123,3 +124,16 @@ def test_the_day_an_approval_lapses_is_named() -> None:
                          approval=ApprovalFact(kind="approved", approved_on=date(2024, 3, 10)))
     assert next_due(facts, Policy(), date(2025, 12, 1), RULE_IDS) == date(2025, 12, 11)  # the warning, 3 months before
     assert next_due(facts, Policy(), date(2026, 1, 1), RULE_IDS) == date(2026, 3, 11)  # lapsed
+
+
+def test_a_ledger_due_day_is_named_only_when_the_finding_moves() -> None:
+    """A missing run only grows: the sweep does not read a project that has not reported on every 5th to find it unchanged."""
+    def ledger_due(as_of: str, *months: str) -> date | None:
+        facts = ProjectFacts(project_id="p", county_code="330106", stage="started",
+                             milestones=(MilestoneFact(name="开工", actual=date(2026, 1, 10)),),
+                             ledger=tuple(LedgerEntry(month=m, investment_fen=1) for m in months))
+        return next_due(facts, Policy(), date.fromisoformat(as_of), [LEDGER_RULE])
+
+    assert ledger_due("2026-04-20", "2026-01", "2026-02", "2026-03") == date(2026, 5, 5)  # April's falls due
+    assert ledger_due("2026-04-20", "2026-01") is None  # missing since February: nothing but its ledgers changes that
+    assert ledger_due("2026-04-20", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05") == date(2026, 7, 5)  # sent ahead

@@ -102,6 +102,24 @@ def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | No
     return first
 
 
+def next_ledger_change(facts: ProjectFacts, policy: Policy, as_of: date) -> date | None:
+    """The first due day after `as_of` on which the finding changes with the clock alone, else None. A missing run only
+    grows, so most due days change nothing: on the 5th the sweep reads only the projects whose finding moves."""
+    if not owes_reports(facts, policy):
+        return None
+    now = _missing_since(facts, policy, as_of)
+    started = facts.milestone(START_MILESTONE)
+    known = [entry.month for entry in facts.ledger] + ([f"{started.actual:%Y-%m}"] if started and started.actual else [])
+    day = as_of.replace(day=policy.ledger_due_day)
+    while True:
+        if day > as_of:
+            if _missing_since(facts, policy, day) != now:
+                return day
+            if not known or newest_due_month(day, policy) > max(known):  # past every known month: the run only grows
+                return None
+        day = date(day.year + day.month // 12, day.month % 12 + 1, policy.ledger_due_day)
+
+
 def evaluate_ledger(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
     """L0 (grey: missing data) from the due day of month M when a reporting project has no ledger for M-1, standing until
     the ledgers of the run come in (_missing_since)."""
