@@ -4,10 +4,12 @@ It is a recommendation (建议) to 纪委监委 / 组织部, never a decision (�
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases.ladder import Parties
@@ -51,11 +53,35 @@ def assemble(case: Case, escalation: dict[str, Any], actions: list[dict[str, Any
     }
 
 
-async def evidence_pack(session: AsyncSession, case_id: str, case: Case, escalation: dict[str, Any], parties: Parties,
-                        project_title: str, as_of: date) -> dict[str, Any]:
-    actions = [dict(r) for r in (await session.execute(
-        select(case_actions).where(case_actions.c.case_id == case_id).order_by(case_actions.c.id))).mappings()]
-    history = [dict(r) for r in (await session.execute(
-        select(escalation_history).where(escalation_history.c.escalation_id == escalation["escalation_id"])
-        .order_by(escalation_history.c.id))).mappings()]
-    return assemble(case, escalation, actions, history, parties, project_title, as_of)
+# The audit rows of cases and the history of their escalations, for many cases at once; lists bound at each execution.
+ACTIONS_OF = select(case_actions).where(case_actions.c.case_id.in_(bindparam("ids", expanding=True))).order_by(case_actions.c.id)
+HISTORY_OF = (select(escalation_history).where(escalation_history.c.escalation_id.in_(bindparam("ids", expanding=True)))
+              .order_by(escalation_history.c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """What evidence packs are assembled from: audit rows by case, escalation history by escalation."""
+
+    actions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+async def records_of(session: AsyncSession, cases: Sequence[tuple[str, str]]) -> Records:
+    """The records of these (case id, escalation id) pairs in two reads for the lot: an import's cases reach L5
+    together, and two reads each made their climb 0.7 ms against 0.25 for the others."""
+    records = Records()
+    if cases:
+        found = await session.execute(ACTIONS_OF, {"ids": sorted({case_id for case_id, _ in cases})})
+        for row in found.mappings():
+            records.actions.setdefault(row["case_id"], []).append(dict(row))
+        found = await session.execute(HISTORY_OF, {"ids": sorted({escalation_id for _, escalation_id in cases})})
+        for row in found.mappings():
+            records.history.setdefault(row["escalation_id"], []).append(dict(row))
+    return records
+
+
+def evidence_pack(records: Records, case_id: str, escalation_id: str, case: Case, escalation: dict[str, Any], parties: Parties,
+                  project_title: str, as_of: date) -> dict[str, Any]:
+    return assemble(case, escalation, records.actions.get(case_id, []), records.history.get(escalation_id, []), parties,
+                    project_title, as_of)

@@ -1,5 +1,6 @@
 """Cases that miss their deadlines on the same day climb together: each with its own letter number, audit row and event,
-in as many statements for twelve cases as for four (an import opens thousands of cases at once, and they fall due at once)."""
+in as many statements for twelve cases as for four, evidence packs included (an import opens thousands of cases at once, and they
+fall due at once)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -41,3 +42,34 @@ async def test_cases_missing_their_deadline_together_climb_in_a_fixed_number_of_
         assert [a["action"] for a in await actions_of(sessions, case_id)] == ["opened", "climbed"]
         assert [(e["action"], e["ladder_level"]) for e in await case_events(sessions, case_id)] == [("opened", 1), ("climbed", 2)]
         assert by_id[case_id]["version"] == 2 and by_id[case_id]["target_kind"] == "leader"
+
+
+async def test_cases_reaching_l5_together_read_their_records_for_the_lot(database: tuple[str, str | None]) -> None:
+    """The evidence pack of each case holds its own history, and a day of many packs costs no more statements than a few."""
+    engine, sessions = await open_store(*database)
+    statements: list[str] = []
+    tops: dict[date, list] = {}
+    try:
+        early, late = date(2026, 9, 1), date(2026, 12, 1)  # months apart: they reach L5 on different days
+        await apply_changes(sessions, [overrun_change("330106", n, 5) for n in (1, 2)], POLICY_FOR, early, at(early))
+        await apply_changes(sessions, [overrun_change("330106", n, 5) for n in range(3, 9)], POLICY_FOR, late, at(late))
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        day = early
+        while sum(len(found) for found in tops.values()) < 24 and day < date(2028, 1, 1):
+            statements[:] = []
+            climbed = [e for e in await advance(sessions, day) if e.ladder_level == 5]
+            if climbed:
+                tops[day] = [(climbed, len(statements))]
+            day += timedelta(days=1)
+    finally:
+        await engine.dispose()
+
+    sizes = sorted((len(climbed), count) for [(climbed, count)] in tops.values())
+    assert sum(size for size, _ in sizes) == 24 and len(sizes) >= 2, sizes
+    (fewest, fewest_statements), (most, most_statements) = sizes[0], sizes[-1]
+    assert most > fewest and most_statements <= fewest_statements, f"statements grow with the packs: {sizes}"
+    for [(climbed, _)] in tops.values():
+        for top in climbed:
+            [action] = [a for a in await actions_of(sessions, str(top.case_id)) if a["ladder_level"] == 5]
+            pack = action["details"]["evidence_pack"]
+            assert [item["action"] for item in pack["timeline"] if item["source"] == "case"] == ["opened", "climbed", "climbed", "climbed"]
