@@ -100,10 +100,12 @@ def ledger_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
 
 
 def investment_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
-    """The graded month moves when a month with figures is complete; the year's grade ends with the year."""
+    """The graded month moves when a month with figures is complete; the year's grade ends with the year, which changes
+    only a project graded behind now (else every project with a plan would be read on 1 January to find it unchanged)."""
     if not facts.annual_plan_fen or not facts.ledger:
         return
-    yield date(as_of.year + 1, 1, 1)
+    if any(f.subject == investment_progress.YEAR_TO_DATE for f in investment_progress.evaluate(facts, policy, as_of)):
+        yield date(as_of.year + 1, 1, 1)
     current = f"{as_of.year:04d}-{as_of.month:02d}"
     for entry in facts.ledger:
         if entry.month >= current:

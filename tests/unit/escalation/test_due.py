@@ -137,3 +137,14 @@ def test_a_ledger_due_day_is_named_only_when_the_finding_moves() -> None:
     assert ledger_due("2026-04-20", "2026-01", "2026-02", "2026-03") == date(2026, 5, 5)  # April's falls due
     assert ledger_due("2026-04-20", "2026-01") is None  # missing since February: nothing but its ledgers changes that
     assert ledger_due("2026-04-20", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05") == date(2026, 7, 5)  # sent ahead
+
+
+def test_new_year_is_named_only_for_a_project_graded_behind() -> None:
+    """The year's grade ends with the year: a project on its plan is not read on 1 January to find nothing changed."""
+    def new_year_due(ytd_fen: int) -> date | None:
+        facts = ProjectFacts(project_id="p", county_code="330106", stage="started", annual_plan_fen=12_000_00,
+                             ledger=(LedgerEntry(month="2026-10", ytd_fen=ytd_fen),))
+        return next_due(facts, Policy(), date(2026, 12, 10), ["R5.investment_progress"])
+
+    assert new_year_due(ytd_fen=10_000_00) is None  # 10 of 12 months' plan done by October: on schedule
+    assert new_year_due(ytd_fen=5_000_00) == date(2027, 1, 1)  # 42% behind: red until the year ends

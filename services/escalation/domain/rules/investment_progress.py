@@ -21,6 +21,7 @@ from services.escalation.domain.policy import Policy
 from shared.wording import money
 
 RULE_ID = "R5.investment_progress"
+YEAR_TO_DATE = "investment:ytd"
 
 
 def _graded_month(by_month: Mapping[str, LedgerEntry], as_of: date) -> str | None:
