@@ -27,6 +27,10 @@ ESCALATE = (  # one statement for every escalation a transaction lifts (executem
     .values(level=bindparam("level"), level_name=bindparam("level_name"), as_of=bindparam("as_of"), evidence=bindparam("evidence"),
             recipients=bindparam("recipients"), summary=bindparam("summary"), updated_at=bindparam("updated_at"))
 )
+RESOLVE = (
+    update(escalations).where(escalations.c.escalation_key.in_(bindparam("keys", expanding=True)), escalations.c.status == "open")
+    .values(status="cleared", cleared_at=bindparam("now"), updated_at=bindparam("now")).returning(escalations)
+)
 # Built once, lists bound at each execution (see shared.persistence.inserting).
 OPEN_OF_PROJECTS = (
     select(escalations.c.project_id, escalations.c.escalation_key, escalations.c.occurrence, escalations.c.level)
@@ -67,6 +71,7 @@ class Recorder:
         import raises thousands: one statement per table instead of three per escalation)."""
         raises: list[tuple[dict[str, Any], Policy, Finding]] = []
         rises: list[tuple[dict[str, Any], Policy, Escalate]] = []
+        resolves: list[tuple[dict[str, Any], Open, Policy]] = []
         for project, policy, decisions in work:
             for decision in decisions:
                 if isinstance(decision, Raise):
@@ -74,7 +79,9 @@ class Recorder:
                 elif isinstance(decision, Escalate):
                     rises.append((project, policy, decision))
                 elif isinstance(decision, Resolve):
-                    await self._resolve(project, decision.current, policy)
+                    resolves.append((project, decision.current, policy))
+        if resolves:  # first: an episode that ends and the next that opens share their key
+            await self._resolve_all(resolves)
         if rises:
             await self._escalate_all(rises)
         if raises:
@@ -120,17 +127,22 @@ class Recorder:
         await open_cases(self.session, opened, self.as_of, self.now)
         await refer_all(self.session, opened, self.as_of, self.now)  # 移送: a record of the oversight body's own
 
-    async def _resolve(self, project: dict[str, Any], current: Open, policy: Policy | None = None) -> None:
-        row = (await self.session.execute(
-            update(escalations).where(escalations.c.escalation_key == current.escalation_key, escalations.c.status == "open")
-            .values(status="cleared", cleared_at=self.now, updated_at=self.now).returning(escalations)
-        )).mappings().one()
-        finding = Finding(
-            rule_id=row["rule_id"], rule_version=row["rule_version"], subject=row["subject"], occurrence=row["occurrence"],
-            level=row["level"], level_name=row["level_name"], audience=(), evidence=row["evidence"], summary=f"已消除：{row['summary']}",
-        )
-        await self._record(EscalationResolved, row["escalation_id"], project, finding, "resolved", recipients=row["recipients"])
-        await case_hooks.condition_cleared(self.session, row["escalation_id"], policy, self.as_of, self.now)  # people close cases
+    async def _resolve_all(self, resolves: list[tuple[dict[str, Any], Open, Policy | None]]) -> None:
+        """Clear the escalations together (a sweep or a batch of changes clears many), then their cases."""
+        found = await self.session.execute(RESOLVE, {"keys": sorted({current.escalation_key for _, current, _ in resolves}), "now": self.now})
+        rows = {row["escalation_key"]: row for row in found.mappings()}
+        if missing := {current.escalation_key for _, current, _ in resolves} - rows.keys():
+            raise LookupError(f"no open escalation for {sorted(missing)}")
+        for project, current, _ in resolves:
+            row = rows[current.escalation_key]
+            finding = Finding(
+                rule_id=row["rule_id"], rule_version=row["rule_version"], subject=row["subject"], occurrence=row["occurrence"],
+                level=row["level"], level_name=row["level_name"], audience=(), evidence=row["evidence"], summary=f"已消除：{row['summary']}",
+            )
+            self._event(EscalationResolved, row["escalation_id"], project, finding, "resolved", recipients=row["recipients"])
+        await self._write_history()
+        await case_hooks.conditions_cleared(self.session, [(rows[current.escalation_key], policy) for _, current, policy in resolves],
+                                            self.as_of, self.now)  # people close cases
 
     def _finding_columns(self, finding: Finding) -> dict[str, Any]:
         return {"level": finding.level, "level_name": finding.level_name, "as_of": self.as_of, "evidence": dict(finding.evidence),

@@ -1,10 +1,11 @@
 """What an escalation's own life does to its case, inside the Recorder's transaction: open, follow a rising rule, note a cleared condition."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import lifecycle
@@ -13,13 +14,27 @@ from services.escalation.cases.ladder import floor_of
 from services.escalation.cases.policy import CasePolicyFor, configured
 from services.escalation.cases.referrals import referred_to
 from services.escalation.cases.rows import from_row
-from services.escalation.cases.store import Context, case_id_for, context_of, letter_draft, parties_of, record, snapshot_of
+from services.escalation.cases.store import (
+    Context,
+    case_id_for,
+    context_from,
+    context_of,
+    letter_draft,
+    parties_of,
+    record,
+    record_stored,
+    snapshot_of,
+    snapshots_of,
+    step_of,
+)
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import cases, escalations
 from shared.contracts.case import CaseAction, CaseChanged, CaseState
 
 CLEARED_NOTE = "条件已消除"
+CASES_OF_ESCALATIONS = (select(cases).where(cases.c.escalation_id.in_(bindparam("ids", expanding=True))).order_by(cases.c.case_id)
+                        .with_for_update())  # record_stored's version guard holds on PostgreSQL too
 WITHDRAWN_NOTE = "条件当日已消除，尚未签收办理，督办单自动撤销"
 
 
@@ -96,20 +111,28 @@ async def follow_escalation(session: AsyncSession, escalation_id: str, policy: P
     return await record(session, ctx, row["version"], case, moved, CaseAction.retargeted, None, text, details, as_of, now)
 
 
-async def condition_cleared(session: AsyncSession, escalation_id: str, policy: Policy | None, as_of: date, now: datetime,
-                            case_policy_for: CasePolicyFor | None = None) -> CaseChanged | None:
+async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapping[str, Any], Policy | None]], as_of: date,
+                             now: datetime, case_policy_for: CasePolicyFor | None = None) -> list[CaseChanged]:
     """People close cases: a cleared condition only moves an unanswered case to replied, for the office to review,
-    or withdraws one that cleared the day it opened, untouched (lifecycle.condition_cleared)."""
-    stored = await _stored(session, escalation_id)
-    if stored is None:
-        return None
-    row, escalation = stored
-    case = from_row(row)
-    cleared = lifecycle.condition_cleared(case, as_of)
-    if cleared is None:
-        return None
-    case_policy = (case_policy_for or configured())(row["county_code"])
-    ctx = await context_of(session, row, escalation, policy or Policy(), case_policy)
-    withdrawn = cleared.state == CaseState.withdrawn
-    return await record(session, ctx, row["version"], case, cleared, CaseAction.withdrawn if withdrawn else CaseAction.replied, None,
-                        WITHDRAWN_NOTE if withdrawn else CLEARED_NOTE, {"system": True, "escalation_status": "cleared"}, as_of, now)
+    or withdraws one that cleared the day it opened, untouched (lifecycle.condition_cleared).
+
+    `cleared` holds the escalations just cleared, as stored, with their policies: their cases are read (FOR UPDATE),
+    their projects' facts read and their steps written together, a statement per table for the lot (a sweep or a batch
+    of ledgers coming in clears many at once)."""
+    by_escalation = {escalation["escalation_id"]: (escalation, policy) for escalation, policy in cleared}
+    if not by_escalation:
+        return []
+    rows = (await session.execute(CASES_OF_ESCALATIONS, {"ids": sorted(by_escalation)})).mappings().all()
+    moved = [(row, case, lifecycle.condition_cleared(case, as_of)) for row in rows for case in (from_row(row),)]
+    moved = [(row, case, after) for row, case, after in moved if after is not None]
+    snapshots = await snapshots_of(session, sorted({row["project_id"] for row, _, _ in moved}))
+    case_policy_for = case_policy_for or configured()
+    steps = []
+    for row, case, after in moved:
+        escalation, policy = by_escalation[row["escalation_id"]]
+        ctx = context_from(row, escalation, snapshots.get(row["project_id"]) or {}, policy or Policy(), case_policy_for(row["county_code"]))
+        withdrawn = after.state == CaseState.withdrawn
+        steps.append(step_of(ctx, row["version"], case, after, CaseAction.withdrawn if withdrawn else CaseAction.replied, None,
+                             WITHDRAWN_NOTE if withdrawn else CLEARED_NOTE, {"system": True, "escalation_status": "cleared"}, as_of, now))
+    await record_stored(session, steps, now)
+    return [step.event for step in steps]

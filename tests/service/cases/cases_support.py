@@ -39,7 +39,8 @@ def project_id(county: str, n: int) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"case-test|{county}|{n}")
 
 
-def overrun_change(county: str, n: int, percent_over: int, lead: str = "发改局", leader: str = "陈立新") -> ProjectStateChanged:
+def overrun_change(county: str, n: int, percent_over: int, lead: str = "发改局", leader: str = "陈立新",
+                   version: int = 1) -> ProjectStateChanged:
     """A government-funded project whose committed cost is `percent_over` % over its budget, unapproved."""
     pid = project_id(county, n)
     snap = ProjectSnapshot.model_validate({
@@ -47,10 +48,10 @@ def overrun_change(county: str, n: int, percent_over: int, lead: str = "发改�
         "leader": leader, "lead_department": lead, "responsible_unit": "住建局", "government_funded": True, "budget_fen": BUDGET,
         "committed_cost_fen": BUDGET * (100 + percent_over) // 100, "spent_cost_fen": BUDGET // 2,
     })
-    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"state|{pid}|1")
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"state|{pid}|{version}")
     return ProjectStateChanged(
         event_id=event_id, occurred_at=datetime(2026, 1, 1, tzinfo=UTC), county_code=county, correlation_id=f"{county}:{pid}",
-        project_id=pid, version=1, changed_fields=("committed_cost_fen",), snapshot=snap,
+        project_id=pid, version=version, changed_fields=("committed_cost_fen",), snapshot=snap,
         caused_by=uuid.uuid5(uuid.NAMESPACE_URL, f"update|{event_id}"), source_system="财政局支付台账",
     )
 
