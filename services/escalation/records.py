@@ -99,9 +99,8 @@ class Recorder:
         # A reminder that became overdue opens its case now (all of them together); a case that exists may climb.
         await open_cases(self.session, [(esc_id, project, policy, rise.finding) for esc_id, project, policy, rise in lifted
                                         if esc_id not in with_case], self.as_of, self.now)
-        for esc_id, _, policy, rise in lifted:
-            if esc_id in with_case:
-                await case_hooks.follow_escalation(self.session, esc_id, policy, rise.finding, self.as_of, self.now)
+        await case_hooks.follow_escalations(self.session, [(esc_id, policy, rise.finding) for esc_id, _, policy, rise in lifted
+                                                           if esc_id in with_case], self.as_of, self.now)
         await refer_all(self.session, [(esc_id, project, policy, rise.finding) for esc_id, project, policy, rise in lifted],
                         self.as_of, self.now)
 

@@ -1,5 +1,6 @@
 """Climbs up the ladder, written: the letter at L2, the evidence pack at L5, the new level's audience told. One case at a
-time (a rule rising, a meeting's decision), or every case that missed its deadline on a day at once (the sweep)."""
+time (a meeting's decision), or every case that missed its deadline on a day at once (the sweep); rules rising together
+climb theirs in hooks.follow_escalations."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ async def climb_case(session: AsyncSession, ctx: Context, version: int, case: Ca
                                numbered=case.letter is None and to_level >= 2)
     climbed = lifecycle.climb(case, to_level, as_of, ctx.parties, case_policy, draft)
     records = await records_of(session, [(ctx.case_id, ctx.escalation_id)] if to_level == TOP else [])
-    details = _details(ctx, case, climbed, to_level, reason, escalation, as_of, records)
+    details = climb_details(ctx, case, climbed, to_level, reason, escalation, as_of, records)
     return await record(session, ctx, version, case, climbed, CaseAction.climbed, actor, reason, details, as_of, now, step=f"L{to_level}")
 
 
@@ -65,15 +66,16 @@ async def climb_missed(session: AsyncSession, missed: Sequence[Missed], policy_f
         number = await numbering.next(county, case_policy.letter_prefix) if case.letter is None and to_level >= 2 else ""
         climbed = lifecycle.climb(case, to_level, as_of, ctx.parties, case_policy,
                                   draft_of(number, ctx.parties, handlers.get((county, letter_department(ctx.parties)))))
-        details = _details(ctx, case, climbed, to_level, reason, escalation, as_of, records)
+        details = climb_details(ctx, case, climbed, to_level, reason, escalation, as_of, records)
         steps.append(step_of(ctx, row["version"], case, climbed, CaseAction.climbed, None, reason, details, as_of, now, step=f"L{to_level}"))
     await numbering.record()
     await record_stored(session, steps, now)
     return steps
 
 
-def _details(ctx: Context, case: Case, climbed: Case, to_level: int, reason: str, escalation: dict[str, Any] | None, as_of: date,
-             records: Records) -> dict[str, Any]:
+def climb_details(ctx: Context, case: Case, climbed: Case, to_level: int, reason: str, escalation: dict[str, Any] | None,
+                  as_of: date, records: Records) -> dict[str, Any]:
+    """What a climb's audit row says: why, from where, the letter it issued, and at L5 the evidence pack."""
     details: dict[str, Any] = {"reason": reason, "from_level": case.level, "to_level": to_level,
                                "missed_due": case.due.due.isoformat() if case.due else None}
     if climbed.letter is not None and case.letter is None:

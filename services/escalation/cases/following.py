@@ -58,10 +58,5 @@ async def follow_facts(session: AsyncSession, standing: Sequence[Standing], as_o
         return []
     await session.execute(REFRESH, [{"eid": row["escalation_id"], "recipients": _recipients(f), "evidence": dict(f.evidence), "now": now}
                                     for row, _, f in stale])
-    moved = []
-    for row, policy, finding in stale:
-        event = await case_hooks.follow_escalation(session, row["escalation_id"], policy, finding, as_of, now,
-                                                   note="项目信息更新：改由{target}办理")
-        if event is not None:
-            moved.append(event)
-    return moved
+    return await case_hooks.follow_escalations(session, [(row["escalation_id"], policy, finding) for row, policy, finding in stale],
+                                               as_of, now, note="项目信息更新：改由{target}办理")

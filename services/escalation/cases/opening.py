@@ -1,5 +1,5 @@
-"""Opening many cases at once (the first sweep after an import): what hooks.open_for_escalation does for one, in a
-fixed number of statements for the lot, in the Recorder's transaction."""
+"""Opening cases (many at once after an import's first sweep), in a fixed number of statements for the lot, in the
+Recorder's transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
