@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import resource
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.app import policies
 from services.escalation.service import sweep
@@ -111,7 +114,9 @@ async def climbing_day(sessions, policy_for, after: date) -> None:  # noqa: ANN0
     await timed(sessions, policy_for, day, "4. the cases opened by the first sweep climb")
 
 
-async def run(url: str, schema: str | None, n: int) -> None:
+@contextlib.asynccontextmanager
+async def filled(url: str, schema: str | None, n: int) -> AsyncIterator[async_sessionmaker]:
+    """Escalation's store with n projects filled, analysed every 30 s on PostgreSQL."""
     await migrate(MIGRATIONS, url, schema)
     engine = make_engine(url, schema)
     sessions = session_factory(engine)
@@ -120,41 +125,48 @@ async def run(url: str, schema: str | None, n: int) -> None:
         started = time.perf_counter()
         await fill(sessions, n)
         print(f"  filled {n:,} projects in {time.perf_counter() - started:.1f} s")
-        analyser = asyncio.create_task(analysing(engine, schema)) if schema else None
-        if analyser:
+        if schema:
+            analyser = asyncio.create_task(analysing(engine, schema))
             async with engine.connect() as conn:
                 autovacuum = (await conn.execute(text("SHOW autovacuum"))).scalar_one()
             print(f"  autovacuum is {autovacuum} on this server: the tables are analysed every 30 s during the run, as it would")
-        policy_for = policies(POLICIES)
-        raising = await timed(sessions, policy_for, AS_OF, "1. first sweep (full re-evaluation, raises)")
-        async with sessions() as session:
-            raised = await session.scalar(select(func.count()).select_from(escalations))
-            opened = await session.scalar(select(func.count()).select_from(cases))
-        async with sessions() as session, session.begin():
-            await session.execute(delete(evaluation_basis))  # as a new policy, rule version or holiday calendar would
-        quiet = await timed(sessions, policy_for, AS_OF, "2. full re-evaluation (nothing new)")
-        print(f"  raising: {raised:,} escalations and {opened:,} cases; (1 - 2) / escalations = {(raising - quiet) / raised * 1000:.2f} ms each")
-        await timed(sessions, policy_for, AS_OF + timedelta(days=1), "3. steady daily sweep")
-        await climbing_day(sessions, policy_for, AS_OF + timedelta(days=1))
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  peak RSS {rss_mb:.0f} MB")
+        yield sessions
     finally:
         if analyser:
             analyser.cancel()
         await engine.dispose()
 
 
-async def main(n: int, db: str) -> None:
+async def run(sessions: async_sessionmaker) -> None:
+    policy_for = policies(POLICIES)
+    raising = await timed(sessions, policy_for, AS_OF, "1. first sweep (full re-evaluation, raises)")
+    async with sessions() as session:
+        raised = await session.scalar(select(func.count()).select_from(escalations))
+        opened = await session.scalar(select(func.count()).select_from(cases))
+    async with sessions() as session, session.begin():
+        await session.execute(delete(evaluation_basis))  # as a new policy, rule version or holiday calendar would
+    quiet = await timed(sessions, policy_for, AS_OF, "2. full re-evaluation (nothing new)")
+    print(f"  raising: {raised:,} escalations and {opened:,} cases; (1 - 2) / escalations = {(raising - quiet) / raised * 1000:.2f} ms each")
+    await timed(sessions, policy_for, AS_OF + timedelta(days=1), "3. steady daily sweep")
+    await climbing_day(sessions, policy_for, AS_OF + timedelta(days=1))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS {rss_mb:.0f} MB")
+
+
+async def on_each_database(db: str, n: int, body: Callable[[async_sessionmaker], Awaitable[None]]) -> None:
+    """`body` on a filled store of each database asked for: a temporary SQLite file, a throwaway PostgreSQL schema."""
     tune_gc()  # as the service does at start-up (shared.runtime.serve)
     if db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             print(f"SQLite, {n:,} projects as of {AS_OF}:")
-            await run(f"sqlite+aiosqlite:///{tmp}/escalation.db", None, n)
+            async with filled(f"sqlite+aiosqlite:///{tmp}/escalation.db", None, n) as sessions:
+                await body(sessions)
     if db in ("postgres", "both"):
         schema = f"bench_sweep_{uuid.uuid4().hex[:8]}"
         print(f"PostgreSQL (schema {schema}), {n:,} projects as of {AS_OF}:")
         try:
-            await run(PG_URL, schema, n)
+            async with filled(PG_URL, schema, n) as sessions:
+                await body(sessions)
         finally:
             engine = make_engine(PG_URL, None)
             async with engine.begin() as conn:
@@ -167,4 +179,4 @@ if __name__ == "__main__":
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    asyncio.run(main(args.projects, args.db))
+    asyncio.run(on_each_database(args.db, args.projects, run))

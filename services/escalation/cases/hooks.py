@@ -18,6 +18,8 @@ from services.escalation.cases.policy import CasePolicyFor, configured
 from services.escalation.cases.referrals import referred_to
 from services.escalation.cases.rows import from_row
 from services.escalation.cases.store import (
+    Context,
+    Step,
     context_from,
     draft_of,
     handlers_of,
@@ -60,8 +62,10 @@ async def follow_escalations(session: AsyncSession, rising: Sequence[tuple[str, 
     stored = {row["escalation_id"]: row for row in (await session.execute(ESCALATIONS_OF, {"ids": sorted(by_escalation)})).mappings()}
     snapshots = await snapshots_of(session, sorted({row["project_id"] for row in rows}))
     handlers = await handlers_of(session, sorted({row["county_code"] for row in rows}))
-    lifted = [(row, from_row(row), floor_of(colour_of(by_escalation[row["escalation_id"]][1], by_escalation[row["escalation_id"]][0])))
-              for row in rows]
+    lifted = []
+    for row in rows:
+        policy, finding = by_escalation[row["escalation_id"]]
+        lifted.append((row, from_row(row), floor_of(colour_of(finding, policy))))
     records = await records_of(session, [(row["case_id"], row["escalation_id"]) for row, case, to_level in lifted
                                          if to_level > case.level and to_level == TOP])
     numbering, case_policy_for, steps = Numbering(session, as_of.year), case_policy_for or configured(), []
@@ -76,19 +80,23 @@ async def follow_escalations(session: AsyncSession, rising: Sequence[tuple[str, 
             reason = f"规则升级：{finding.level_name}"
             details = climb_details(ctx, case, climbed, to_level, reason, dict(escalation), as_of, records)
             steps.append(step_of(ctx, row["version"], case, climbed, CaseAction.climbed, None, reason, details, as_of, now, step=f"L{to_level}"))
-            continue
-        moved = lifecycle.retarget(case, colour_of(finding, policy), as_of, ctx.parties, case_policy, draft_of("", ctx.parties, handler))
-        if moved is None:
-            continue
-        details = {"reason": finding.level_name, "from": {"kind": case.target_kind, "name": case.target_name},
-                   "to": {"kind": moved.target_kind, "name": moved.target_name},
-                   "letter_handler": moved.letter.handler_department if moved.letter else None}
-        target = moved.letter.handler_department if moved.target_kind != "department" and moved.letter else moved.target_name
-        text = (note or f"规则升级：{finding.level_name}，改由{{target}}办理").format(target=target)
-        steps.append(step_of(ctx, row["version"], case, moved, CaseAction.retargeted, None, text, details, as_of, now))
+        else:
+            moved = lifecycle.retarget(case, colour_of(finding, policy), as_of, ctx.parties, case_policy, draft_of("", ctx.parties, handler))
+            if moved is not None:
+                steps.append(_retargeted(ctx, row["version"], case, moved, finding, note, as_of, now))
     await numbering.record()
     await record_stored(session, steps, now)
     return [step.event for step in steps]
+
+
+def _retargeted(ctx: Context, version: int, case: lifecycle.Case, moved: lifecycle.Case, finding: Finding, note: str | None,
+                as_of: date, now: datetime) -> Step:
+    details = {"reason": finding.level_name, "from": {"kind": case.target_kind, "name": case.target_name},
+               "to": {"kind": moved.target_kind, "name": moved.target_name},
+               "letter_handler": moved.letter.handler_department if moved.letter else None}
+    target = moved.letter.handler_department if moved.target_kind != "department" and moved.letter else moved.target_name
+    text = (note or f"规则升级：{finding.level_name}，改由{{target}}办理").format(target=target)
+    return step_of(ctx, version, case, moved, CaseAction.retargeted, None, text, details, as_of, now)
 
 
 async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapping[str, Any], Policy | None]], as_of: date,
