@@ -126,7 +126,7 @@ class Recorder:
         await open_cases(self.session, opened, self.as_of, self.now)
         await refer_all(self.session, opened, self.as_of, self.now)  # 移送: a record of the oversight body's own
 
-    async def _resolve_all(self, resolves: list[tuple[dict[str, Any], Open, Policy | None]]) -> None:
+    async def _resolve_all(self, resolves: list[tuple[dict[str, Any], Open, Policy]]) -> None:
         """Clear the escalations together (a sweep or a batch of changes clears many), then their cases."""
         found = await self.session.execute(RESOLVE, {"keys": sorted({current.escalation_key for _, current, _ in resolves}), "now": self.now})
         rows = {row["escalation_key"]: row for row in found.mappings()}
@@ -146,11 +146,6 @@ class Recorder:
     def _finding_columns(self, finding: Finding) -> dict[str, Any]:
         return {"level": finding.level, "level_name": finding.level_name, "as_of": self.as_of, "evidence": dict(finding.evidence),
                 "recipients": _recipients(finding), "summary": finding.summary, "updated_at": self.now}
-
-    async def _record(self, kind: type[EscalationFacts], esc_id: str, project: dict[str, Any], finding: Finding, fact: str,
-                      recipients: list[dict[str, str]] | None = None, **extra: Any) -> None:
-        self._event(kind, esc_id, project, finding, fact, recipients, **extra)
-        await self._write_history()
 
     def _event(self, kind: type[EscalationFacts], esc_id: str, project: dict[str, Any], finding: Finding, fact: str,
                recipients: list[dict[str, str]] | None = None, **extra: Any) -> None:

@@ -99,7 +99,7 @@ def _retargeted(ctx: Context, version: int, case: lifecycle.Case, moved: lifecyc
     return step_of(ctx, version, case, moved, CaseAction.retargeted, None, text, details, as_of, now)
 
 
-async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapping[str, Any], Policy | None]], as_of: date,
+async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapping[str, Any], Policy]], as_of: date,
                              now: datetime, case_policy_for: CasePolicyFor | None = None) -> list[CaseChanged]:
     """People close cases: a cleared condition only moves an unanswered case to replied, for the office to review,
     or withdraws one that cleared the day it opened, untouched (lifecycle.condition_cleared).
@@ -111,14 +111,17 @@ async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapp
     if not by_escalation:
         return []
     rows = (await session.execute(CASES_OF_ESCALATIONS, {"ids": sorted(by_escalation)})).mappings().all()
-    moved = [(row, case, lifecycle.condition_cleared(case, as_of)) for row in rows for case in (from_row(row),)]
-    moved = [(row, case, after) for row, case, after in moved if after is not None]
+    moved = []
+    for row in rows:
+        case = from_row(row)
+        if (after := lifecycle.condition_cleared(case, as_of)) is not None:
+            moved.append((row, case, after))
     snapshots = await snapshots_of(session, sorted({row["project_id"] for row, _, _ in moved}))
     case_policy_for = case_policy_for or configured()
     steps = []
     for row, case, after in moved:
         escalation, policy = by_escalation[row["escalation_id"]]
-        ctx = context_from(row, escalation, snapshots.get(row["project_id"]) or {}, policy or Policy(), case_policy_for(row["county_code"]))
+        ctx = context_from(row, escalation, snapshots.get(row["project_id"]) or {}, policy, case_policy_for(row["county_code"]))
         withdrawn = after.state == CaseState.withdrawn
         steps.append(step_of(ctx, row["version"], case, after, CaseAction.withdrawn if withdrawn else CaseAction.replied, None,
                              WITHDRAWN_NOTE if withdrawn else CLEARED_NOTE, {"system": True, "escalation_status": "cleared"}, as_of, now))
