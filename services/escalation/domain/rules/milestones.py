@@ -75,10 +75,15 @@ def evaluate_milestones(facts: ProjectFacts, policy: Policy, as_of: date) -> lis
     return [f for f in found if f is not None]
 
 
-def newest_due_month(as_of: date, policy: Policy) -> str:
+def _newest_due_month(as_of: date, policy: Policy) -> str:
     """The newest month whose ledger is due by `as_of`: last month's from its due day, the month before's until then."""
     back = 1 if as_of.day >= policy.ledger_due_day else 2
     return months_back(month_key(as_of.year, as_of.month), back + 1)[0]
+
+
+def _start_month(facts: ProjectFacts) -> str | None:
+    started = facts.milestone(START_MILESTONE)
+    return f"{started.actual:%Y-%m}" if started is not None and started.actual is not None else None
 
 
 def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | None:
@@ -88,9 +93,7 @@ def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | No
     cleared the case on the 1st of every month ("条件已消除") with the ledger still missing, and opened a new one at L1
     on the due day. The run stops at the newest reported month and at the start month (a month before construction
     owes nothing). With neither known, nothing says since when a ledger is owed: the run is the newest due month alone."""
-    newest = newest_due_month(as_of, policy)
-    started = facts.milestone(START_MILESTONE)
-    start_month = f"{started.actual:%Y-%m}" if started is not None and started.actual is not None else None
+    newest, start_month = _newest_due_month(as_of, policy), _start_month(facts)
     reported = {entry.month for entry in facts.ledger}
     if newest in reported or (start_month is not None and start_month > newest):
         return None
@@ -107,15 +110,14 @@ def next_ledger_change(facts: ProjectFacts, policy: Policy, as_of: date) -> date
     grows, so most due days change nothing: on the 5th the sweep reads only the projects whose finding moves."""
     if not owes_reports(facts, policy):
         return None
-    now = _missing_since(facts, policy, as_of)
-    started = facts.milestone(START_MILESTONE)
-    known = [entry.month for entry in facts.ledger] + ([f"{started.actual:%Y-%m}"] if started and started.actual else [])
+    now, start_month = _missing_since(facts, policy, as_of), _start_month(facts)
+    known = [entry.month for entry in facts.ledger] + ([start_month] if start_month else [])
     day = as_of.replace(day=policy.ledger_due_day)
     while True:
         if day > as_of:
             if _missing_since(facts, policy, day) != now:
                 return day
-            if not known or newest_due_month(day, policy) > max(known):  # past every known month: the run only grows
+            if not known or _newest_due_month(day, policy) > max(known):  # past every known month: the run only grows
                 return None
         day = date(day.year + day.month // 12, day.month % 12 + 1, policy.ledger_due_day)
 
