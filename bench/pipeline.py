@@ -69,6 +69,8 @@ def make_updates(n: int, run: str, reported_from: datetime = FRESH_FROM, revisio
         county, project = COUNTIES[i % 2], i // 4
         item = {"project_code": f"2511-{county}-04-01-{project:06d}", "name": f"基准项目{project}", "stage": "started",
                 "investment_ytd_fen": 1_000_000 * (i + 1) + 100 * revision, "leader": "陈立新", "lead_department": "发改局",
+                # Started in February: no monthly ledger is owed yet on the clock's day (R4.ledger_missing).
+                "milestones": [{"name": "开工", "planned": "2026-02-10", "actual": "2026-02-16"}],
                 "source_system": "bench", "source_record_id": f"{run}-{i}",
                 "source_record_time": (reported_from + timedelta(seconds=i)).isoformat()}
         if project % 10 == 0 and i % 4 == 0:
