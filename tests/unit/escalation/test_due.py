@@ -148,3 +148,15 @@ def test_new_year_is_named_only_for_a_project_graded_behind() -> None:
 
     assert new_year_due(ytd_fen=10_000_00) is None  # 10 of 12 months' plan done by October: on schedule
     assert new_year_due(ytd_fen=5_000_00) == date(2027, 1, 1)  # 42% behind: red until the year ends
+
+
+def test_a_ledger_month_far_ahead_costs_a_bounded_walk() -> None:
+    """A ledger naming a month centuries ahead (a typo) is walked two years at most: an early day, never a hang."""
+    def ledger_due(*months: str) -> date | None:
+        facts = ProjectFacts(project_id="p", county_code="330106", stage="started", milestones=(MilestoneFact(name="开工", actual=date(2026, 1, 10)),),
+                             ledger=tuple(LedgerEntry(month=m, investment_fen=1) for m in (*months, "9999-12")))
+        return next_due(facts, Policy(), date(2026, 3, 20), [LEDGER_RULE])
+
+    assert ledger_due("2026-01", "2026-02") == date(2026, 4, 5)  # March's falls due
+    sent_ahead = [f"{year}-{month:02d}" for year in (2026, 2027, 2028) for month in range(1, 13)]
+    assert ledger_due(*sent_ahead) == date(2028, 4, 5)  # nothing changes before 2029: read again after two years of due days

@@ -19,6 +19,7 @@ from services.escalation.domain.workdays import add_workdays
 MILESTONE_RULE = "R4.milestone"
 LEDGER_RULE = "R4.ledger_missing"
 _DAY = timedelta(days=1)
+LOOKAHEAD_MONTHS = 24  # how far next_ledger_change walks the due days: bounded whatever months a ledger names
 Member = tuple[AudienceKind, str | None, AudienceRole]
 
 
@@ -113,13 +114,14 @@ def next_ledger_change(facts: ProjectFacts, policy: Policy, as_of: date) -> date
     now, start_month = _missing_since(facts, policy, as_of), _start_month(facts)
     known = [entry.month for entry in facts.ledger] + ([start_month] if start_month else [])
     day = as_of.replace(day=policy.ledger_due_day)
-    while True:
+    for _ in range(LOOKAHEAD_MONTHS + 1):
         if day > as_of:
             if _missing_since(facts, policy, day) != now:
                 return day
             if not known or _newest_due_month(day, policy) > max(known):  # past every known month: the run only grows
                 return None
         day = date(day.year + day.month // 12, day.month % 12 + 1, policy.ledger_due_day)
+    return day  # ledger months far ahead (a typo of a year): read again then, early rather than never
 
 
 def evaluate_ledger(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
