@@ -122,9 +122,10 @@ async def filled(url: str, schema: str | None, n: int) -> AsyncIterator[async_se
     sessions = session_factory(engine)
     analyser = None
     try:
-        started = time.perf_counter()
-        await fill(sessions, n)
-        print(f"  filled {n:,} projects in {time.perf_counter() - started:.1f} s")
+        if n:
+            started = time.perf_counter()
+            await fill(sessions, n)
+            print(f"  filled {n:,} projects in {time.perf_counter() - started:.1f} s")
         if schema:
             analyser = asyncio.create_task(analysing(engine, schema))
             async with engine.connect() as conn:
@@ -153,17 +154,19 @@ async def run(sessions: async_sessionmaker) -> None:
     print(f"  peak RSS {rss_mb:.0f} MB")
 
 
-async def on_each_database(db: str, n: int, body: Callable[[async_sessionmaker], Awaitable[None]]) -> None:
-    """`body` on a filled store of each database asked for: a temporary SQLite file, a throwaway PostgreSQL schema."""
+async def on_each_database(db: str, body: Callable[[async_sessionmaker], Awaitable[None]], n: int = 0) -> None:
+    """`body` on a store of each database asked for (a temporary SQLite file, a throwaway PostgreSQL schema), filled
+    with n of this bench's projects."""
+    filling = f", {n:,} projects as of {AS_OF}" if n else ""
     tune_gc()  # as the service does at start-up (shared.runtime.serve)
     if db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            print(f"SQLite, {n:,} projects as of {AS_OF}:")
+            print(f"SQLite{filling}:")
             async with filled(f"sqlite+aiosqlite:///{tmp}/escalation.db", None, n) as sessions:
                 await body(sessions)
     if db in ("postgres", "both"):
         schema = f"bench_sweep_{uuid.uuid4().hex[:8]}"
-        print(f"PostgreSQL (schema {schema}), {n:,} projects as of {AS_OF}:")
+        print(f"PostgreSQL (schema {schema}){filling}:")
         try:
             async with filled(PG_URL, schema, n) as sessions:
                 await body(sessions)
@@ -179,4 +182,4 @@ if __name__ == "__main__":
     parser.add_argument("--projects", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    asyncio.run(on_each_database(args.db, args.projects, run))
+    asyncio.run(on_each_database(args.db, run, args.projects))

@@ -49,4 +49,4 @@ if __name__ == "__main__":
     parser.add_argument("--days", type=int, default=400)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    asyncio.run(on_each_database(args.db, args.projects, lambda sessions: year(sessions, args.projects, args.days)))
+    asyncio.run(on_each_database(args.db, lambda sessions: year(sessions, args.projects, args.days), args.projects))
