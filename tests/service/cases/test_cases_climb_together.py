@@ -13,7 +13,8 @@ async def test_cases_missing_their_deadline_together_climb_in_a_fixed_number_of_
     engine, sessions = await open_store(*database)
     statements: list[str] = []
     try:
-        # Yellow budget overruns, their data stale and July's ledger missing too: three cases each at L1, the lead department to sign, no letter yet.
+        # Yellow budget overruns, their data stale and July's ledger missing too: three cases each at L1, the lead department
+        # to sign, no letter yet.
         early, late = date(2026, 9, 1), date(2026, 9, 2)
         await apply_changes(sessions, [overrun_change("330106", n, 5) for n in (1, 2)], POLICY_FOR, early, at(early))
         await apply_changes(sessions, [overrun_change("330106", n, 5) for n in range(3, 9)], POLICY_FOR, late, at(late))
@@ -48,27 +49,27 @@ async def test_cases_reaching_l5_together_read_their_records_for_the_lot(databas
     """The evidence pack of each case holds its own history, and a day of many packs costs no more statements than a few."""
     engine, sessions = await open_store(*database)
     statements: list[str] = []
-    tops: dict[date, list] = {}
+    tops: dict[date, tuple[list, int]] = {}  # a day's L5 climbs and the statements that day took
     try:
         early, late = date(2026, 9, 1), date(2026, 12, 1)  # months apart: they reach L5 on different days
         await apply_changes(sessions, [overrun_change("330106", n, 5) for n in (1, 2)], POLICY_FOR, early, at(early))
         await apply_changes(sessions, [overrun_change("330106", n, 5) for n in range(3, 9)], POLICY_FOR, late, at(late))
         event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         day = early
-        while sum(len(found) for found in tops.values()) < 24 and day < date(2028, 1, 1):
+        while sum(len(climbed) for climbed, _ in tops.values()) < 24 and day < date(2028, 1, 1):
             statements[:] = []
             climbed = [e for e in await advance(sessions, day) if e.ladder_level == 5]
             if climbed:
-                tops[day] = [(climbed, len(statements))]
+                tops[day] = climbed, len(statements)
             day += timedelta(days=1)
     finally:
         await engine.dispose()
 
-    sizes = sorted((len(climbed), count) for [(climbed, count)] in tops.values())
+    sizes = sorted((len(climbed), count) for climbed, count in tops.values())
     assert sum(size for size, _ in sizes) == 24 and len(sizes) >= 2, sizes
     (fewest, fewest_statements), (most, most_statements) = sizes[0], sizes[-1]
     assert most > fewest and most_statements <= fewest_statements, f"statements grow with the packs: {sizes}"
-    for [(climbed, _)] in tops.values():
+    for climbed, _ in tops.values():
         for top in climbed:
             [action] = [a for a in await actions_of(sessions, str(top.case_id)) if a["ladder_level"] == 5]
             pack = action["details"]["evidence_pack"]
