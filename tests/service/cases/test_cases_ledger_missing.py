@@ -18,12 +18,12 @@ LEDGER = "R4.ledger_missing"
 PROJECT = uuid.uuid5(uuid.NAMESPACE_URL, "ledger-missing|1")
 
 
-def reported(version: int, *months: str) -> ProjectStateChanged:
-    """A project under construction since March that has sent its ledger for `months`."""
+def reported(version: int, *months: str, start: str | None = "2026-03-10") -> ProjectStateChanged:
+    """A project under construction (since `start`, when known) that has sent its ledger for `months`."""
     snap = ProjectSnapshot.model_validate({
         "project_id": PROJECT, "project_code": f"2603-{COUNTY}-04-01-000901", "name": "台账项目", "stage": "started",
         "leader": "陈立新", "lead_department": "区发改局", "responsible_unit": "某建设公司",
-        "milestones": [{"name": "开工", "planned": "2026-03-01", "actual": "2026-03-10"}],
+        "milestones": [{"name": "开工", "planned": "2026-03-01", **({"actual": start} if start else {})}],
         "ledger": [{"month": m, "investment_fen": 100_00} for m in months], "last_source_record_time": "2026-11-20T01:00:00Z",
     })
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"ledger-missing-state|{version}")
@@ -57,5 +57,23 @@ async def test_a_missing_ledger_case_stands_across_months_until_the_ledger_comes
         assert await ledger_escalations(sessions) == [("2026-10", "cleared"), ("2026-12", "open")]
         replied = [a for a in await actions_of(sessions, case["case_id"]) if a["action"] == "replied"]
         assert [a["note"] for a in replied] == ["条件已消除"]  # now true: the office reviews and closes it
+    finally:
+        await engine.dispose()
+
+
+async def test_with_no_start_date_and_no_ledger_one_case_stands_until_either_comes(database: tuple[str, str | None]) -> None:
+    """Nothing says since when a ledger is owed: still one finding, month after month, not one cleared and one opened."""
+    engine, sessions = await open_store(*database)
+    try:
+        await apply_changes(sessions, [reported(1, start=None)], POLICY_FOR, date(2026, 11, 20), at(date(2026, 11, 20)))
+        for day in (date(2026, 12, 1), date(2026, 12, 5), date(2027, 1, 5), date(2027, 2, 5)):
+            await sweep(sessions, POLICY_FOR, day, at(day))
+        assert await ledger_escalations(sessions) == [("unanchored", "open")]
+        [case] = [row for row in await case_rows(sessions) if row["rule_id"] == LEDGER]
+        assert "replied" not in [a["action"] for a in await actions_of(sessions, case["case_id"])]
+
+        # Its start date arrives: the run is known to begin in March 2026, a finding of its own.
+        await apply_changes(sessions, [reported(2, start="2026-03-10")], POLICY_FOR, date(2027, 2, 6), at(date(2027, 2, 6)))
+        assert await ledger_escalations(sessions) == [("2026-03", "open"), ("unanchored", "cleared")]
     finally:
         await engine.dispose()

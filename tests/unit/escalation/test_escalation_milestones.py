@@ -137,7 +137,7 @@ def ledger_found(as_of: str, *reported: str, **changes: Any) -> list[str]:
         pytest.param("2026-06-05", ("2026-03", "2026-04"), ["2026-05"], id="april-in-may-missing"),
         pytest.param("2026-06-05", ("2026-03", "2026-05"), [], id="newest-due-month-in"),
         pytest.param("2026-01-05", ("2025-11",), ["2025-12"], id="january-asks-for-december"),
-        pytest.param("2026-05-04", (), ["2026-03"], id="nothing-reported-march-still-missing"),
+        pytest.param("2026-05-04", (), ["unanchored"], id="nothing-reported-no-start-date"),
     ],
 )
 def test_ledger_missing_on_day_5_until_it_comes_in(as_of: str, reported: tuple[str, ...], expected: list[str]) -> None:
@@ -158,8 +158,14 @@ def test_the_run_starts_no_earlier_than_construction() -> None:
     started = (MilestoneFact(name="开工", actual=D("2026-02-10")),)
     assert ledger_found("2026-05-05", milestones=started) == ["2026-02"]
     assert ledger_found("2026-03-04", milestones=started) == []  # February's is due on March 5
-    # Neither a start nor an earlier ledger: nothing says since when; the newest due month alone.
-    assert ledger_found("2026-06-05") == ["2026-05"]
+    # Neither a start nor an earlier ledger: nothing says since when. One finding stands, month after month, naming
+    # the newest due month it was found on; a start date then anchors the run.
+    for day in ("2026-06-05", "2026-07-01", "2026-08-05"):
+        assert ledger_found(day) == ["unanchored"]
+    [found] = evaluate_ledger(facts(stage="started"), POLICY, D("2026-08-05"))
+    assert (found.evidence["ledger_month"], found.evidence["due_on"]) == ("2026-07", "2026-08-05")
+    assert "此前亦无台账" in found.summary
+    assert ledger_found("2026-08-05", milestones=(MilestoneFact(name="开工", actual=D("2026-05-20")),)) == ["2026-05"]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from services.escalation.domain.workdays import add_workdays
 MILESTONE_RULE = "R4.milestone"
 LEDGER_RULE = "R4.ledger_missing"
 _DAY = timedelta(days=1)
+UNANCHORED = "unanchored"  # the occurrence of a run with no start date and no earlier ledger to say when it began
 LOOKAHEAD_MONTHS = 24  # how far next_ledger_change walks the due days: bounded whatever months a ledger names
 Member = tuple[AudienceKind, str | None, AudienceRole]
 
@@ -93,13 +94,14 @@ def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | No
     One finding stands for the run, so its case climbs until the ledgers come in: naming only the newest due month
     cleared the case on the 1st of every month ("条件已消除") with the ledger still missing, and opened a new one at L1
     on the due day. The run stops at the newest reported month and at the start month (a month before construction
-    owes nothing). With neither known, nothing says since when a ledger is owed: the run is the newest due month alone."""
+    owes nothing). With neither known, nothing says since when a ledger is owed: the run is UNANCHORED, one finding that
+    stands until a ledger or a start date comes in (naming the newest due month would clear it every month)."""
     newest, start_month = _newest_due_month(as_of, policy), _start_month(facts)
     reported = {entry.month for entry in facts.ledger}
     if newest in reported or (start_month is not None and start_month > newest):
         return None
     if start_month is None and not any(m < newest for m in reported):
-        return newest
+        return UNANCHORED
     first = newest
     while (before := previous_month(first)) not in reported and (start_month is None or before >= start_month):
         first = before
@@ -129,14 +131,16 @@ def evaluate_ledger(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Fi
     the ledgers of the run come in (_missing_since)."""
     if not owes_reports(facts, policy):
         return []
-    month = _missing_since(facts, policy, as_of)
-    if month is None:
+    since = _missing_since(facts, policy, as_of)
+    if since is None:
         return []
+    month = _newest_due_month(as_of, policy) if since == UNANCHORED else since
     year, number = int(month[:4]), int(month[5:])
     due = date(year + number // 12, number % 12 + 1, policy.ledger_due_day)  # the month after's due day
     name = "月度台账缺报"
     members = audience([("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "informed")],
                        Audience("office", policy.project_office, "action"))
-    return [catalog.finding(LEDGER_RULE, policy, subject="ledger", occurrence=month, level=1, level_name=name, colour="grey",
+    before = "，此前亦无台账、无实际开工日期" if since == UNANCHORED else ""
+    return [catalog.finding(LEDGER_RULE, policy, subject="ledger", occurrence=since, level=1, level_name=name, colour="grey",
                             audience=members, evidence={"ledger_month": month, "due_on": due.isoformat()},
-                            summary=f"{facts.display_name}：{month}月度台账应于{due.isoformat()}前报送，至今未报，{name}")]
+                            summary=f"{facts.display_name}：{month}月度台账应于{due.isoformat()}前报送，至今未报{before}，{name}")]
