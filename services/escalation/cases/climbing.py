@@ -63,14 +63,22 @@ async def climb_missed(session: AsyncSession, missed: Sequence[Missed], policy_f
         county, to_level = row["county_code"], case.level + 1
         case_policy = case_policy_for(county)
         ctx = context_from(row, escalation, snapshots.get(row["project_id"]) or {}, policy_for(county), case_policy)
-        number = await numbering.next(county, case_policy.letter_prefix) if case.letter is None and to_level >= 2 else ""
-        climbed = lifecycle.climb(case, to_level, as_of, ctx.parties, case_policy,
-                                  draft_of(number, ctx.parties, handlers.get((county, letter_department(ctx.parties)))))
-        details = climb_details(ctx, case, climbed, to_level, reason, escalation, as_of, records)
-        steps.append(step_of(ctx, row["version"], case, climbed, CaseAction.climbed, None, reason, details, as_of, now, step=f"L{to_level}"))
+        handler = handlers.get((county, letter_department(ctx.parties)))
+        steps.append(await climb_step(numbering, ctx, row["version"], case, to_level, reason, escalation, handler, case_policy,
+                                      records, as_of, now))
     await numbering.record()
     await record_stored(session, steps, now)
     return steps
+
+
+async def climb_step(numbering: Numbering, ctx: Context, version: int, case: Case, to_level: int, reason: str,
+                     escalation: dict[str, Any] | None, handler: str | None, case_policy: CasePolicy, records: Records,
+                     as_of: date, now: datetime) -> Step:
+    """One climb of many written together: its letter takes the county's next number when it is the case's first."""
+    number = await numbering.next(ctx.county_code, case_policy.letter_prefix) if case.letter is None and to_level >= 2 else ""
+    climbed = lifecycle.climb(case, to_level, as_of, ctx.parties, case_policy, draft_of(number, ctx.parties, handler))
+    details = climb_details(ctx, case, climbed, to_level, reason, escalation, as_of, records)
+    return step_of(ctx, version, case, climbed, CaseAction.climbed, None, reason, details, as_of, now, step=f"L{to_level}")
 
 
 def climb_details(ctx: Context, case: Case, climbed: Case, to_level: int, reason: str, escalation: dict[str, Any] | None,

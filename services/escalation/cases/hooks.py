@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.escalation.cases import lifecycle
-from services.escalation.cases.climbing import climb_details
+from services.escalation.cases.climbing import climb_step
 from services.escalation.cases.evidence import records_of
 from services.escalation.cases.ladder import TOP, floor_of
 from services.escalation.cases.letter_numbers import Numbering
@@ -75,11 +75,8 @@ async def follow_escalations(session: AsyncSession, rising: Sequence[tuple[str, 
         ctx = context_from(row, escalation, snapshots.get(row["project_id"]) or {}, policy, case_policy)
         handler = handlers.get((county, letter_department(ctx.parties)))
         if to_level > case.level:
-            number = await numbering.next(county, case_policy.letter_prefix) if case.letter is None and to_level >= 2 else ""
-            climbed = lifecycle.climb(case, to_level, as_of, ctx.parties, case_policy, draft_of(number, ctx.parties, handler))
-            reason = f"规则升级：{finding.level_name}"
-            details = climb_details(ctx, case, climbed, to_level, reason, dict(escalation), as_of, records)
-            steps.append(step_of(ctx, row["version"], case, climbed, CaseAction.climbed, None, reason, details, as_of, now, step=f"L{to_level}"))
+            steps.append(await climb_step(numbering, ctx, row["version"], case, to_level, f"规则升级：{finding.level_name}",
+                                          dict(escalation), handler, case_policy, records, as_of, now))
         else:
             moved = lifecycle.retarget(case, colour_of(finding, policy), as_of, ctx.parties, case_policy, draft_of("", ctx.parties, handler))
             if moved is not None:
