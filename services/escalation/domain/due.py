@@ -9,18 +9,20 @@ costs one needless read; a day too late would miss a finding, so every bound her
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from fractions import Fraction
 
 from services.escalation.domain.colour import owes_reports
 from services.escalation.domain.facts import ProjectFacts
+from services.escalation.domain.findings import Finding
 from services.escalation.domain.periods import paused_end, period_end
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import (
     budget_overrun,
     central_funds,
     data_freshness,
+    evaluate_all,
     idle_land,
     investment_progress,
     plan_missed,
@@ -33,7 +35,7 @@ from services.escalation.domain.workdays import add_days
 
 _DAY = timedelta(days=1)
 Days = Iterator[date | None]  # candidate days; those not after as_of are dropped by the caller
-DueRule = Callable[[ProjectFacts, Policy, date], Days]
+DueRule = Callable[[ProjectFacts, Policy, date, Sequence[Finding]], Days]  # with the rule's own findings on as_of
 
 
 def _first_of_next_month(day: date) -> date:
@@ -49,7 +51,7 @@ def _start_days(facts: ProjectFacts) -> Days:
         yield parcel.actual_start_date
 
 
-def idle_land_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def idle_land_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     """Each parcel's next ladder step. An open pause pushes the real day later still, so this one is early."""
     for parcel in facts.parcels:
         yield parcel.actual_start_date
@@ -64,12 +66,12 @@ def idle_land_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
             yield paused_end(clock.base, months, pauses, as_of) + _DAY
 
 
-def started_but_idle_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def started_but_idle_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     yield from _start_days(facts)
-    yield from idle_land_days(facts, policy, as_of)
+    yield from idle_land_days(facts, policy, as_of, found)
 
 
-def central_funds_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def central_funds_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     yield from _start_days(facts)
     for batch in facts.central_funds:
         yield batch.issued_on + _DAY
@@ -84,7 +86,7 @@ def central_funds_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days
             yield batch.issued_on + timedelta(days=int(window * bar) + 1)
 
 
-def milestone_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def milestone_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     for m in facts.milestones:
         yield m.actual
         if m.planned is None:
@@ -95,16 +97,16 @@ def milestone_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
             yield period_end(m.planned, policy.milestone_red_after_months) + _DAY
 
 
-def ledger_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def ledger_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     yield milestone_rules.next_ledger_change(facts, policy, as_of)
 
 
-def investment_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def investment_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     """The graded month moves when a month with figures is complete; the year's grade ends with the year, which changes
     only a project graded behind now (else every project with a plan would be read on 1 January to find it unchanged)."""
     if not facts.annual_plan_fen or not facts.ledger:
         return
-    if any(f.subject == investment_progress.YEAR_TO_DATE for f in investment_progress.evaluate(facts, policy, as_of)):
+    if any(f.subject == investment_progress.YEAR_TO_DATE for f in found):
         yield date(as_of.year + 1, 1, 1)
     current = f"{as_of.year:04d}-{as_of.month:02d}"
     for entry in facts.ledger:
@@ -113,7 +115,7 @@ def investment_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
             yield _first_of_next_month(date(year, month, 1))
 
 
-def plan_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def plan_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     """A month is checked against its plan once it is over: the verdict moves on the 1st after each month not yet over."""
     current = f"{as_of.year:04d}-{as_of.month:02d}"
     for entry in facts.ledger:
@@ -122,12 +124,12 @@ def plan_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
             yield _first_of_next_month(date(year, month, 1))
 
 
-def freshness_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def freshness_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     if owes_reports(facts, policy) and facts.last_reported_on is not None:
         yield period_end(facts.last_reported_on, policy.stale_after_months) + _DAY
 
 
-def approval_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def approval_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     approval = facts.approval
     if approval is None or approval.kind != "approved":
         return
@@ -137,7 +139,7 @@ def approval_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
     yield end - timers.relativedelta(months=policy.approval_warning_months) + _DAY
 
 
-def sme_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def sme_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     for payment in facts.sme_payments:
         yield payment.paid_on
         days = min(payment.agreed_days or policy.sme_payment_days, timers.SME_MAX_DAYS_BY_LAW)
@@ -146,7 +148,7 @@ def sme_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
         yield due + timedelta(days=policy.sme_red_after_days + 1)
 
 
-def stats_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def stats_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     yield facts.stats_enrolled_on
     yield from _start_days(facts)
     started = approval_start_date(facts, as_of)
@@ -160,7 +162,7 @@ def stats_days(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
 DUE_RULES: dict[str, DueRule] = {
     idle_land.RULE_ID: idle_land_days,
     STARTED_BUT_IDLE: started_but_idle_days,
-    budget_overrun.RULE_ID: lambda facts, policy, as_of: iter(()),  # amounts only: no day changes it
+    budget_overrun.RULE_ID: lambda facts, policy, as_of, found: iter(()),  # amounts only: no day changes it
     central_funds.RULE_ID: central_funds_days,
     milestone_rules.MILESTONE_RULE: milestone_days,
     milestone_rules.LEDGER_RULE: ledger_days,
@@ -173,12 +175,18 @@ DUE_RULES: dict[str, DueRule] = {
 }
 
 
-def _tomorrow(facts: ProjectFacts, policy: Policy, as_of: date) -> Days:
+def _tomorrow(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     """A rule that names no days of its own is read every day: never late."""
     yield as_of + _DAY
 
 
-def next_due(facts: ProjectFacts, policy: Policy, as_of: date, rule_ids: Iterable[str]) -> date | None:
-    """The earliest day after `as_of` on which any of the rules' findings for this project can change."""
-    days = (day for rule_id in rule_ids for day in DUE_RULES.get(rule_id, _tomorrow)(facts, policy, as_of))
+def next_due(facts: ProjectFacts, policy: Policy, as_of: date, rule_ids: Iterable[str],
+             findings: Sequence[Finding] | None = None) -> date | None:
+    """The earliest day after `as_of` on which any of the rules' findings for this project can change. `findings` are
+    the project's findings on `as_of` (evaluated here when not given): a rule whose periodic day changes only what it
+    found today reads them rather than evaluating itself again."""
+    found: dict[str, list[Finding]] = {}
+    for finding in evaluate_all(facts, policy, as_of) if findings is None else findings:
+        found.setdefault(finding.rule_id, []).append(finding)
+    days = (day for rule_id in rule_ids for day in DUE_RULES.get(rule_id, _tomorrow)(facts, policy, as_of, found.get(rule_id, [])))
     return min((day for day in days if day is not None and day > as_of), default=None)
