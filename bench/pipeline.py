@@ -38,12 +38,13 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
 from sqlalchemy import func, select
 
-from bench.baseline import HOPS, run_baseline, run_four_hops
+from bench.baseline import HOPS, ChainRun, run_baseline, run_four_hops
 from bench.open_loop import post_at_rate, summary
 from services.console.tables import project_changes
 from services.intake.tokens import issue_token
@@ -90,22 +91,32 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used so far (Linux /proc, clock ticks of 1/100 s)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU a process has used so far (Linux /proc, clock ticks of 1/100 s); with `children`, that of its
+    children that have ended instead."""
+    fields = _stat_fields(pid)
+    return (int(fields[13]) + int(fields[14])) / 100 if children else (int(fields[11]) + int(fields[12])) / 100
+
+
+def _stat_fields(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def server_cpu_seconds() -> float:
     """CPU seconds used so far by the local PostgreSQL server's processes (backends, WAL writer and the rest): it shares
-    the cores with the services, and unlike SQLite's engine its work is in no service's figure."""
-    used = 0.0
+    the cores with the services, and unlike SQLite's engine its work is in no service's figure. Backends that have
+    ended (a client that disconnected) count through their postmaster, which reaps them."""
+    used, postmasters = 0.0, set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if (stat.parent / "cmdline").read_bytes().startswith(b"postgres:"):
                 used += cpu_seconds(int(stat.parent.name))
+                postmasters.add(int(_stat_fields(int(stat.parent.name))[1]))
         except (OSError, ValueError):  # ended meanwhile
             continue
+    for pid in postmasters:
+        with contextlib.suppress(OSError, ValueError):
+            used += cpu_seconds(pid, children=True)
     return used
 
 
@@ -294,16 +305,33 @@ def run(db: str, n: int, rate: float | None = None, stale: bool = False, known: 
         measured = OPEN_LOOP_BASELINE_UPDATES if rate else n
         baseline_url = postgres or f"sqlite+aiosqlite:///{work / 'baseline.db'}"
         baseline = asyncio.run(run_baseline(nats_server.url, baseline_url, f"{prefix}_baseline" if postgres else None, measured))
+        chain_cpu_from = {"nats-server": cpu_seconds(nats_server.process.pid), "postgres": server_cpu_seconds() if postgres else 0.0}
         four_hops = run_four_hops(nats_server.url, postgres, str(work), f"{prefix}_baseline" if postgres else None, measured)
+        chain_cpu = chain_cpu_figures(four_hops, chain_cpu_from, nats_server.process.pid, postgres is not None, measured)
         nats_server.stop()
         if postgres:
             drop_schemas(prefix)
     result = {"db": db, "workload": "stale" if stale else "known" if known else "fresh", **pipeline,
-              "baseline_commits_per_s": baseline, "four_hop_baseline_per_s": four_hops}
+              "baseline_commits_per_s": baseline, "four_hop_baseline_per_s": four_hops.per_second, **chain_cpu}
     if not rate:
         result["ratio_to_baseline"] = round(pipeline["into_tracker_per_s"] / baseline, 2)
-        result["ratio_to_four_hops"] = round(pipeline["to_notification_per_s"] / four_hops, 2) if pipeline["to_notification_per_s"] else None
+        result["ratio_to_four_hops"] = (round(pipeline["to_notification_per_s"] / four_hops.per_second, 2)
+                                        if pipeline["to_notification_per_s"] else None)
+    # CPU per update, services and nats-server summed, against the same sum for the four bare hops: a figure that
+    # compares across machines, where the µs themselves follow the cores of the day.
+    result["cpu_ratio_to_four_hops"] = round(sum(pipeline["cpu_us_per_update"].values()) / sum(chain_cpu["four_hop_cpu_us_per_update"].values()), 2)
     return result
+
+
+def chain_cpu_figures(chain: ChainRun, cpu_from: dict[str, float], nats_pid: int, postgres: bool, n: int) -> dict[str, Any]:
+    """The four bare hops' CPU per message, in the shape of the services' figure: the hops summed, and nats-server's (and,
+    on PostgreSQL, the server's) over the whole baseline run, its publishing of the first hop's messages included, as
+    nats-server's figure for the services includes intake's publishing."""
+    per_update = {"hops": chain.hop_cpu_seconds, "nats-server": cpu_seconds(nats_pid) - cpu_from["nats-server"]}
+    figures: dict[str, Any] = {"four_hop_cpu_us_per_update": {name: round(seconds * 1e6 / n) for name, seconds in per_update.items()}}
+    if postgres:
+        figures["four_hop_postgres_cpu_us_per_update"] = round((server_cpu_seconds() - cpu_from["postgres"]) * 1e6 / n)
+    return figures
 
 
 def drop_schemas(prefix: str) -> None:
