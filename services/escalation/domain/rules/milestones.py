@@ -10,7 +10,7 @@ from services.escalation.domain import catalog
 from services.escalation.domain.colour import owes_reports
 from services.escalation.domain.facts import MilestoneFact, ProjectFacts
 from services.escalation.domain.findings import Audience, AudienceKind, AudienceRole, Finding, audience
-from services.escalation.domain.ledger_months import month_key, months_back, previous_month
+from services.escalation.domain.ledger_months import month_key, previous_month
 from services.escalation.domain.periods import has_elapsed, period_end
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.starts import START_MILESTONE
@@ -79,13 +79,13 @@ def evaluate_milestones(facts: ProjectFacts, policy: Policy, as_of: date) -> lis
 
 def _newest_due_month(as_of: date, policy: Policy) -> str:
     """The newest month whose ledger is due by `as_of`: last month's from its due day, the month before's until then."""
-    back = 1 if as_of.day >= policy.ledger_due_day else 2
-    return months_back(month_key(as_of.year, as_of.month), back + 1)[0]
+    months = as_of.year * 12 + as_of.month - (2 if as_of.day >= policy.ledger_due_day else 3)  # counted from January of year 0
+    return month_key(months // 12, months % 12 + 1)
 
 
 def _start_month(facts: ProjectFacts) -> str | None:
     started = facts.milestone(START_MILESTONE)
-    return f"{started.actual:%Y-%m}" if started is not None and started.actual is not None else None
+    return month_key(started.actual.year, started.actual.month) if started is not None and started.actual is not None else None
 
 
 def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | None:
@@ -96,8 +96,11 @@ def _missing_since(facts: ProjectFacts, policy: Policy, as_of: date) -> str | No
     on the due day. The run stops at the newest reported month and at the start month (a month before construction
     owes nothing). With neither known, nothing says since when a ledger is owed: the run is UNANCHORED, one finding that
     stands until a ledger or a start date comes in (naming the newest due month would clear it every month)."""
-    newest, start_month = _newest_due_month(as_of, policy), _start_month(facts)
-    reported = {entry.month for entry in facts.ledger}
+    return _run_start(_newest_due_month(as_of, policy), _start_month(facts), {entry.month for entry in facts.ledger})
+
+
+def _run_start(newest: str, start_month: str | None, reported: set[str]) -> str | None:
+    """_missing_since for the newest due month, the start month and the reported months."""
     if newest in reported or (start_month is not None and start_month > newest):
         return None
     if start_month is None and not any(m < newest for m in reported):
@@ -113,14 +116,16 @@ def next_ledger_change(facts: ProjectFacts, policy: Policy, as_of: date) -> date
     grows, so most due days change nothing: on the 5th the sweep reads only the projects whose finding moves."""
     if not owes_reports(facts, policy):
         return None
-    now, start_month = _missing_since(facts, policy, as_of), _start_month(facts)
-    known = [entry.month for entry in facts.ledger] + ([start_month] if start_month else [])
+    start_month, reported = _start_month(facts), {entry.month for entry in facts.ledger}
+    now = _run_start(_newest_due_month(as_of, policy), start_month, reported)
+    latest_known = max([*reported, start_month] if start_month else reported, default=None)
     day = as_of.replace(day=policy.ledger_due_day)
     for _ in range(LOOKAHEAD_MONTHS + 1):
         if day > as_of:
-            if _missing_since(facts, policy, day) != now:
+            newest = _newest_due_month(day, policy)
+            if _run_start(newest, start_month, reported) != now:
                 return day
-            if not known or _newest_due_month(day, policy) > max(known):  # past every known month: the run only grows
+            if latest_known is None or newest > latest_known:  # past every known month: the run only grows
                 return None
         day = date(day.year + day.month // 12, day.month % 12 + 1, policy.ledger_due_day)
     return day  # ledger months far ahead (a typo of a year): read again then, early rather than never
