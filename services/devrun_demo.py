@@ -26,7 +26,7 @@ DEMO_PEOPLE: dict[str, tuple[tuple[str, str, str, str | None], ...]] = {
                ("zrzy", "义乌市自然资源局", "department", "自然资源局"), ("zjj", "义乌市住建局", "department", "住建局"),
                ("fgj", "义乌市发改局", "department", "发改局"), ("view", "义乌市观察员", "readonly", None)),
 }
-FACT_NAMES = {"raised": "新预警", "escalated": "升级", "resolved": "已消除"}
+FACT_NAMES = {"raised": "新预警", "escalated": "升级", "resolved": "已解除"}
 
 
 def demo_counties() -> list[str]:

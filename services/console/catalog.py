@@ -20,7 +20,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "by_colour": ("项目颜色", "Projects by colour"), "open_cases": ("在办督办", "Open cases"),
     "by_level": ("按层级", "By level"), "by_department": ("按部门", "By department"),
     "since_last_week": ("近一周变化", "Changed since last week"), "updates": ("条更新", "updates"),
-    "raised": ("新预警", "raised"), "resolved": ("已消除", "resolved"), "escalated": ("升级", "escalated"),
+    "raised": ("新预警", "raised"), "resolved": ("已解除", "resolved"), "escalated": ("升级", "escalated"),
     "red": ("红", "Red"), "yellow": ("黄", "Yellow"), "green": ("绿", "Green"), "grey": ("灰(数据超期)", "Grey (stale)"),
     "stage": ("阶段", "Stage"), "nature": ("性质", "Nature"), "township": ("乡镇街道", "Township"),
     "responsible_unit": ("责任单位", "Responsible unit"), "leader": ("包抓领导", "Leader"), "rule": ("规则", "Rule"),

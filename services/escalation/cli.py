@@ -13,7 +13,7 @@ from services.escalation.cli_bulletin import register
 from services.escalation.cli_cases import case_app, people_app
 from services.escalation.cli_problems import problem_app
 from services.escalation.domain.findings import Finding
-from services.escalation.domain.ladder import Decision, Escalate, Raise, Resolve
+from services.escalation.domain.ladder import PERIOD_ENDED, Decision, Escalate, Raise, Resolve
 from services.escalation.service import sweep
 from services.escalation.settings import Settings
 from shared.db import make_engine, migrate, session_factory
@@ -41,7 +41,8 @@ def plan_line(project: dict[str, Any], decision: Decision) -> str | None:
         line = f"{action_name('escalated')}  第{decision.previous_level}级→第{decision.finding.level}级 {what(decision.finding)} — {name}"
     elif isinstance(decision, Resolve):
         _, rule_id, subject = decision.current.escalation_key.split("|", 2)
-        line = f"{state_name('resolved')}  第{decision.current.level}级 {rule_name(rule_id)}（{subject_text(subject)}）— {name}"
+        closed = "考核期结束" if decision.reason == PERIOD_ENDED else state_name("resolved")
+        line = f"{closed}  第{decision.current.level}级 {rule_name(rule_id)}（{subject_text(subject)}）— {name}"
     else:
         return None
     return f"[{project['county_code']}] {line}"

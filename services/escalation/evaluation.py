@@ -53,7 +53,7 @@ def evaluate(rows: Sequence[dict[str, Any]], open_by_project: dict[str, list], p
         findings = evaluate_all(facts, policy, as_of)
         project = {"project_id": row["project_id"], "county_code": row["county_code"], "project_code": snapshot.project_code,
                    "name": snapshot.name, "correlation_id": row.get("correlation_id") or row["project_id"]}
-        decisions = reconcile(row["project_id"], open_by_project.get(row["project_id"], []), findings, RULE_IDS)
+        decisions = reconcile(row["project_id"], open_by_project.get(row["project_id"], []), findings, RULE_IDS, as_of)
         due = next_due(facts, policy, as_of, RULE_IDS, findings) or NEVER
         evaluated.append(Evaluated(project, policy, row["version"], due, decisions, findings))
     return evaluated

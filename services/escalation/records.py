@@ -13,7 +13,17 @@ from services.escalation.cases import hooks as case_hooks
 from services.escalation.cases.opening import open_cases
 from services.escalation.cases.referrals import refer_all
 from services.escalation.domain.findings import Finding
-from services.escalation.domain.ladder import Decision, Escalate, Open, Raise, Resolve, escalation_id, escalation_key
+from services.escalation.domain.ladder import (
+    CONDITION_CLEARED,
+    PERIOD_ENDED,
+    Decision,
+    Escalate,
+    Open,
+    Raise,
+    Resolve,
+    escalation_id,
+    escalation_key,
+)
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import cases, escalation_history, escalations
 from shared import subjects
@@ -22,6 +32,7 @@ from shared.contracts.base import Event
 from shared.persistence import inserting
 
 EVENT_NAMESPACE = uuid.UUID("2d0c8a53-64c1-4f0e-8f7a-5b1e6c2d9a44")
+RESOLVED_PREFIX = {CONDITION_CLEARED: "已消除：", PERIOD_ENDED: "考核期已结束（未消除）："}  # the resolved event's summary
 ESCALATE = (  # one statement for every escalation a transaction lifts (executemany)
     update(escalations).where(escalations.c.escalation_id == bindparam("eid"))
     .values(level=bindparam("level"), level_name=bindparam("level_name"), as_of=bindparam("as_of"), evidence=bindparam("evidence"),
@@ -71,7 +82,7 @@ class Recorder:
         import raises thousands: one statement per table instead of three per escalation)."""
         raises: list[tuple[dict[str, Any], Policy, Finding]] = []
         rises: list[tuple[dict[str, Any], Policy, Escalate]] = []
-        resolves: list[tuple[dict[str, Any], Open, Policy]] = []
+        resolves: list[tuple[dict[str, Any], Resolve, Policy]] = []
         for project, policy, decisions in work:
             for decision in decisions:
                 if isinstance(decision, Raise):
@@ -79,7 +90,7 @@ class Recorder:
                 elif isinstance(decision, Escalate):
                     rises.append((project, policy, decision))
                 elif isinstance(decision, Resolve):
-                    resolves.append((project, decision.current, policy))
+                    resolves.append((project, decision, policy))
         if resolves:  # first: an episode that ends and the next that opens share their key
             await self._resolve_all(resolves)
         if rises:
@@ -126,22 +137,25 @@ class Recorder:
         await open_cases(self.session, opened, self.as_of, self.now)
         await refer_all(self.session, opened, self.as_of, self.now)  # 移送: a record of the oversight body's own
 
-    async def _resolve_all(self, resolves: list[tuple[dict[str, Any], Open, Policy]]) -> None:
+    async def _resolve_all(self, resolves: list[tuple[dict[str, Any], Resolve, Policy]]) -> None:
         """Clear the escalations together (a sweep or a batch of changes clears many), then their cases."""
-        found = await self.session.execute(RESOLVE, {"keys": sorted({current.escalation_key for _, current, _ in resolves}), "now": self.now})
+        keys = {resolve.current.escalation_key for _, resolve, _ in resolves}
+        found = await self.session.execute(RESOLVE, {"keys": sorted(keys), "now": self.now})
         rows = {row["escalation_key"]: row for row in found.mappings()}
-        if missing := {current.escalation_key for _, current, _ in resolves} - rows.keys():
+        if missing := keys - rows.keys():
             raise LookupError(f"no open escalation for {sorted(missing)}")
-        for project, current, _ in resolves:
-            row = rows[current.escalation_key]
+        for project, resolve, _ in resolves:
+            row = rows[resolve.current.escalation_key]
             finding = Finding(
                 rule_id=row["rule_id"], rule_version=row["rule_version"], subject=row["subject"], occurrence=row["occurrence"],
-                level=row["level"], level_name=row["level_name"], audience=(), evidence=row["evidence"], summary=f"已消除：{row['summary']}",
+                level=row["level"], level_name=row["level_name"], audience=(), evidence=row["evidence"],
+                summary=f"{RESOLVED_PREFIX[resolve.reason]}{row['summary']}",
             )
-            self._event(EscalationResolved, row["escalation_id"], project, finding, "resolved", recipients=row["recipients"])
+            self._event(EscalationResolved, row["escalation_id"], project, finding, "resolved", recipients=row["recipients"],
+                        resolution=resolve.reason)
         await self._write_history()
-        await case_hooks.conditions_cleared(self.session, [(rows[current.escalation_key], policy) for _, current, policy in resolves],
-                                            self.as_of, self.now)  # people close cases
+        await case_hooks.conditions_cleared(self.session, [(rows[resolve.current.escalation_key], policy, resolve.reason)
+                                                           for _, resolve, policy in resolves], self.as_of, self.now)  # people close cases
 
     def _finding_columns(self, finding: Finding) -> dict[str, Any]:
         return {"level": finding.level, "level_name": finding.level_name, "as_of": self.as_of, "evidence": dict(finding.evidence),

@@ -19,6 +19,7 @@ class Message:
 
 UNNAMED = "（未登记名称的项目）"
 _KIND_TAGS = {"raised": "预警", "escalated": "升级", "resolved": "已解除"}
+_PERIOD_ENDED_TAG = "考核期结束"  # closed because its period is over, the condition standing: not 已解除
 _DEFAULT_TERM = "5个工作日内"  # R4 L1: explanation and remedy within 5 working days
 
 
@@ -32,7 +33,13 @@ def _project(event: EscalationEvent) -> str:
 
 
 def event_title(event: EscalationEvent) -> str:
-    return f"【{_KIND_TAGS[event.kind]}】{event.project_name or event.project_code or '重点项目'}：{event.level_name}"
+    return f"【{event_tag(event)}】{event.project_name or event.project_code or '重点项目'}：{event.level_name}"
+
+
+def event_tag(event: EscalationEvent) -> str:
+    if isinstance(event, EscalationResolved) and event.resolution == "period_ended":
+        return _PERIOD_ENDED_TAG
+    return _KIND_TAGS[event.kind]
 
 
 def _level_line(event: EscalationEvent) -> str:
@@ -47,6 +54,9 @@ def _opens_case(event: EscalationEvent) -> bool:
 
 
 def _duty(event: EscalationEvent, role: str) -> str:
+    if isinstance(event, EscalationResolved) and event.resolution == "period_ended":
+        return ("考核期已结束，问题未消除，请知悉并配合重点项目办复核，按其意见销号或另行交办。" if role == "action"
+                else "考核期已结束，问题未消除，请知悉。")
     if isinstance(event, EscalationResolved):
         return "该事项已消除，请知悉并于归档时附本通知备查。" if role == "action" else "该事项已消除，请知悉。"
     if "deadline" not in event.evidence and _opens_case(event):
@@ -87,7 +97,7 @@ def render_event(event: EscalationEvent, recipient: Recipient) -> Message:
 
 def render_digest(events: Sequence[EscalationEvent], recipient_name: str) -> Message:
     """Several events in one message, for when a robot's rate limit would drop the rest."""
-    lines = [f"{_KIND_TAGS[e.kind]}｜{_project(e)}｜{_level_line(e)}｜{e.summary}" for e in events]
+    lines = [f"{event_tag(e)}｜{_project(e)}｜{_level_line(e)}｜{e.summary}" for e in events]
     title = f"【汇总】重点项目预警{len(events)}条"
     head = f"{recipient_name}：共有{len(events)}条重点项目预警变化，请逐条核实。"
     md = "\n".join([head, "", *(f"{i}. {line}" for i, line in enumerate(lines, 1))])

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
-from services.notifier.messages import UNNAMED, EscalationEvent, Message, render_event
+from services.notifier.messages import UNNAMED, EscalationEvent, Message, event_tag, render_event
 from services.notifier.messages import render_digest as render_escalation_digest
 from services.notifier.messages_cases import ACTION_TAGS, render_bulletin, render_case
 from services.notifier.messages_coordination import KIND_NAMES, render_coordination
@@ -25,7 +25,6 @@ NOTIFIED_EVENTS: TypeAdapter[NotifiedEvent] = TypeAdapter(
     Annotated[EscalationRaised | EscalationEscalated | EscalationResolved | CaseChanged | BulletinPublished | CoordinationChanged,
               Field(discriminator="kind")]
 )
-_TAGS = {"raised": "预警", "escalated": "升级", "resolved": "已解除"}
 
 
 def about_id(event: NotifiedEvent) -> str:
@@ -53,7 +52,7 @@ def _line(event: NotifiedEvent) -> str:
         return f"{KIND_NAMES[event.item_kind]}｜{event.project_name or event.project_code or event.number or UNNAMED}｜{event.summary}"
     if isinstance(event, CaseChanged):
         return f"{ACTION_TAGS.get(event.action.value, '督办')}｜{event.project_name or event.project_code or UNNAMED}｜第{event.ladder_level}级｜{event.summary}"
-    return f"{_TAGS[event.kind]}｜{event.project_name or event.project_code or UNNAMED}｜第{event.level}级 {event.level_name}｜{event.summary}"
+    return f"{event_tag(event)}｜{event.project_name or event.project_code or UNNAMED}｜第{event.level}级 {event.level_name}｜{event.summary}"
 
 
 def render_digest(events: Sequence[NotifiedEvent], recipient_name: str) -> Message:

@@ -51,7 +51,9 @@ class EscalationEscalated(EscalationFacts):
 
 
 class EscalationResolved(EscalationFacts):
-    """The condition no longer holds; `level` is the last level reached."""
+    """The escalation is closed; `level` is the last level reached. `resolution`: its condition no longer holds
+    (condition_cleared), or the period it was graded for is over with the condition standing (period_ended: a year's
+    investment plan at the year's end), for the office to review."""
 
     kind: Literal["resolved"] = "resolved"
-    resolution: Literal["condition_cleared"] = "condition_cleared"
+    resolution: Literal["condition_cleared", "period_ended"] = "condition_cleared"

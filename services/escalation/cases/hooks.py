@@ -29,6 +29,7 @@ from services.escalation.cases.store import (
     step_of,
 )
 from services.escalation.domain.findings import Finding
+from services.escalation.domain.ladder import PERIOD_ENDED
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import cases, escalations
 from shared.contracts.case import CaseAction, CaseChanged, CaseState
@@ -38,6 +39,8 @@ CASES_OF_ESCALATIONS = (select(cases).where(cases.c.escalation_id.in_(bindparam(
                         .with_for_update())  # record_stored's version guard holds on PostgreSQL too
 ESCALATIONS_OF = select(escalations).where(escalations.c.escalation_id.in_(bindparam("ids", expanding=True)))
 WITHDRAWN_NOTE = "条件当日已消除，尚未签收办理，督办单自动撤销"
+# A year's grade ends with its year, the condition standing: not cleared, and the office decides what follows.
+PERIOD_ENDED_NOTE = "考核期已结束，问题未消除，请重点项目办复核后销号或另行交办"
 
 
 def colour_of(finding: Finding, policy: Policy) -> str:
@@ -96,31 +99,33 @@ def _retargeted(ctx: Context, version: int, case: lifecycle.Case, moved: lifecyc
     return step_of(ctx, version, case, moved, CaseAction.retargeted, None, text, details, as_of, now)
 
 
-async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapping[str, Any], Policy]], as_of: date,
+async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapping[str, Any], Policy, str]], as_of: date,
                              now: datetime, case_policy_for: CasePolicyFor | None = None) -> list[CaseChanged]:
     """People close cases: a cleared condition only moves an unanswered case to replied, for the office to review,
-    or withdraws one that cleared the day it opened, untouched (lifecycle.condition_cleared).
+    or withdraws one that cleared the day it opened, untouched (lifecycle.condition_cleared). A period that ended with
+    the condition standing moves it to replied too, saying so (PERIOD_ENDED_NOTE), never withdrawn.
 
-    `cleared` holds the escalations just cleared, as stored, with their policies: their cases are read (FOR UPDATE),
-    their projects' facts read and their steps written together, a statement per table for the lot (a sweep or a batch
-    of ledgers coming in clears many at once)."""
-    by_escalation = {escalation["escalation_id"]: (escalation, policy) for escalation, policy in cleared}
+    `cleared` holds the escalations just closed, as stored, with their policies and why they closed (ladder's
+    CONDITION_CLEARED or PERIOD_ENDED): their cases are read (FOR UPDATE), their projects' facts read and their steps
+    written together, a statement per table for the lot (a sweep or a batch of ledgers coming in clears many at once)."""
+    by_escalation = {escalation["escalation_id"]: (escalation, policy, reason) for escalation, policy, reason in cleared}
     if not by_escalation:
         return []
     rows = (await session.execute(CASES_OF_ESCALATIONS, {"ids": sorted(by_escalation)})).mappings().all()
     moved = []
     for row in rows:
         case = from_row(row)
-        if (after := lifecycle.condition_cleared(case, as_of)) is not None:
+        if (after := lifecycle.condition_cleared(case, as_of, by_escalation[row["escalation_id"]][2] != PERIOD_ENDED)) is not None:
             moved.append((row, case, after))
     snapshots = await snapshots_of(session, sorted({row["project_id"] for row, _, _ in moved}))
     case_policy_for = case_policy_for or configured()
     steps = []
     for row, case, after in moved:
-        escalation, policy = by_escalation[row["escalation_id"]]
+        escalation, policy, reason = by_escalation[row["escalation_id"]]
         ctx = context_from(row, escalation, snapshots.get(row["project_id"]) or {}, policy, case_policy_for(row["county_code"]))
         withdrawn = after.state == CaseState.withdrawn
+        note = WITHDRAWN_NOTE if withdrawn else PERIOD_ENDED_NOTE if reason == PERIOD_ENDED else CLEARED_NOTE
         steps.append(step_of(ctx, row["version"], case, after, CaseAction.withdrawn if withdrawn else CaseAction.replied, None,
-                             WITHDRAWN_NOTE if withdrawn else CLEARED_NOTE, {"system": True, "escalation_status": "cleared"}, as_of, now))
+                             note, {"system": True, "escalation_status": "cleared", "resolution": reason}, as_of, now))
     await record_stored(session, steps, now)
     return [step.event for step in steps]

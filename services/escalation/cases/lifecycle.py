@@ -206,14 +206,15 @@ def reply(case: Case, as_of: date) -> Case:
     return replace(case, state=CaseState.replied, step_started_on=as_of, step_due=None)
 
 
-def condition_cleared(case: Case, as_of: date) -> Case | None:
+def condition_cleared(case: Case, as_of: date, may_withdraw: bool = True) -> Case | None:
     """The machine never closes a case that anyone worked on: a cleared condition leaves it replied, awaiting the
     office's review. A case whose condition cleared the day it opened, before anyone signed for it, is withdrawn
     (撤销): it was raised by a passing state within one day's records (an early record before the correction that
-    followed it), so the cases a day's input leaves do not depend on the order its records arrived in."""
+    followed it), so the cases a day's input leaves do not depend on the order its records arrived in. Not so when
+    the escalation closed because its period ended (`may_withdraw` False): that state did not pass."""
     if case.state not in (CaseState.opened, CaseState.acknowledged):
         return None
-    if case.state == CaseState.opened and case.opened_on == as_of and not case.reopened and case.claim is None:
+    if may_withdraw and case.state == CaseState.opened and case.opened_on == as_of and not case.reopened and case.claim is None:
         return replace(case, state=CaseState.withdrawn, closed_on=as_of, step_due=None, level_due=None)
     # The level clock stops with the condition; a rejected review restarts only the reply clock, a reopening both.
     return replace(case, state=CaseState.replied, step_started_on=as_of, step_due=None, level_due=None)

@@ -31,9 +31,16 @@ class Escalate:
     previous_level: int
 
 
+# Why an escalation closes (EscalationResolved.resolution): its condition no longer holds, or the period it was graded
+# for is over with the condition standing (a year's investment plan at the year's end), which is not "cleared".
+CONDITION_CLEARED = "condition_cleared"
+PERIOD_ENDED = "period_ended"
+
+
 @dataclass(frozen=True, slots=True)
 class Resolve:
     current: Open
+    reason: str = CONDITION_CLEARED
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +51,18 @@ class Nothing:
 Decision = Raise | Escalate | Resolve | Nothing
 
 
-def decide(current: Open | None, finding: Finding | None) -> tuple[Decision, ...]:
-    """Decisions to apply in order; `(Nothing(),)` when the record stays as it is."""
+def decide(current: Open | None, finding: Finding | None, period_ended: bool = False) -> tuple[Decision, ...]:
+    """Decisions to apply in order; `(Nothing(),)` when the record stays as it is. `period_ended`: the period the open
+    record was graded for is over, so closing it says so rather than that its condition cleared."""
     if current is None:
         # A project first seen deep in trouble opens at its level, without replaying the lower ones.
         return (Raise(finding),) if finding is not None else (Nothing(),)
+    reason = PERIOD_ENDED if period_ended else CONDITION_CLEARED
     if finding is None:
-        return (Resolve(current),)
+        return (Resolve(current, reason),)
     if finding.occurrence != current.occurrence:
         # A new episode (e.g. stalled again after progress) closes the old case and opens anew.
-        return (Resolve(current), Raise(finding))
+        return (Resolve(current, reason), Raise(finding))
     if finding.level > current.level:
         return (Escalate(finding, current.level),)
     # Levels only climb while the condition holds: a lower reading (e.g. a new pause) changes nothing.

@@ -9,8 +9,11 @@ import pytest
 
 from services.escalation.domain.facts import LedgerEntry, ProjectFacts
 from services.escalation.domain.findings import Audience
+from services.escalation.domain.ladder import CONDITION_CLEARED, PERIOD_ENDED, Open, Resolve, escalation_key
 from services.escalation.domain.policy import Policy
-from services.escalation.domain.rules.investment_progress import evaluate
+from services.escalation.domain.rules.investment_progress import RULE_ID, evaluate
+from services.escalation.evaluation import RULE_IDS
+from services.escalation.reconcile import reconcile
 
 D = date.fromisoformat
 POLICY = Policy(county_code="640104", preset="yinchuan")
@@ -122,3 +125,17 @@ def test_red_goes_to_the_unit_and_the_lead_department_with_evidence() -> None:
     assert (f.evidence["threshold.progress_yellow_points"], f.evidence["threshold.progress_red_points"]) == ("10", "30")
     assert (f.evidence["behind_points"], f.evidence["plan_fen"], f.evidence["colour"]) == ("50.00", "600000", "red")
     assert "落后序时进度50.00个百分点" in f.summary
+
+
+@pytest.mark.parametrize(
+    ("subject", "as_of", "reason"),
+    [
+        pytest.param("investment:ytd", "2026-12-31", CONDITION_CLEARED, id="ytd-gone-within-its-year-is-cleared"),
+        pytest.param("investment:ytd", "2027-01-01", PERIOD_ENDED, id="ytd-gone-with-its-year-ended"),
+        pytest.param("investment:quarter", "2027-01-01", CONDITION_CLEARED, id="recent-window-runs-across-years"),
+    ],
+)
+def test_a_years_grade_that_goes_with_its_year_closes_as_ended(subject: str, as_of: str, reason: str) -> None:
+    """reconcile, given the day: an open 2026 grade with nothing found closes as cleared, or as ended once 2026 is over."""
+    record = Open(escalation_key("p-1", RULE_ID, subject), "2026", 2)
+    assert reconcile("p-1", [record], [], RULE_IDS, date.fromisoformat(as_of)) == [Resolve(record, reason)]

@@ -7,6 +7,8 @@ import pytest
 
 from services.escalation.domain.findings import Audience, Finding
 from services.escalation.domain.ladder import (
+    CONDITION_CLEARED,
+    PERIOD_ENDED,
     Decision,
     Escalate,
     Nothing,
@@ -74,3 +76,10 @@ def test_escalation_id_is_a_stable_uuid5() -> None:
 )
 def test_escalation_id_differs_by_every_part(other: tuple[str, str, str, str, int]) -> None:
     assert escalation_id(*other) != escalation_id("p-1", "R1.idle_land", "parcel:P-017", "A:2025-03-01", 1)
+
+
+def test_a_record_whose_period_ended_closes_as_ended_not_as_cleared() -> None:
+    assert decide(OPEN_L3, None) == (Resolve(OPEN_L3, CONDITION_CLEARED),)
+    assert decide(OPEN_L3, None, period_ended=True) == (Resolve(OPEN_L3, PERIOD_ENDED),)
+    assert decide(OPEN_L3, finding(1, "B:2026-01-01"), period_ended=True) == (Resolve(OPEN_L3, PERIOD_ENDED), Raise(finding(1, "B:2026-01-01")))
+    assert decide(OPEN_L1, finding(1), period_ended=True) == (Nothing(),)  # a finding that stands is not closed by the flag

@@ -31,7 +31,7 @@ def test_every_planned_change_of_the_demo_reads_in_chinese(county: str) -> None:
         raised, escalated, resolved = lines
         assert "新预警" in raised and e.summary in raised
         assert "预警升级" in escalated and f"第{e.level}级" in escalated
-        assert "已消除" in resolved and (e.project_name or e.project_code) in resolved
+        assert "已解除" in resolved and (e.project_name or e.project_code) in resolved
 
 
 def test_nothing_planned_prints_nothing() -> None:

@@ -34,6 +34,10 @@ def test_roles_and_kinds_change_what_is_asked() -> None:
     assert up.title.startswith("【升级】") and "第1级 → 第2级 闲置满两年" in up.text_plain
     done = render_event(resolved(), ACTION)
     assert done.title.startswith("【已解除】") and "该事项已消除" in done.text_plain
+    # A year's plan missed at the year's end: closed, and nobody is told it cleared.
+    for role in (ACTION, INFORMED):
+        ended = render_event(resolved(resolution="period_ended"), role)
+        assert ended.title.startswith("【考核期结束】") and "问题未消除" in ended.text_plain and "已消除" not in ended.text_plain
 
 
 def test_money_in_wanyuan_and_yiyuan_with_separators() -> None:

@@ -79,6 +79,16 @@ def reads_any(changed_paths: Iterable[str]) -> bool:
     return any(path.startswith(inputs) for path in changed_paths)
 
 
+# Rules whose findings belong to a period that ends with the clock (rule id → is the occurrence's period over on a day).
+PERIOD_OVER: dict[str, Callable[[str, str, date], bool]] = {investment_progress.RULE_ID: investment_progress.period_over}
+
+
+def period_over(rule_id: str, subject: str, occurrence: str, as_of: date) -> bool:
+    """Whether the period an open finding was graded for is over on `as_of` (its closing is then not a clearing)."""
+    over = PERIOD_OVER.get(rule_id)
+    return over is not None and over(subject, occurrence, as_of)
+
+
 def evaluate_all(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
     """Every rule's findings for one project as of one Beijing calendar day, in registry order."""
     return [finding for rule in RULES for finding in rule.evaluate(facts, policy, as_of)]

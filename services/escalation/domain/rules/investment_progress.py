@@ -70,6 +70,13 @@ def _finding(facts: ProjectFacts, policy: Policy, scope: str, graded: str, plan:
                            evidence=evidence, summary=summary)
 
 
+def period_over(subject: str, occurrence: str, as_of: date) -> bool:
+    """A year's grade ends with its year: from 1 January the annual plan is the new year's, and last year's months are
+    not graded against it (`evaluate`), so the finding goes with the condition standing. The recent window runs across
+    years and ends only when it is graded on time."""
+    return subject == YEAR_TO_DATE and occurrence.isdigit() and int(occurrence) < as_of.year
+
+
 def evaluate(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
     annual = facts.annual_plan_fen
     by_month = {e.month: e for e in facts.ledger}

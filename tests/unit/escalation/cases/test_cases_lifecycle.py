@@ -187,6 +187,8 @@ def test_a_case_cleared_the_day_it_opened_before_anyone_acted_is_withdrawn_and_n
     assert lifecycle.retarget(withdrawn, "red", DAY, PARTIES, POLICY, DRAFT) is None
     claimed = lifecycle.claim_exception(opened(), "government_delay", "土地未交付", None, None, DAY)
     assert lifecycle.condition_cleared(claimed, DAY).state == CaseState.replied  # someone acted: the office reviews it
+    # A period that ended the day its case opened did not pass within the day: the office reviews that one too.
+    assert lifecycle.condition_cleared(opened("red"), DAY, may_withdraw=False).state == CaseState.replied
 
 
 def test_reopening_restarts_the_level_clock_and_at_l4_fails_again() -> None:
