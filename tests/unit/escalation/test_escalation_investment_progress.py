@@ -139,3 +139,12 @@ def test_a_years_grade_that_goes_with_its_year_closes_as_ended(subject: str, as_
     """reconcile, given the day: an open 2026 grade with nothing found closes as cleared, or as ended once 2026 is over."""
     record = Open(escalation_key("p-1", RULE_ID, subject), "2026", 2)
     assert reconcile("p-1", [record], [], RULE_IDS, date.fromisoformat(as_of)) == [Resolve(record, reason)]
+
+
+def test_the_recent_window_is_one_episode_across_the_year_end() -> None:
+    """Named by its graded month's year, a slip from December into January was cleared and opened anew in February."""
+    months = [LedgerEntry(month=m, investment_fen=0) for m in ("2026-10", "2026-11", "2026-12", "2027-01")]
+    december, january = (next(f for f in evaluate(facts(*months), POLICY, D(day)) if f.subject == "investment:quarter")
+                         for day in ("2027-01-10", "2027-02-10"))
+    assert (december.evidence["graded_month"], january.evidence["graded_month"]) == ("2026-12", "2027-01")
+    assert december.occurrence == january.occurrence

@@ -22,6 +22,9 @@ from shared.wording import money
 
 RULE_ID = "R5.investment_progress"
 YEAR_TO_DATE = "investment:ytd"
+# The recent window slides across years: one episode stands while it is behind, so a slip that runs from December into
+# January keeps its case and its ladder (named by the graded month's year, it was "cleared" and opened anew each February).
+WINDOW_OCCURRENCE = "window"
 
 
 def _graded_month(by_month: Mapping[str, LedgerEntry], as_of: date) -> str | None:
@@ -65,7 +68,8 @@ def _finding(facts: ProjectFacts, policy: Policy, scope: str, graded: str, plan:
                    ("leader", facts.leader, "informed")]
     summary = (f"{facts.display_name}：{label}（至{graded}）计划投资{money(round(plan))}，完成{money(done)}，"
                f"落后序时进度{points(behind)}个百分点，{name}")
-    return catalog.finding(RULE_ID, policy, subject=f"investment:{scope}", occurrence=graded[:4], level=level, level_name=name,
+    occurrence = graded[:4] if scope == "ytd" else WINDOW_OCCURRENCE  # a year's grade is that year's episode
+    return catalog.finding(RULE_ID, policy, subject=f"investment:{scope}", occurrence=occurrence, level=level, level_name=name,
                            colour=colour, audience=audience(members, Audience("office", policy.project_office, "action")),
                            evidence=evidence, summary=summary)
 
