@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.app import policies
+from services.escalation.domain.catalog import SPECS
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import escalations, outbox
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
@@ -93,7 +94,7 @@ async def test_new_rules_raise_escalate_and_resolve_through_the_use_cases(sessio
     assert milestone["evidence"]["explanation_due"] == "2026-10-13"  # 5 working days past National Day and the adjusted Saturday
     assert [r["name"] for r in milestone["recipients"] if r["role"] == "action"] == ["区住建局"]
     assert found["R7.sme_payment|sme_payment:F-17"]["evidence"]["due"] == "2026-10-08"
-    assert all(v["rule_version"] == 1 and v["evidence"]["rule_source"] for v in found.values())
+    assert all(v["rule_version"] == SPECS[v["rule_id"]].version and v["evidence"]["rule_source"] for v in found.values())
     assert sorted(await outbox_kinds(sessions)) == sorted(("raised", *k.split("|"), lvl) for k, (lvl, _) in expected.items())
 
     # The clock alone (a sweep): the data went stale, the SME payment turned red, no ledger came after September's.
