@@ -55,7 +55,7 @@ def compute_figures(*, county_code: str, county_name: str, month: str, as_of: da
     facts = [f for f, _ in projects]
     names = {project_id: f.display_name for f, project_id in projects}
     open_escalations = [row for row in escalations if row["status"] == "open" and row["county_code"] == county_code]
-    behind = investment.behind_list(facts, open_escalations, month, settings)
+    behind = investment.behind_list(facts, month, settings, policy)
     not_green = {row["project_id"] for row in open_escalations} | {b.project_id for b in behind}
     overdue = rankings.overdue_by_project(cases, as_of)
     last_month = previous_month(month)

@@ -3,20 +3,23 @@
 The year to date of a project is the newest ledger month of the year (up to the bulletin's month)
 that carries a ytd figure, plus the monthly figures of any later months; projects without an
 annual plan are left out of both the totals and the list (there is nothing to be behind).
-序时进度 is annual plan × elapsed months ÷ 12. The list comes from open R5 escalations when the
-county has any; otherwise it is computed here with the county's bands (yellow from
-`behind_yellow_points` to `behind_red_points` points behind inclusive, red beyond).
+序时进度 is annual plan × elapsed months ÷ 12. The list is R5's own year-to-date grade as of the
+bulletin's month, with the county's policy (its bands, the ledger's monthly curve where there is one):
+one row per project, as the escalations grade it, also for December, whose bulletin is written after
+the year's escalations closed. Without a policy it is computed here with the bulletin's bands (yellow
+from `behind_yellow_points` to `behind_red_points` points behind inclusive, red beyond).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
 
 from services.escalation.bulletin.exact import percent_text, points_text, ratio
 from services.escalation.bulletin.model import BehindProject, Investment
 from services.escalation.bulletin.settings import BulletinSettings
 from services.escalation.domain.facts import ProjectFacts
+from services.escalation.domain.findings import Finding
+from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import investment_progress
 
 
@@ -62,28 +65,21 @@ def _computed(facts: ProjectFacts, month: str, settings: BulletinSettings) -> Be
                          percent_text(completion), percent_text(schedule(month)), points_text(behind), colour, "computed")
 
 
-def _from_escalation(row: Mapping[str, Any], facts: ProjectFacts | None) -> BehindProject:
-    evidence = row.get("evidence") or {}
-    colour = evidence.get("colour") or ("red" if row["level"] >= 2 else "yellow")
-
-    def fen(key: str) -> int | None:
-        return int(evidence[key]) if str(evidence.get(key, "")).lstrip("-").isdigit() else None
-
-    def percent(key: str) -> str | None:
-        return percent_text(Fraction(evidence[key])) if key in evidence else None
-
-    return BehindProject(row["project_id"], facts.display_name if facts else row["project_id"], (facts.responsible_unit or "") if facts else "",
-                         fen("annual_plan_fen"), fen("investment_ytd_fen"), percent("completion_ratio"), percent("schedule_ratio"),
-                         evidence.get("behind_points"), colour, "R5")
+def _graded(facts: ProjectFacts, finding: Finding) -> BehindProject:
+    evidence = finding.evidence
+    annual, done, plan = int(evidence["base_fen"]), int(evidence["done_fen"]), int(evidence["plan_fen"])
+    return BehindProject(facts.project_id, facts.display_name, facts.responsible_unit or "", annual, done,
+                         percent_text(Fraction(done, annual)), percent_text(Fraction(plan, annual)), evidence["behind_points"],
+                         evidence["colour"], "R5")
 
 
-def behind_list(projects: Sequence[ProjectFacts], open_escalations: Sequence[Mapping[str, Any]], month: str,
-                settings: BulletinSettings) -> tuple[BehindProject, ...]:
-    # 欠序时进度 only: R5.plan_missed (a month's promise) carries no points behind the year's curve.
-    r5 = [row for row in open_escalations if row["rule_id"] == investment_progress.RULE_ID]
-    if r5:
-        by_id = {p.project_id: p for p in projects}
-        found = [_from_escalation(row, by_id.get(row["project_id"])) for row in r5]
+def behind_list(projects: Sequence[ProjectFacts], month: str, settings: BulletinSettings,
+                policy: Policy | None = None) -> tuple[BehindProject, ...]:
+    """欠序时进度 only, the year to date: the recent months' grade and R5.plan_missed (a month's promise) carry no points
+    behind the year's curve. (Taken from the open escalations, it listed a project twice, the recent months' points as
+    the year's, with blank figures, and in January none of last year's.)"""
+    if policy is not None:
+        found = [_graded(p, f) for p in projects if (f := investment_progress.year_to_date(p, policy, month)) is not None]
     else:
         found = [item for p in projects if (item := _computed(p, month, settings)) is not None]
     # Reds first, then the furthest behind, so the list reads as a priority order.

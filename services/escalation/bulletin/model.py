@@ -55,7 +55,7 @@ class BehindProject:
     schedule_percent: str | None
     behind_points: str | None
     colour: str  # yellow | red
-    source: str  # R5 (an escalation) | computed (no R5 escalations in the county yet)
+    source: str  # R5 (graded by its rule with the county's policy) | computed (with the bulletin's bands, no policy given)
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,7 @@ def sections(f: BulletinFigures) -> tuple[Section, ...]:
         )),
         Section("欠进度项目", ("项目", "责任单位", "年度计划（万元）", "累计完成（万元）", "完成率（%）", "序时进度（%）", "落后（百分点）", "等级", "来源"),
                 tuple((b.name, b.responsible_unit, wan(b.annual_plan_fen), wan(b.ytd_fen), number(b.completion_percent), number(b.schedule_percent),
-                       number(b.behind_points), COLOURS.get(b.colour, b.colour), "预警" if b.source == "R5" else "台账测算") for b in f.behind)),
+                       number(b.behind_points), COLOURS.get(b.colour, b.colour), "预警规则" if b.source == "R5" else "台账测算") for b in f.behind)),
         Section("闲置土地", ("项目", "地块", "类型", "闲置起算日", "闲置天数", "级别", "评估日"),
                 tuple((p.name, p.parcel, evidence_value("type", p.idle_type), p.idle_since, p.days_idle, p.level_name, p.evaluated_on) for p in f.idle_parcels)),
         Section("在办督办件", ("维度", "分组", "件数"), (

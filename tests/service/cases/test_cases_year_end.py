@@ -12,6 +12,7 @@ from typing import Any
 from cases_support import POLICY_FOR, actions_of, apply_changes, at, case_rows, open_store
 from sqlalchemy import select
 
+from services.escalation.bulletin.service import generate_bulletin
 from services.escalation.cases.hooks import CLEARED_NOTE, PERIOD_ENDED_NOTE
 from services.escalation.service import sweep
 from services.escalation.tables import escalations, outbox
@@ -71,9 +72,17 @@ async def test_the_years_grade_closes_with_the_year_and_says_it_was_not_cleared(
         notes = [a["note"] for a in await actions_of(sessions, case["case_id"]) if a["action"] == "replied"]
         assert notes == [PERIOD_ENDED_NOTE] and CLEARED_NOTE not in notes
 
-        # December's and January's ledgers come in, still far behind over the last three months (January alone, 7.5 points
-        # behind the new year's plan, is not yet a grade): the window's case stands, neither cleared nor opened anew.
-        await apply_changes(sessions, [behind_all_year(2, "2026-12", "2027-01")], POLICY_FOR, date(2027, 2, 10), at(date(2027, 2, 10)))
+        # December's ledger comes in: December's bulletin, written in January, lists the project once, behind for the year,
+        # with its figures (it listed the open escalations: none of the year's by then, and the recent months' twice over).
+        await apply_changes(sessions, [behind_all_year(2, "2026-12")], POLICY_FOR, date(2027, 1, 3), at(date(2027, 1, 3)))
+        bulletin = await generate_bulletin(sessions, COUNTY, "2026-12", date(2027, 1, 6), at(date(2027, 1, 6)), POLICY_FOR(COUNTY))
+        assert bulletin is not None
+        assert [(b["project_id"], b["colour"], b["completion_percent"], b["schedule_percent"], b["source"])
+                for b in bulletin["figures"]["behind"]] == [(str(PROJECT), "red", "10.0", "100.0", "R5")]  # 120万 of 1,200万 by December
+
+        # January's ledger comes in, still far behind over the last three months (January alone, 7.5 points behind the new
+        # year's plan, is not yet a grade): the window's case stands, neither cleared nor opened anew.
+        await apply_changes(sessions, [behind_all_year(3, "2026-12", "2027-01")], POLICY_FOR, date(2027, 2, 10), at(date(2027, 2, 10)))
         assert await progress_escalations(sessions) == [("investment:quarter", "window", "open"), ("investment:ytd", "2026", "cleared")]
         assert [event["subject"] for event in await resolved_events(sessions)] == ["investment:ytd"]
     finally:

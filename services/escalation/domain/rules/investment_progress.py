@@ -27,9 +27,8 @@ YEAR_TO_DATE = "investment:ytd"
 WINDOW_OCCURRENCE = "window"
 
 
-def _graded_month(by_month: Mapping[str, LedgerEntry], as_of: date) -> str | None:
-    """The newest complete month with figures: a ledger not in yet is R4's finding, not a reason to stop grading."""
-    ceiling = last_complete_month(as_of)
+def _graded_month(by_month: Mapping[str, LedgerEntry], ceiling: str) -> str | None:
+    """The newest month up to `ceiling` with figures: a ledger not in yet is R4's finding, not a reason to stop grading."""
     months = [m for m in sorted(by_month, reverse=True)
               if m <= ceiling and (by_month[m].ytd_fen is not None or done_in(by_month, m) is not None)]
     return months[0] if months else None
@@ -81,22 +80,38 @@ def period_over(subject: str, occurrence: str, as_of: date) -> bool:
     return subject == YEAR_TO_DATE and occurrence.isdigit() and int(occurrence) < as_of.year
 
 
+def _year_to_date(facts: ProjectFacts, policy: Policy, by_month: Mapping[str, LedgerEntry], graded: str, annual: int) -> Finding | None:
+    """The year's grade up to the graded month, against the annual plan (the plan is that year's)."""
+    ytd_months = [month_key(int(graded[:4]), m) for m in range(1, int(graded[5:]) + 1)]
+    entry = by_month[graded]
+    done_each = [done_in(by_month, m) for m in ytd_months]
+    done = entry.ytd_fen if entry.ytd_fen is not None else (sum(d for d in done_each if d is not None)
+                                                             if all(d is not None for d in done_each) else None)
+    if done is None:
+        return None
+    plan, kind = _plan(by_month, ytd_months, annual)
+    return _finding(facts, policy, "ytd", graded, plan, done, Fraction(annual), kind, ytd_months)
+
+
+def year_to_date(facts: ProjectFacts, policy: Policy, month: str) -> Finding | None:
+    """The year's grade as of the end of `month`, as `evaluate` gives it on the days that grade that month: what the
+    monthly bulletin lists as 欠进度. December's bulletin is written in January, when the year's escalation has closed."""
+    annual, by_month = facts.annual_plan_fen, {e.month: e for e in facts.ledger}
+    graded = _graded_month(by_month, month)
+    if not annual or annual <= 0 or graded is None or graded[:4] != month[:4]:
+        return None
+    return _year_to_date(facts, policy, by_month, graded, annual)
+
+
 def evaluate(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
     annual = facts.annual_plan_fen
     by_month = {e.month: e for e in facts.ledger}
-    graded = _graded_month(by_month, as_of)
+    graded = _graded_month(by_month, last_complete_month(as_of))
     if not annual or annual <= 0 or graded is None:
         return []
     found: list[Finding | None] = []
     if graded[:4] == f"{as_of.year:04d}":  # the annual plan is this year's; last year's closing months are not graded against it
-        ytd_months = [month_key(as_of.year, m) for m in range(1, int(graded[5:]) + 1)]
-        entry = by_month[graded]
-        done_each = [done_in(by_month, m) for m in ytd_months]
-        done = entry.ytd_fen if entry.ytd_fen is not None else (sum(d for d in done_each if d is not None)
-                                                                 if all(d is not None for d in done_each) else None)
-        if done is not None:
-            plan, kind = _plan(by_month, ytd_months, annual)
-            found.append(_finding(facts, policy, "ytd", graded, plan, done, Fraction(annual), kind, ytd_months))
+        found.append(_year_to_date(facts, policy, by_month, graded, annual))
     window = months_back(graded, policy.progress_window_months)
     done_window = [done_in(by_month, m) for m in window]
     if all(d is not None for d in done_window):

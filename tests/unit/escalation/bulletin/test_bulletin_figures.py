@@ -9,6 +9,7 @@ import pytest
 from services.escalation.bulletin.figures import compute_figures
 from services.escalation.bulletin.model import BulletinFigures, PreviousFigures
 from services.escalation.bulletin.settings import BulletinSettings
+from services.escalation.domain.policy import Policy
 
 from .county import ACTIONS, AS_OF, ASSIGNMENTS, CASES, COUNTY, ESCALATIONS, MONTH, PROBLEM_STEPS, PROBLEMS, PROJECTS, ROWS
 
@@ -70,17 +71,27 @@ def test_investment_and_behind_list_by_the_r5_bands() -> None:
     assert all(b.source == "computed" for b in f.behind)
 
 
-def test_r5_escalations_replace_the_computed_list() -> None:
-    r5 = {"escalation_id": "e-r5", "project_id": "p07", "county_code": COUNTY, "rule_id": "R5.investment_progress", "level": 1,
-          "level_name": "欠进度", "status": "open", "subject": "investment", "as_of": AS_OF, "opened_at": None, "cleared_at": None,
-          "evidence": {"colour": "yellow", "behind_points": "12.5", "annual_plan_fen": "2000000000", "completion_ratio": "3/8"}}
-    # A missed 下月计划 is R5 too, but a month's promise, not points behind the year's curve: not on the 欠进度 list.
-    plan = {**r5, "escalation_id": "e-plan", "project_id": "p08", "rule_id": "R5.plan_missed", "subject": "monthly_plan",
+def test_with_the_countys_policy_the_list_is_r5s_own_grade_of_the_month() -> None:
+    """One row per project behind for the year, as R5 grades the bulletin's month with the county's bands: the open
+    escalations (the recent months' grade, a missed 下月计划) neither add rows nor stand in for the year's figures."""
+    window = {"escalation_id": "e-r5", "project_id": "p07", "county_code": COUNTY, "rule_id": "R5.investment_progress", "level": 2,
+              "level_name": "近3个月投资欠序时进度(红灯)", "status": "open", "subject": "investment:quarter", "as_of": AS_OF,
+              "opened_at": None, "cleared_at": None, "evidence": {"colour": "red", "behind_points": "80.00", "annual_plan_fen": "2000000000"}}
+    plan = {**window, "escalation_id": "e-plan", "project_id": "p08", "rule_id": "R5.plan_missed", "subject": "monthly_plan",
             "evidence": {"colour": "red", "plan_fen": "100000000", "done_fen": "50000000"}}
-    f = compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=PROJECTS,
-                        escalations=[*ESCALATIONS, r5, plan],
-                        cases=CASES, case_actions=ACTIONS, previous=None, settings=BulletinSettings())
-    assert [(b.project_id, b.colour, b.behind_points, b.completion_percent, b.source) for b in f.behind] == [("p07", "yellow", "12.5", "37.5", "R5")]
+
+    def graded(policy: Policy) -> list[tuple[str, str, str | None, str | None]]:
+        f = compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=PROJECTS,
+                            escalations=[*ESCALATIONS, window, plan], cases=CASES, case_actions=ACTIONS, previous=None,
+                            settings=BulletinSettings(), policy=policy)
+        assert all(b.source == "R5" for b in f.behind)
+        return [(b.project_id, b.colour, b.completion_percent, b.schedule_percent) for b in f.behind]
+
+    # The default bands are the bulletin's own (10 and 30 points): the same list as computed by hand from the labels.
+    assert graded(Policy(county_code=COUNTY)) == [(b.project_id, b.colour, b.completion_percent, b.schedule_percent) for b in figures().behind]
+    # A county's own bands decide who is listed, and in which colour.
+    assert {pid for pid, *_ in graded(Policy(county_code=COUNTY, progress_yellow_points=Decimal(45), progress_red_points=Decimal(49)))} == {
+        r.pid for r in ROWS if r.plan_wan and 50 - Fraction(100 * (r.ytd_wan or 0), r.plan_wan) >= 45}
 
 
 def test_idle_land_cases_letters_and_red_to_green() -> None:
