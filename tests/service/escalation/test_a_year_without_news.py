@@ -89,12 +89,13 @@ async def test_in_a_year_without_news_nothing_is_called_cleared(sessions: async_
         await sweep(sessions, POLICY_FOR, day, at(day))
 
     async with sessions() as session:
-        rows = (await session.execute(select(escalations.c.rule_id, escalations.c.subject, escalations.c.status))).all()
+        rows = (await session.execute(select(escalations.c.rule_id, escalations.c.subject, escalations.c.status,
+                                             escalations.c.project_id))).all()
         events = [json.loads(bytes(payload)) for payload in (await session.execute(select(outbox.c.payload))).scalars()]
-    assert {rule_id for rule_id, _, _ in rows} == set(RULE_IDS)  # the year exercises the whole rulebook, not one rule
-    # One escalation per rule and subject: none was closed and raised again.
-    assert [key for key, count in Counter((rule_id, subject) for rule_id, subject, _ in rows).items() if count > 1] == []
-    assert sorted((rule_id, subject) for rule_id, subject, status in rows if status != "open") == [
+    assert {rule_id for rule_id, *_ in rows} == set(RULE_IDS)  # the year exercises the whole rulebook, not one rule
+    # One escalation per project, rule and subject: none was closed and raised again.
+    assert [key for key, count in Counter((project, rule_id, subject) for rule_id, subject, _, project in rows).items() if count > 1] == []
+    assert sorted((rule_id, subject) for rule_id, subject, status, _ in rows if status != "open") == [
         ("R5.investment_progress", "investment:ytd")]
     resolved = [event for event in events if event.get("kind") == "resolved"]
     assert [(event["subject"], event["resolution"], event["as_of"]) for event in resolved] == [
