@@ -1,7 +1,7 @@
 """A year in which no project reports anything: the clock may raise and climb, but nothing it does can be a condition that
 cleared, for no fact changed. Each escalation stands from the day it is raised; the one that closes is the year's grade
-of an investment plan, at the year's end, and it says the period ended. (Two rules broke this: R4's missing ledger was
-"cleared" on the 1st of every month and raised again on the 5th; R5's recent-months grade at each year's first grade.)"""
+of an investment plan, at the year's end, and it says the period ended. (R4's missing ledger was "cleared" on the 1st of
+every month and raised again on the 5th; R5's year's grade was called cleared on 1 January.)"""
 from __future__ import annotations
 
 import json
