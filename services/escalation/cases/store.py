@@ -170,7 +170,9 @@ def step_of(ctx: Context, version: int | None, before: Case | None, case: Case, 
     due = case.due
     level_name = name_of_level(case.level, case.target_kind)
     title = ctx.project_name or ctx.project_code or ctx.project_id
-    summary = f"督办单L{case.level}（{level_name}）{title}：{ACTION_TEXT[action]}" + (f"，请于{due.due.isoformat()}前{case.due_for}" if due else "")
+    # Nobody replied when the system moves a case to review (its condition cleared, or its period ended): the note says why.
+    what = note if actor is None and action is CaseAction.replied else ACTION_TEXT[action]
+    summary = f"督办单L{case.level}（{level_name}）{title}：{what}" + (f"，请于{due.due.isoformat()}前{case.due_for}" if due else "")
     event = CaseChanged(
         event_id=event_id, occurred_at=now, county_code=ctx.county_code, correlation_id=ctx.correlation_id,
         case_id=uuid.UUID(ctx.case_id), escalation_id=uuid.UUID(ctx.escalation_id), project_id=uuid.UUID(ctx.project_id),

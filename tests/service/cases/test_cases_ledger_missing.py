@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cases_support import POLICY_FOR, actions_of, apply_changes, at, case_rows, open_store
+from cases_support import POLICY_FOR, actions_of, apply_changes, at, case_events, case_rows, open_store
 from sqlalchemy import select
 
 from services.escalation.service import sweep
@@ -57,6 +57,8 @@ async def test_a_missing_ledger_case_stands_across_months_until_the_ledger_comes
         assert await ledger_escalations(sessions) == [("2026-10", "cleared"), ("2026-12", "open")]
         replied = [a for a in await actions_of(sessions, case["case_id"]) if a["action"] == "replied"]
         assert [a["note"] for a in replied] == ["条件已消除"]  # now true: the office reviews and closes it
+        [told] = [e for e in await case_events(sessions, case["case_id"]) if e["action"] == "replied"]
+        assert told["summary"].endswith("条件已消除")  # what the office hears, not "已反馈情况说明及整改方案"
     finally:
         await engine.dispose()
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cases_support import POLICY_FOR, actions_of, apply_changes, at, case_rows, open_store
+from cases_support import POLICY_FOR, actions_of, apply_changes, at, case_events, case_rows, open_store
 from sqlalchemy import select
 
 from services.escalation.bulletin.service import generate_bulletin
@@ -71,6 +71,9 @@ async def test_the_years_grade_closes_with_the_year_and_says_it_was_not_cleared(
         assert case["state"] == "replied"  # for the office to review, as a cleared condition is, but not called cleared
         notes = [a["note"] for a in await actions_of(sessions, case["case_id"]) if a["action"] == "replied"]
         assert notes == [PERIOD_ENDED_NOTE] and CLEARED_NOTE not in notes
+        # The office is told why, not that someone sent an explanation and a plan: nobody did.
+        [told] = [e for e in await case_events(sessions, case["case_id"]) if e["action"] == "replied"]
+        assert told["summary"].endswith(PERIOD_ENDED_NOTE) and "整改方案" not in told["summary"]
 
         # December's ledger comes in: December's bulletin, written in January, lists the project once, behind for the year,
         # with its figures (it listed the open escalations: none of the year's by then, and the recent months' twice over).
