@@ -25,10 +25,15 @@ def reconcile(project_id: str, open_now: Iterable[Open], findings: Iterable[Find
         record = current.get(key)
         if record is not None and key not in found and record_rule(key) not in evaluated:
             continue
-        ended = record is not None and as_of is not None and period_over(record_rule(key), key.split("|", 2)[2], record.occurrence, as_of)
+        ended = record is not None and as_of is not None and period_over(*record_rule_and_subject(key), record.occurrence, as_of)
         decisions += [d for d in decide(record, found.get(key), ended) if not isinstance(d, Nothing)]
     return decisions
 
 
 def record_rule(key: str) -> str:
     return key.split("|")[1]
+
+
+def record_rule_and_subject(key: str) -> tuple[str, str]:
+    _, rule_id, subject = key.split("|", 2)  # the subject may hold "|" itself, never the project id or rule id
+    return rule_id, subject

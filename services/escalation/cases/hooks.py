@@ -114,8 +114,8 @@ async def conditions_cleared(session: AsyncSession, cleared: Sequence[tuple[Mapp
     rows = (await session.execute(CASES_OF_ESCALATIONS, {"ids": sorted(by_escalation)})).mappings().all()
     moved = []
     for row in rows:
-        case = from_row(row)
-        if (after := lifecycle.condition_cleared(case, as_of, by_escalation[row["escalation_id"]][2] != PERIOD_ENDED)) is not None:
+        case, reason = from_row(row), by_escalation[row["escalation_id"]][2]
+        if (after := lifecycle.condition_cleared(case, as_of, may_withdraw=reason != PERIOD_ENDED)) is not None:
             moved.append((row, case, after))
     snapshots = await snapshots_of(session, sorted({row["project_id"] for row, _, _ in moved}))
     case_policy_for = case_policy_for or configured()

@@ -22,6 +22,7 @@ from services.escalation.domain.rules import (
 )
 
 Evaluate = Callable[[ProjectFacts, Policy, date], list[Finding]]
+PeriodOver = Callable[[str, str, date], bool]  # (subject, occurrence, day): the period an open finding was graded for is over
 
 
 # Facts every rule's audience and summary read (who is told, the project's name).
@@ -37,15 +38,16 @@ class Rule:
     source: str
     evaluate: Evaluate
     inputs: tuple[str, ...]  # fact paths (or path prefixes) the rule reads
+    period_over: PeriodOver | None = None  # for a rule whose findings belong to a period that ends with the clock
 
     @property
     def spec(self) -> RuleSpec:
         return SPECS[self.rule_id]
 
 
-def _rule(rule_id: str, evaluate: Evaluate, *inputs: str) -> Rule:
+def _rule(rule_id: str, evaluate: Evaluate, *inputs: str, period_over: PeriodOver | None = None) -> Rule:
     spec = SPECS[rule_id]
-    return Rule(rule_id, spec.version, f"{spec.source} {spec.article}", evaluate, (*inputs, *AUDIENCE_INPUTS))
+    return Rule(rule_id, spec.version, f"{spec.source} {spec.article}", evaluate, (*inputs, *AUDIENCE_INPUTS), period_over)
 
 
 RULES: tuple[Rule, ...] = (
@@ -58,7 +60,7 @@ RULES: tuple[Rule, ...] = (
     # "ledger" also matches "ledger_month", the flat figures' month.
     _rule(milestones.LEDGER_RULE, milestones.evaluate_ledger, "ledger", *START_INPUTS),
     _rule(investment_progress.RULE_ID, investment_progress.evaluate, "annual_plan_fen", "ledger", "investment_month_fen",
-          "investment_ytd_fen"),
+          "investment_ytd_fen", period_over=investment_progress.period_over),
     # "ledger" covers each month's figures and its 下月计划 (ledger.<month>.next_month_plan_fen) alike.
     _rule(plan_missed.RULE_ID, plan_missed.evaluate, "ledger", "investment_month_fen", "investment_ytd_fen"),
     # Staleness sets in with the clock alone (the sweep finds it). Any new record clears it: a record that moves
@@ -79,13 +81,12 @@ def reads_any(changed_paths: Iterable[str]) -> bool:
     return any(path.startswith(inputs) for path in changed_paths)
 
 
-# Rules whose findings belong to a period that ends with the clock (rule id → is the occurrence's period over on a day).
-PERIOD_OVER: dict[str, Callable[[str, str, date], bool]] = {investment_progress.RULE_ID: investment_progress.period_over}
+_PERIOD_OVER = {rule.rule_id: rule.period_over for rule in RULES if rule.period_over is not None}
 
 
 def period_over(rule_id: str, subject: str, occurrence: str, as_of: date) -> bool:
     """Whether the period an open finding was graded for is over on `as_of` (its closing is then not a clearing)."""
-    over = PERIOD_OVER.get(rule_id)
+    over = _PERIOD_OVER.get(rule_id)
     return over is not None and over(subject, occurrence, as_of)
 
 
