@@ -1,27 +1,58 @@
 """`tuijin`: the county's and the operator's command line."""
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from typing import Annotated, Any
 
+import click
 import httpx
 import typer
+from typer.core import TyperGroup
 
 from services.addresses import address
-from services.deadletters_cli import app as dead_letters_app
-from services.escalation.cli import app as escalation_app
-from services.intake.cli import app as intake_app
-from services.security_cli import nats_app, secrets_app
-from services.simulator.cli import app as simulator_app
 
-app = typer.Typer(help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
-app.add_typer(intake_app, name="intake")
-app.add_typer(escalation_app, name="escalation")
-app.add_typer(simulator_app, name="simulator")
-app.add_typer(dead_letters_app, name="dead-letters")
-app.add_typer(secrets_app, name="secrets")
-app.add_typer(nats_app, name="nats")
+# Each sub-CLI is imported when it is run: between them they load SQLAlchemy, NATS, FastAPI and openpyxl, seconds
+# of start-up that `tuijin projects` and `tuijin --help` do not need. Name: (module, its Typer, the line in --help).
+SUB_CLIS = {
+    "intake": ("services.intake.cli", "app", "Intake: county tokens, rejected items and spreadsheet uploads."),
+    "escalation": ("services.escalation.cli", "app", "预警督办 / Escalation: what-if sweeps, cases, bulletins."),
+    "simulator": ("services.simulator.cli", "app", "County simulator: realistic feeds with planted problems."),
+    "dead-letters": ("services.deadletters_cli", "app", "Messages that failed for good: list them, replay them after a fix."),
+    "secrets": ("services.security_cli", "secrets_app", "A deployment's secrets (the service token)."),
+    "nats": ("services.security_cli", "nats_app", "NATS accounts and keys."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: its own commands as usual, each sub-CLI imported on first use (Click's lazy-loading
+    pattern); the help's list names them from SUB_CLIS without importing them."""
+
+    listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *SUB_CLIS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in SUB_CLIS:
+            return super().get_command(ctx, cmd_name)
+        module, attribute, summary = SUB_CLIS[cmd_name]
+        if self.listing:
+            return click.Group(cmd_name, help=summary)
+        group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
+        group.name = cmd_name
+        return group
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
+
+app = typer.Typer(cls=LazyGroup, help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
 
 Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door; default: where `make run` put it)")]
 INTAKE_URL = address("intake", "http://127.0.0.1:8100")

@@ -56,16 +56,17 @@ class NatsCluster:
     def wait_ready(self, timeout: float = 60) -> None:
         """Wait until every server's /healthz says it is current with the meta leader and its streams and consumers."""
         deadline = time.monotonic() + timeout
-        for server in self.servers.values():
-            while not self._jetstream_ready(server):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"JetStream cluster not ready within {timeout:.0f}s")
-                time.sleep(0.2)
+        with httpx.Client(timeout=2) as client:  # one for all the polls (see ServiceProcesses.wait_ready)
+            for server in self.servers.values():
+                while not self._jetstream_ready(client, server):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"JetStream cluster not ready within {timeout:.0f}s")
+                    time.sleep(0.2)
 
     @staticmethod
-    def _jetstream_ready(server: NatsProcess) -> bool:
+    def _jetstream_ready(client: httpx.Client, server: NatsProcess) -> bool:
         try:  # 200 once the server is current with the meta leader and its streams
-            return httpx.get(f"http://127.0.0.1:{server.monitor_port}/healthz", timeout=2).status_code == 200
+            return client.get(f"http://127.0.0.1:{server.monitor_port}/healthz").status_code == 200
         except httpx.HTTPError:
             return False
 

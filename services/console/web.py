@@ -1,6 +1,7 @@
 """What every page needs: the signed-in viewer, the clock, the read model, escalation's API, and rendering."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -40,7 +41,9 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
+@functools.cache
 def templates() -> Jinja2Templates:
+    """One per process: Jinja compiles each template on first use, and every console app in a process shares it."""
     engine = Jinja2Templates(directory=str(TEMPLATES))
     engine.env.filters.update(wan=wan, percent=percent, money=money, beijing=beijing)
     engine.env.globals["offered"] = offered  # the actions a case card shows: only those this person may take now

@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.escalation import tables as escalation_tables
 from services.intake.tokens import issue_token
-from services.launcher import NAMES, NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service
+from services.launcher import NAMES, NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service, wait_until_ready
 from services.nats_cluster import NatsCluster
 from services.notifier import tables as notifier_tables
 from services.notifier.delivery import CLAIM_SECONDS
@@ -337,16 +337,9 @@ class Cluster:
         """One more process of `name`: the same command and environment on another port, sharing the durable."""
         port = free_port()
         env = {**self.services.env(name), f"{name.upper()}_PORT": str(port)}
-        self.replicas.append(spawn_service(name, env, self.workdir, self.services.logs / f"{name}-replica{len(self.replicas) + 1}.log"))
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and self.replicas[-1].poll() is None:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{name} replica did not become ready")
+        log = self.services.logs / f"{name}-replica{len(self.replicas) + 1}.log"
+        self.replicas.append(spawn_service(name, env, self.workdir, log))
+        wait_until_ready(f"http://127.0.0.1:{port}", self.replicas[-1], f"{name} replica", lambda: log.read_text(errors="replace")[-3000:])
 
     # Faults. Each blocks until the system is whole again, so they run in a thread beside the poster.
     def kill_stream_leader(self, stream: str) -> str:

@@ -20,7 +20,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import text
 
 from services.escalation.cases.people import add_person
-from services.launcher import NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service
+from services.launcher import NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service, wait_until_ready
 from shared.db import make_engine, session_factory
 
 # Only what main already had is imported, and escalation's tables are read with SQL: the same file ran against main
@@ -91,7 +91,7 @@ def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
         env = {**running.env("console"), "CONSOLE_PORT": str(free_port())}
         replica = spawn_service("console", env, workdir)
         replica_url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
-        wait_ready(replica_url, replica)
+        wait_until_ready(replica_url, replica, "the second console", lambda: "")
         yield Doors(running, asyncio.run(_people(running)), replica_url)
     finally:
         if replica and replica.poll() is None:
@@ -101,18 +101,7 @@ def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
         nats.stop()
 
 
-def wait_ready(url: str, process: ServiceProcess, timeout: float = 90) -> None:
-    import time
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the replica exited"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(url)
+
 
 
 def csrf_of(page: str) -> str:

@@ -56,7 +56,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.escalation import tables as escalation_tables
 from services.escalation.sweeper import Lease, LeaseLost
 from services.intake.tokens import issue_token
-from services.launcher import ServiceProcess, ServiceProcesses, free_port, spawn_service
+from services.launcher import ServiceProcess, ServiceProcesses, free_port, spawn_service, wait_until_ready
 from services.notifier import tables as notifier_tables
 from services.notifier.delivery import DeliveryWorker
 from services.tracker import domain
@@ -108,20 +108,9 @@ class Replicated:
         return port
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
         for name, ports in self.ports.items():
             for process, port in zip(self.extra[name], ports, strict=True):
-                while True:
-                    if process.poll() is not None:
-                        raise RuntimeError(f"a {name} replica exited:\n{self.log_tail(name)}")
-                    try:
-                        if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"a {name} replica is not ready:\n{self.log_tail(name)}")
-                    time.sleep(0.1)
+                wait_until_ready(f"http://127.0.0.1:{port}", process, f"a {name} replica", lambda name=name: self.log_tail(name), timeout)
 
     def log_tail(self, name: str) -> str:
         paths = sorted(self.pipeline.logs.glob(f"{name}*.log"))

@@ -26,7 +26,7 @@ import httpx
 import nats
 import pytest
 
-from services.launcher import ServiceProcess, free_port, spawn_service
+from services.launcher import ServiceProcess, free_port, spawn_service, wait_until_ready
 from shared import subjects
 from shared.contracts.escalation import EscalationRaised, Recipient
 from shared.messaging import headers_for
@@ -98,16 +98,8 @@ def start_replica(env: dict[str, str], port: int, workdir: Path, index: int) -> 
 
 
 def wait_ready(process: ServiceProcess, port: int, workdir: Path, index: int) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, (workdir / f"notifier-{index}.log").read_text(errors="replace")[-3000:]
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"notifier {index} not ready")
+    log = workdir / f"notifier-{index}.log"
+    wait_until_ready(f"http://127.0.0.1:{port}", process, f"notifier {index}", lambda: log.read_text(errors="replace")[-3000:])
 
 
 def sent_rows(database: Path) -> int:
