@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.sweep import POLICIES, on_each_database
-from services.escalation.app import policies
+from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import cases
 from shared.contracts import ProjectSnapshot, ProjectStateChanged

@@ -42,7 +42,7 @@ import services.escalation as escalation_package
 import services.notifier as notifier_package
 import services.tracker as tracker_package
 from bench.pipeline import FRESH_FROM, PG_URL, make_updates, server_cpu_seconds
-from services.escalation.app import policies
+from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes
 from services.escalation.settings import Settings as EscalationSettings
 from services.escalation.tables import outbox as escalation_outbox

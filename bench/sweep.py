@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.app import policies
+from services.escalation.policy_file import policies
 from services.escalation.service import sweep
 from services.escalation.tables import cases, escalations, evaluation_basis, metadata, project_facts
 from shared.db import make_engine, migrate, session_factory

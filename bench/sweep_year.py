@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.sweep import AS_OF, CHUNK_SWEEP, POLICIES, on_each_database
-from services.escalation.app import policies
+from services.escalation.policy_file import policies
 from services.escalation.service import SweepReport, sweep
 
 SLOWEST = 8

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -13,9 +12,8 @@ from services.escalation.bulletin.api import build_bulletin_api
 from services.escalation.bulletin.schedule import BulletinSchedule
 from services.escalation.cases.api import build_case_api
 from services.escalation.cases.policy import case_policies
-from services.escalation.domain.policy import Policy
 from services.escalation.handlers import build_consumer, describe
-from services.escalation.policy_file import load_policy
+from services.escalation.policy_file import policies
 from services.escalation.policy_versions import PolicyVersionReused
 from services.escalation.problems.api import build_problem_api
 from services.escalation.problems.policy import problem_policies
@@ -32,14 +30,6 @@ from shared.contracts import ProjectStateChanged
 from shared.dead_letters import DeadLetters
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
 from shared.service_token import guard, require
-
-
-def policies(directory: Path):  # noqa: ANN201 - a cached PolicyFor
-    @cache
-    def policy_for(county_code: str) -> Policy:
-        return load_policy(county_code, directory)
-
-    return policy_for
 
 
 def build(settings: Settings) -> FastAPI:

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from services.escalation.app import policies
 from services.escalation.cli_bulletin import register
 from services.escalation.cli_cases import case_app, people_app
 from services.escalation.cli_problems import problem_app
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import PERIOD_ENDED, Decision, Escalate, Raise, Resolve
+from services.escalation.policy_file import policies
 from services.escalation.service import sweep
 from services.escalation.settings import Settings
 from shared.db import make_engine, migrate, session_factory

@@ -8,8 +8,10 @@ ladder, which reads it itself; here it is accepted and skipped.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +160,12 @@ def load_policy(county_code: str, directory: Path) -> Policy:
         return Policy(county_code=county_code, **fields)
     except (TypeError, ValueError) as exc:
         raise PolicyFileError(f"policy for county {county_code} in {directory}: {exc}") from exc
+
+
+def policies(directory: Path) -> Callable[[str], Policy]:
+    """County code -> its policy, each file read once."""
+    @cache
+    def policy_for(county_code: str) -> Policy:
+        return load_policy(county_code, directory)
+
+    return policy_for

@@ -18,10 +18,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.app import policies
 from services.escalation.bulletin.api import build_bulletin_api
 from services.escalation.bulletin.schedule import BulletinSchedule
 from services.escalation.bulletin.service import generate_bulletin
+from services.escalation.policy_file import policies
 from services.escalation.tables import bulletins, outbox, project_facts, project_facts_history
 from services.escalation.whatif import backtest, load_history, load_proposed_policy
 from shared.clock import FixedClock

@@ -11,10 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.app import policies
 from services.escalation.cases.advance import advance_cases
 from services.escalation.cases.api import build_case_api
 from services.escalation.cases.policy import case_policies
+from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes
 from services.escalation.tables import case_actions, cases, outbox
 from shared.clock import FixedClock

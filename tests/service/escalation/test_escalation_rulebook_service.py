@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.app import policies
 from services.escalation.domain.catalog import SPECS
+from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import escalations, outbox
 from shared.contracts import ProjectSnapshot, ProjectStateChanged

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from typer.testing import CliRunner
 
-from services.escalation.app import policies
 from services.escalation.domain.ladder import Escalate, Raise
+from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import escalation_history, escalations, outbox, processed_events, project_facts
 from shared.contracts import ProjectSnapshot, ProjectStateChanged

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from services.escalation.app import policies
 from services.escalation.cases.policy import case_policies
+from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import cases, escalations
 from services.tracker import domain

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.escalation.app import policies
 from services.escalation.cases.people import add_person
 from services.escalation.cases.policy import case_policies
+from services.escalation.policy_file import policies
 from services.escalation.problems.api import build_problem_api
 from services.escalation.problems.clock import advance_coordination
 from services.escalation.problems.policy import problem_policies
