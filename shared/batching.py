@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from nats.aio.msg import Msg
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from shared.dead_letters import DeadLetters
 from shared.messaging import retry_delay
@@ -24,6 +24,21 @@ Item = TypeVar("Item")
 Outcome = Literal["committed", "retried", "isolated"]
 
 TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
+# SQLSTATE classes in which the database, not the item, is at fault: 08 connection exception, 40 transaction rollback
+# (serialization failure, deadlock), 53 insufficient resources, 57 operator intervention (57P01 terminated by an
+# administrator, 57P03 "the database system is shutting down" or "is starting up"). asyncpg's errors reach SQLAlchemy as
+# a plain DBAPIError, not an OperationalError: a restart of PostgreSQL under load dead-lettered a valid update
+# (tests/chaos/test_database_restarting.py).
+DATABASE_AT_FAULT = frozenset({"08", "40", "53", "57"})
+
+
+def database_at_fault(error: BaseException) -> bool:
+    """A database error that says nothing about the item: its connection was lost, or its SQLSTATE class is one of
+    DATABASE_AT_FAULT."""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return error.connection_invalidated or sqlstate[:2] in DATABASE_AT_FAULT
 
 
 class BatchCommitter(Generic[Item]):
@@ -39,11 +54,11 @@ class BatchCommitter(Generic[Item]):
         """Commit `items` (decoded from `messages`, in the same order) and settle every message."""
         try:
             await self._process(items)
-        except self._transient as error:
-            log.warning("transient failure, %d messages will be redelivered: %s", len(messages), error)
-            await asyncio.gather(*(message.nak(delay=retry_delay(message)) for message in messages))
-            return "retried"
         except Exception as error:
+            if isinstance(error, self._transient) or database_at_fault(error):
+                log.warning("transient failure, %d messages will be redelivered: %s", len(messages), error)
+                await asyncio.gather(*(message.nak(delay=retry_delay(message)) for message in messages))
+                return "retried"
             if len(items) > 1:
                 for item, message in zip(items, messages, strict=False):
                     await self.handle([item], [message])

@@ -105,6 +105,10 @@ class ThrowawayPostgres:
     def stop(self) -> None:
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def begin_smart_shutdown(self) -> None:
+        """pg_ctl stop -m smart, not waited for: until its last session ends, the server refuses new ones (57P03)."""
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "smart", "-W", "stop")
+
     def running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
