@@ -56,7 +56,7 @@ class NatsCluster:
     def wait_ready(self, timeout: float = 60) -> None:
         """Wait until every server's /healthz says it is current with the meta leader and its streams and consumers."""
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2) as client:  # one for all the polls (see ServiceProcesses.wait_ready)
+        with httpx.Client(timeout=2) as client:  # one for all the polls (see launcher.wait_until_ready)
             for server in self.servers.values():
                 while not self._jetstream_ready(client, server):
                     if time.monotonic() > deadline:

@@ -101,9 +101,6 @@ def doors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Doors]:
         nats.stop()
 
 
-
-
-
 def csrf_of(page: str) -> str:
     found = re.search(r'"X-CSRF-Token": "([^"]+)"', page)
     return found.group(1) if found else ""

@@ -1,4 +1,4 @@
-"""`tuijin` answers its help and its own HTTP commands without loading the sub-CLIs, which list themselves truthfully."""
+"""`tuijin --help` imports no sub-CLI (they load SQLAlchemy, NATS, FastAPI, openpyxl) and lists each in its own words."""
 from __future__ import annotations
 
 import importlib
