@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from nats.aio.msg import Msg
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+from shared.database_away import database_at_fault
 from shared.dead_letters import DeadLetters
 from shared.messaging import retry_delay
 
@@ -24,23 +25,6 @@ Item = TypeVar("Item")
 Outcome = Literal["committed", "retried", "isolated"]
 
 TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
-# SQLSTATE classes in which the database, not the item, is at fault: 08 connection exception, 40 transaction rollback
-# (serialization failure, deadlock), 53 insufficient resources, 57 operator intervention (57P01 terminated by an
-# administrator, 57P03 "the database system is shutting down" or "is starting up"). asyncpg's errors reach SQLAlchemy as
-# a plain DBAPIError, not an OperationalError: a restart of PostgreSQL under load dead-lettered a valid update
-# (tests/chaos/test_database_restarting.py).
-DATABASE_AT_FAULT = frozenset({"08", "40", "53", "57"})
-
-
-def database_at_fault(error: BaseException) -> bool:
-    """A database error that says nothing about the item: its connection was lost, or its SQLSTATE class is one of
-    DATABASE_AT_FAULT."""
-    if not isinstance(error, DBAPIError):
-        return False
-    sqlstate = getattr(error.orig, "sqlstate", None) or ""
-    return error.connection_invalidated or sqlstate[:2] in DATABASE_AT_FAULT
-
-
 class BatchCommitter(Generic[Item]):
     def __init__(
         self,

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app
 from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from shared.database_away import answer_503_while_the_database_is_away
 from shared.db import make_engine, migrate, session_factory
 from shared.logs import configure as configure_logging
 from shared.messaging import PING_INTERVAL_SECONDS, connect, ensure_streams, spec_broker
@@ -130,6 +131,7 @@ def http_app(runtime: Runtime, on_start: Hook | None = None, on_stop: Hook | Non
             await runtime.stop()
 
     app = FastAPI(title=title or f"tuijin {runtime.service}", lifespan=lifespan)
+    answer_503_while_the_database_is_away(app)
     app.mount("/metrics", make_asgi_app(runtime.registry))
 
     @app.get("/healthz", tags=["ops"])

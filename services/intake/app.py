@@ -38,6 +38,7 @@ from services.intake.uploads import MAX_UPLOAD_BYTES, build_uploads_router, star
 from shared.clock import Clock, SystemClock, clock_from_setting
 from shared.contracts import ProjectUpdate
 from shared.contracts.types import COUNTY_CODE_PATTERN
+from shared.database_away import answer_503_while_the_database_is_away
 from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
 from shared.service_token import bearer as service_bearer
@@ -261,6 +262,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         Limit(re.compile(r"/v1/counties/[^/]+/updates"), settings.max_body_bytes, "a batch of updates"),
         Limit(re.compile(r"/v1/counties/[^/]+/uploads"), MAX_UPLOAD_BYTES + MULTIPART_SLACK, "an uploaded file"),
     ])
+    answer_503_while_the_database_is_away(app)
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpRequestMetrics(registry, "intake"))  # outermost: counts the 413s
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
