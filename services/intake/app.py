@@ -198,7 +198,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             413: {"model": Problem, "description": f"more than {MAX_BATCH} items, or a body larger than INTAKE_MAX_BODY_BYTES"},
             422: {"model": BatchResult, "description": "no valid item (per-item results; all quarantined), or a body that is not "
                   "JSON, not a non-empty list, or nested too deeply"},
-            503: {"model": Problem, "description": "JetStream did not acknowledge; nothing accepted, retry after Retry-After seconds"},
+            503: {"model": Problem, "description": "JetStream did not acknowledge (nothing accepted), or the database is away; "
+                  "send it again after Retry-After seconds"},
         },
     )
     async def post_updates(county_code: AuthorizedCounty, request: Request) -> Any:
