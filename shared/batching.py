@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Literal, TypeVar
 
 from nats.aio.msg import Msg
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.database_away import database_at_fault
 from shared.dead_letters import DeadLetters
@@ -24,7 +23,10 @@ log = logging.getLogger(__name__)
 Item = TypeVar("Item")
 Outcome = Literal["committed", "retried", "isolated"]
 
-TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
+# Besides the database's own faults (shared/database_away.py: database_at_fault), which are always transient.
+TRANSIENT: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+
+
 class BatchCommitter(Generic[Item]):
     def __init__(
         self,

@@ -19,8 +19,10 @@ RETRY_AFTER_SECONDS = 5
 
 
 def database_at_fault(error: BaseException) -> bool:
-    """A database error that says nothing about the data: its connection was lost, or its SQLSTATE class is one of
-    DATABASE_AT_FAULT."""
+    """A database error that says nothing about the data: the driver's operational or interface error (SQLite locked,
+    a connection refused or lost), or a SQLSTATE class in DATABASE_AT_FAULT."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
     if not isinstance(error, DBAPIError):
         return False
     sqlstate = getattr(error.orig, "sqlstate", None) or ""
@@ -34,7 +36,7 @@ def answer_503_while_the_database_is_away(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(ConnectionError)
     async def database_away(request: Request, error: Exception) -> JSONResponse:
-        if isinstance(error, DBAPIError) and not (isinstance(error, OperationalError | InterfaceError) or database_at_fault(error)):
+        if isinstance(error, DBAPIError) and not database_at_fault(error):
             raise error  # a fault of ours: a 500, logged as one
         log.warning("%s %s: the database is away: %s", request.method, request.url.path, error)
         return JSONResponse({"detail": "the database is not reachable: send the request again shortly (updates already "

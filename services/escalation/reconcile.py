@@ -31,7 +31,7 @@ def reconcile(project_id: str, open_now: Iterable[Open], findings: Iterable[Find
 
 
 def record_rule(key: str) -> str:
-    return key.split("|")[1]
+    return record_rule_and_subject(key)[0]
 
 
 def record_rule_and_subject(key: str) -> tuple[str, str]:
