@@ -92,14 +92,19 @@ class BatchConsumer:
         # Ops read the durable's pending and ack-pending counts as gauges.
         self._backlog = ConsumerBacklog(metrics.registry, metrics.service, [self], gauges=metrics.backlog)
 
-    def config(self) -> ConsumerConfig:
+    def config(self, ack_wait: float = ACK_WAIT_SECONDS) -> ConsumerConfig:
         return ConsumerConfig(
-            durable_name=self.durable, filter_subject=self.subject, ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL, ack_wait=ACK_WAIT_SECONDS, max_deliver=MAX_DELIVER, max_ack_pending=MAX_ACK_PENDING,
+            name=self.durable, durable_name=self.durable, filter_subject=self.subject, ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL, ack_wait=ack_wait, max_deliver=MAX_DELIVER, max_ack_pending=MAX_ACK_PENDING,
         )
 
-    async def start(self, nc: NatsClient) -> None:
-        subscription = await nc.jetstream().pull_subscribe(self.subject, durable=self.durable, stream=self.stream, config=self.config())
+    async def start(self, nc: NatsClient, ack_wait: float = ACK_WAIT_SECONDS) -> None:
+        """Creates the durable, or brings the one there to this config: JetStream changes what may change (ack wait,
+        max ack pending, max deliver) and refuses the rest. nats-py's pull_subscribe alone keeps an existing durable
+        as it was, so a changed setting would be ignored without a word."""
+        js = nc.jetstream()
+        await js.add_consumer(self.stream, self.config(ack_wait))
+        subscription = await js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
         take_queued_at_once(subscription._sub)
         self._running = True
         self._subscription = subscription

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from shared.database_away import answer_503_while_the_database_is_away
 from shared.db import make_engine, migrate, session_factory
 from shared.logs import configure as configure_logging
-from shared.messaging import PING_INTERVAL_SECONDS, connect, ensure_streams, spec_broker
+from shared.messaging import ACK_WAIT_SECONDS, PING_INTERVAL_SECONDS, connect, ensure_streams, spec_broker
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.stream_limits import StreamLimits, load_stream_limits
@@ -53,6 +53,7 @@ class Runtime:
     nkeys_seed: str | None = None
     stream_replicas: int = 1
     ping_interval: int = PING_INTERVAL_SECONDS
+    ack_wait: float = ACK_WAIT_SECONDS  # the service's durables', applied at each start
     stream_limits: dict[str, StreamLimits] | None = None  # None: config/streams.toml
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     engine: AsyncEngine = field(init=False)
@@ -65,7 +66,8 @@ class Runtime:
     def of(cls, service: str, settings: ServiceSettings, migrations_dir: Path, outbox: Table | None) -> Runtime:
         return cls(service, settings.nats_url, settings.database_url, settings.database_schema, migrations_dir, outbox,
                    nkeys_seed=settings.nats_nkey_seed_file, stream_replicas=settings.stream_replicas,
-                   ping_interval=settings.nats_ping_interval_seconds, stream_limits=load_stream_limits(settings.streams_file))
+                   ping_interval=settings.nats_ping_interval_seconds, ack_wait=settings.nats_ack_wait_seconds,
+                   stream_limits=load_stream_limits(settings.streams_file))
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.database_url, self.database_schema)

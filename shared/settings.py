@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.messaging import PING_INTERVAL_SECONDS
+from shared.messaging import ACK_WAIT_SECONDS, PING_INTERVAL_SECONDS
 from shared.service_token import resolve
 from shared.stream_limits import STREAMS_FILE
 
@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     nats_nkey_seed_file: str | None = None
     # Seconds between PINGs to the NATS server: a server that stops answering is left after 2-3 of them.
     nats_ping_interval_seconds: int = PING_INTERVAL_SECONDS
+    # How long a consumer may hold a message unacknowledged before JetStream hands it out again: what a killed
+    # replica had in hand waits this long. Longer than the slowest batch, or batches are redelivered while in hand.
+    nats_ack_wait_seconds: float = ACK_WAIT_SECONDS
     # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
     stream_replicas: int = 1
     # Each stream's max age, max bytes and duplicate window; every service must read the same file.

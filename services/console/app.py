@@ -76,7 +76,7 @@ def build(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     async def on_start() -> None:
         for consumer in consumers:
-            await consumer.start(runtime.nc)
+            await consumer.start(runtime.nc, runtime.ack_wait)
 
     async def on_stop() -> None:
         for consumer in consumers:

@@ -65,7 +65,7 @@ def build(settings: Settings) -> FastAPI:
     bulletins = BulletinSchedule(runtime.sessions, clock, policy_for, settings.policy_dir)  # monthly, own lease
 
     async def on_start() -> None:
-        await consumer.start(runtime.nc)
+        await consumer.start(runtime.nc, runtime.ack_wait)
         sweeper.start()
         bulletins.start()
 

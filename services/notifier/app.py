@@ -56,7 +56,7 @@ def build(settings: Settings) -> FastAPI:
 
     async def on_start() -> None:
         for consumer in consumers:
-            await consumer.start(runtime.nc)
+            await consumer.start(runtime.nc, runtime.ack_wait)
         worker.start()
 
     async def on_stop() -> None:

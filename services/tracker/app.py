@@ -37,7 +37,7 @@ def build(settings: Settings) -> FastAPI:
     consumer = build_consumer(committer, poison, ConsumerMetrics(runtime.registry, "tracker"))
 
     async def on_start() -> None:
-        await consumer.start(runtime.nc)
+        await consumer.start(runtime.nc, runtime.ack_wait)
 
     http = http_app(runtime, on_start=on_start, on_stop=consumer.stop, title="tuijin tracker")
     http.include_router(build_reads(runtime.sessions), dependencies=guarded_when_set(settings.resolved_service_token()))

@@ -42,7 +42,9 @@ def pipeline(request: pytest.FixtureRequest, nats_server, tmp_path: Path) -> Ite
         url, prefix = request.getfixturevalue("postgres_url"), f"e2e_{uuid.uuid4().hex[:8]}"
     else:
         url, prefix = None, "unused"
-    running = Pipeline(nats_server.url, tmp_path, url, prefix, {"ESCALATION_CLOCK": CLOCK, "ESCALATION_SWEEP_INTERVAL_SECONDS": "2"})
+    # What a killed tracker had in hand comes back after its durable's ack wait: 5 s here instead of 30.
+    running = Pipeline(nats_server.url, tmp_path, url, prefix, {"ESCALATION_CLOCK": CLOCK, "ESCALATION_SWEEP_INTERVAL_SECONDS": "2",
+                                                               "TRACKER_NATS_ACK_WAIT_SECONDS": "5"})
     running.start_all()
     yield running
     running.stop_all()
