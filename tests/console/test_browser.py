@@ -110,10 +110,11 @@ def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "") ->
 def shoot(driver: Any, name: str, sizes: tuple[str, ...] = ("desktop", "phone")) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for size in sizes:
-        driver.set_window_size(*SIZES[size])
-        time.sleep(0.3)
+        width, least_height = SIZES[size]
+        driver.set_window_size(width, least_height)
+        wait_until(lambda width=width: driver.execute_script("return window.innerWidth") == width, 10, f"the {size} width")
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(SIZES[size][0], min(max(height + 140, SIZES[size][1]), 4000))
+        driver.set_window_size(width, min(max(height + 140, least_height), 4000))
         driver.save_screenshot(str(ARTIFACTS / f"{name}-{size}.png"))
     driver.set_window_size(*SIZES["desktop"])
 
