@@ -68,7 +68,18 @@ class NatsServer:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def preloaded_services() -> Iterator[None]:
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fresh SQLite databases are copies of one migrated per service in this worker (tests/support/migrated.py); the
+    variable reaches the fork server, which installs the same in the services it forks."""
+    from tests.support.migrated import TEMPLATES_VARIABLE, install
+
+    templates = tmp_path_factory.getbasetemp() / "migrated"
+    os.environ[TEMPLATES_VARIABLE] = str(templates)
+    install(templates)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def preloaded_services(migrated_templates: None) -> Iterator[None]:
     """Service processes fork from imports made once per test worker (tests/support/preloaded.py)."""
     from services import launcher
     from tests.support.preloaded import fork_service
