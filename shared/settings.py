@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.messaging import ACK_WAIT_SECONDS, PING_INTERVAL_SECONDS
@@ -25,7 +26,7 @@ class ServiceSettings(BaseSettings):
     nats_ping_interval_seconds: int = PING_INTERVAL_SECONDS
     # How long a consumer may hold a message unacknowledged before JetStream hands it out again: what a killed
     # replica had in hand waits this long. Longer than the slowest batch, or batches are redelivered while in hand.
-    nats_ack_wait_seconds: float = ACK_WAIT_SECONDS
+    nats_ack_wait_seconds: float = Field(ACK_WAIT_SECONDS, ge=1)
     # Copies JetStream keeps of each stream this service declares: 1 on one server, 3 on a cluster.
     stream_replicas: int = 1
     # Each stream's max age, max bytes and duplicate window; every service must read the same file.

@@ -7,16 +7,26 @@ from collections.abc import Sequence
 
 import pytest
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
 from services.tracker.handlers import build_consumer
+from services.tracker.settings import Settings as TrackerSettings
 from shared import subjects
 from shared.batching import BatchCommitter
 from shared.consumer import ConsumerMetrics
 from shared.contracts import ProjectUpdated
 from shared.messaging import connect, ensure_streams, headers_for
+from shared.runtime import Runtime
 from tests.support.factories import update, updated
 
-pytestmark = pytest.mark.asyncio
+
+def test_the_ack_wait_is_read_from_the_service_s_environment_and_a_useless_one_is_refused(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TRACKER_NATS_ACK_WAIT_SECONDS", "12")
+    settings = TrackerSettings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 't.db'}")  # type: ignore[call-arg]
+    assert Runtime.of("tracker", settings, tmp_path, None).ack_wait == 12
+    monkeypatch.setenv("TRACKER_NATS_ACK_WAIT_SECONDS", "0")  # every message handed out again at once, forever
+    with pytest.raises(ValidationError, match="nats_ack_wait_seconds"):
+        TrackerSettings(_env_file=None)  # type: ignore[call-arg]
 
 
 async def test_a_changed_ack_wait_reaches_the_existing_durable_and_it_still_consumes(nats_server) -> None:
