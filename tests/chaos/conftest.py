@@ -22,6 +22,16 @@ from tests.chaos.harness import Cluster, SmtpSink, ThrowawayPostgres, WebhookRec
 
 FULL = os.environ.get("TUIJIN_CHAOS_FULL") == "1"
 KEEP = os.environ.get("TUIJIN_CHAOS_KEEP") == "1"  # leave the database running and its schemas, to look at a failure
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Notes on the scenario whether its test failed, for make_cluster's teardown."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,12 @@ def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsClust
 
 
 @pytest.fixture
-async def make_cluster(throwaway_pg: ThrowawayPostgres) -> AsyncIterator[Callable[..., Cluster]]:
+async def make_cluster(throwaway_pg: ThrowawayPostgres, request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Cluster]]:
     """Builds the scenario's cluster; afterwards stops every process and drops its schemas.
 
     Its own directory, not pytest's tmp_path: other pytest runs on the box prune old basetemps, which
-    took a running scenario's logs and working directory from under its services."""
+    took a running scenario's logs and working directory from under its services. A failed scenario's directory
+    is kept (its path printed with the failure): the services' logs name every dead letter and why."""
     workdir = Path(tempfile.mkdtemp(prefix="tuijin-chaos-"))
     made: list[tuple[Cluster, str]] = []
     webhook, smtp = WebhookReceiver(), SmtpSink()
@@ -95,5 +106,7 @@ async def make_cluster(throwaway_pg: ThrowawayPostgres) -> AsyncIterator[Callabl
             await clear_schemas(throwaway_pg, prefix)
     webhook.close()
     smtp.close()
-    if not KEEP:
+    if request.node.stash.get(CALL_FAILED, False):
+        print(f"\nthe failed scenario's logs and working directory are kept in {workdir}")
+    elif not KEEP:
         shutil.rmtree(workdir, ignore_errors=True)
