@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from difflib import get_close_matches
 from typing import Annotated, Any
 
 import click
@@ -43,6 +44,17 @@ class LazyGroup(TyperGroup):
         group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
         group.name = cmd_name
         return group
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        """Typer's, but a mistyped name is matched against the sub-CLIs too: Typer suggests only the commands it holds
+        (`tuijin escalatoin` offered 'escalations', not 'escalation')."""
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as error:  # Typer's UsageError, from the click it bundles
+            message = getattr(error, "message", "")
+            if args and message.startswith("No such command") and (matches := get_close_matches(args[0], self.list_commands(ctx))):
+                error.message = f"{message.split('. Did you mean')[0].rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self.listing = True

@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 
-from services.cli import SUB_CLIS
+from typer.testing import CliRunner
+
+from services.cli import SUB_CLIS, app
 
 HEAVY = ("sqlalchemy", "nats", "faststream", "fastapi", "openpyxl", "alembic")
 PROBE = """
@@ -37,3 +39,8 @@ def test_a_sub_cli_loads_when_it_is_run() -> None:
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert "tokens-issue" in result.stdout
+
+
+def test_a_mistyped_sub_cli_is_suggested() -> None:
+    result = CliRunner().invoke(app, ["simulatr"])
+    assert result.exit_code == 2 and "Did you mean 'simulator'?" in result.output, result.output
