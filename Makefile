@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# Most tests wait on I/O (nats-server, PostgreSQL, subprocesses), so more workers than cores pays off.
+# Four workers on two cores keep them ~90% busy (tests also wait on nats-server, PostgreSQL, subprocesses); five took
+# longer (409 s against 365-380 s, 2026-12-07): the suite is CPU-bound there.
 TEST_WORKERS ?= 4
 
 .PHONY: install run test bench bench-console chaos schemas clean
