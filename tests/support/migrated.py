@@ -5,7 +5,7 @@ and Alembic spent ~50 ms of CPU bringing each of escalation's to head: 20 of the
 fresh database of each service per test worker is migrated by Alembic into a private file (the template), and every
 fresh one after it is a copy. Only `alembic.command.upgrade(config, "head")` on a missing or empty SQLite file is
 served so; a database that exists (a service restarted on its file, an older schema brought up) and every
-PostgreSQL schema are migrated by Alembic as before. tests/ops/test_migrations.py still migrates step by step.
+PostgreSQL schema are migrated by Alembic as before, so the migrations themselves still run in every worker.
 """
 from __future__ import annotations
 
