@@ -23,7 +23,6 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import ServiceUnavailableError
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -125,7 +124,7 @@ class BatchConsumer:
         while self._running:
             try:
                 messages = await subscription.fetch(PULL_BATCH, timeout=FETCH_WAIT_SECONDS)
-            except (TimeoutError, NatsTimeoutError):
+            except TimeoutError:  # nats-py's own is a subclass; near its deadline it raises asyncio's, this one
                 continue
             except (ConnectionClosedError, ServiceUnavailableError) as error:
                 log.warning("%s: NATS unavailable (%s); retrying", self.durable, error)
