@@ -256,11 +256,13 @@ async def test_i_one_server_partitioned_from_the_cluster(make_cluster, sizes) ->
     the unanswered PINGs and reconnect to the majority, and updates keep being accepted and applied while it
     is away. Then SIGCONT: it catches up and the ledger stays clean.
 
-    The short run stops it for 20 s (a new leader takes up to ~9 s to be elected, intake waits 10 s for an ack
-    before answering 503) and the services PING every second (a stopped server left within 2-3 s); the full
-    run stops it for 30 s with the services' own 5 s ping interval (left within 10-15 s)."""
-    pings = {} if sizes.full else {f"{name.upper()}_NATS_PING_INTERVAL_SECONDS": "1" for name in NAMES}
-    cluster, workload = make_cluster(nats_servers=3, **pings), Workload.build(sizes.n, seed=19)
+    The short run stops it for 20 s (a new leader takes up to ~9 s to be elected), the services PING every
+    second (a stopped server left within 2-3 s) and intake waits 4 s for JetStream's ack before answering 503,
+    so that a batch posted again after the election lands inside the window: with intake's own 10 s, a
+    reconnect and two unanswered rounds filled all 20 s on a loaded box. The full run stops it for 30 s with
+    the services' own settings (5 s pings, left within 10-15 s; 10 s acks)."""
+    short_run = {f"{name.upper()}_NATS_PING_INTERVAL_SECONDS": "1" for name in NAMES} | {"INTAKE_PUBLISH_TIMEOUT_SECONDS": "4"}
+    cluster, workload = make_cluster(nats_servers=3, **({} if sizes.full else short_run)), Workload.build(sizes.n, seed=19)
     assert isinstance(cluster.nats, NatsCluster)
     await cluster.start()
     poster = Poster(cluster, workload, seconds=max(sizes.post_seconds, sizes.partition + 12))
