@@ -17,6 +17,7 @@ import httpx
 
 from services.parent_death import preexec
 from shared.service_token import new_token
+from shared.tls import client_tls
 
 NAMES = ("intake", "tracker", "escalation", "notifier")
 CONSOLE = "console"  # the web console: started only when asked for (make run, its own browser tests)
@@ -154,9 +155,8 @@ class NatsProcess:
 def wait_until_ready(url: str, process: ServiceProcess, name: str, log_tail: Callable[[], str], timeout: float = 90) -> None:
     """Poll `url`/readyz until it answers 200; fail at once if `process` exits, with the tail of its log."""
     deadline = time.monotonic() + timeout
-    # One client for all the polls: each httpx.get would build a TLS context from the CA bundle (~25 ms of CPU) for
-    # a plain-HTTP probe, ten times a second while the service starts.
-    with httpx.Client(timeout=1) as client:
+    # One client for all the polls, on the process's one TLS context (shared.tls): each would load the CA bundle.
+    with httpx.Client(timeout=1, verify=client_tls()) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited; last log lines:\n{log_tail()}")

@@ -17,6 +17,7 @@ import nats
 
 from services.launcher import NatsProcess, free_port
 from shared.messaging import nats_servers
+from shared.tls import client_tls
 
 
 class NatsCluster:
@@ -56,7 +57,7 @@ class NatsCluster:
     def wait_ready(self, timeout: float = 60) -> None:
         """Wait until every server's /healthz says it is current with the meta leader and its streams and consumers."""
         deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=2) as client:  # one for all the polls (see launcher.wait_until_ready)
+        with httpx.Client(timeout=2, verify=client_tls()) as client:  # one for all the polls (see launcher.wait_until_ready)
             for server in self.servers.values():
                 while not self._jetstream_ready(client, server):
                     if time.monotonic() > deadline:
@@ -134,7 +135,7 @@ class NatsCluster:
 
     def clients_of(self, server: str) -> list[str]:
         """The names of the client connections on `server` (its monitoring endpoint /connz)."""
-        connz = httpx.get(f"http://127.0.0.1:{self.servers[server].monitor_port}/connz", timeout=2).json()
+        connz = httpx.get(f"http://127.0.0.1:{self.servers[server].monitor_port}/connz", timeout=2, verify=client_tls()).json()
         return sorted(connection.get("name", "") for connection in connz.get("connections") or [])
 
     def kill_leader_of(self, stream: str, down_seconds: float = 2.0) -> str:

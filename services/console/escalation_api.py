@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from shared.tls import client_tls
+
 CLIENT_ADDRESS = "X-Tuijin-Client-Address"  # escalation.cases.api reads it
 ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "exception/decision")
 # The steps of problems (问题), assignments (交办事项) and meetings the console may ask escalation to take.
@@ -25,7 +27,7 @@ class EscalationError(Exception):
 class EscalationApi:
     def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 15,
                  service_token: str = "") -> None:
-        self._client = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+        self._client = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout, verify=client_tls())
         self._service_token = service_token  # for /internal/* and to name the signing-in person's address
 
     async def close(self) -> None:

@@ -25,6 +25,7 @@ from shared.dead_letters import DeadLetters
 from shared.persistence import utcnow
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
 from shared.service_token import guarded_when_set
+from shared.tls import client_tls
 
 
 def routings(directory: Path):  # noqa: ANN201 - a cached RoutingFor
@@ -39,7 +40,7 @@ def build(settings: Settings) -> FastAPI:
     runtime = Runtime.of("notifier", settings, Path(__file__).parent / "migrations", outbox)
     routing_for = routings(settings.routing_dir)
     gaps = Counter("notifier_routing_gaps_total", "Recipients with nobody routed, sent to the project office instead", ["county"], registry=runtime.registry)
-    client = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3))
+    client = httpx.AsyncClient(timeout=httpx.Timeout(10, connect=3), verify=client_tls())
     worker = DeliveryWorker(runtime.sessions, build_channels(settings.smtp_url, client, settings.mail_sender), routing_for,
                             utcnow, runtime.registry, settings.file_root, settings.robot_messages_per_minute,
                             public_url=settings.escalation_public_url, claim_seconds=settings.claim_seconds)

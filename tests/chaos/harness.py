@@ -42,6 +42,7 @@ from services.tracker import tables as tracker_tables
 from shared import subjects
 from shared.db import make_engine, session_factory
 from shared.messaging import nats_servers
+from shared.tls import client_tls
 from tests.conftest import REQUIRE_PG
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -289,7 +290,7 @@ class Poster:
     async def _lane(self, county: str, batches: list[list[dict[str, Any]]]) -> None:
         pause = self.seconds / max(1, len(batches))
         headers = {"Authorization": f"Bearer {self.cluster.tokens[county]}"}
-        async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        async with httpx.AsyncClient(headers=headers, timeout=30, verify=client_tls()) as client:
             for batch in batches:
                 while True:
                     try:

@@ -17,6 +17,7 @@ from services.escalation.cases.people import add_person
 from services.intake.tokens import issue_token
 from services.launcher import ServiceProcesses
 from shared.db import make_engine, session_factory
+from shared.tls import client_tls
 
 CHROMEDRIVER, CHROMIUM = Path("/usr/bin/chromedriver"), Path("/usr/bin/chromium")
 # CI (.ci/run) installs the browser and sets TUIJIN_REQUIRE_BROWSER: there a missing browser fails instead of skipping.
@@ -131,7 +132,7 @@ def sign_in(driver: Any, url: str, login: str, password: str) -> None:
 
 
 def post(intake_url: str, token: str, items: list[dict[str, Any]]) -> None:
-    response = httpx.post(f"{intake_url}/v1/counties/{COUNTY}/updates", json=items, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response = httpx.post(f"{intake_url}/v1/counties/{COUNTY}/updates", json=items, headers={"Authorization": f"Bearer {token}"}, timeout=30, verify=client_tls())
     assert response.status_code == 202 and all(r["status"] == "accepted" for r in response.json()["results"]), response.text
 
 
@@ -238,7 +239,7 @@ def evil_site(page: str) -> tuple[str, Callable[[], None]]:
 
 def case_state(escalation: str, login: str, password: str, case_id: str) -> str:
     token = httpx.post(f"{escalation}/api/login", json={"login": login, "password": password}, timeout=30).json()["token"]
-    case = httpx.get(f"{escalation}/api/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    case = httpx.get(f"{escalation}/api/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30, verify=client_tls()).json()
     return str(case["case"]["state"])
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from services.escalation.cases.people import add_person
 from services.launcher import NatsProcess, ServiceProcess, ServiceProcesses, free_port, spawn_service, wait_until_ready
 from shared.db import make_engine, session_factory
+from shared.tls import client_tls
 
 # Only what main already had is imported, and escalation's tables are read with SQL: the same file ran against main
 # (PYTHONPATH pointing at a checkout of it) to see each test fail there.
@@ -45,7 +46,7 @@ class Doors:
         return self.running.url("escalation")
 
     def client(self, base: str | None = None, cookies: dict[str, str] | None = None) -> httpx.Client:
-        return httpx.Client(base_url=base or self.console, follow_redirects=False, timeout=30, cookies=cookies)
+        return httpx.Client(base_url=base or self.console, follow_redirects=False, timeout=30, cookies=cookies, verify=client_tls())
 
     def sign_in(self, login: str, base: str | None = None) -> httpx.Client:
         client = self.client(base)

@@ -33,6 +33,7 @@ from services.notifier.tables import deliveries
 from shared import subjects
 from shared.db import make_engine, session_factory
 from shared.service_token import bearer
+from shared.tls import client_tls
 
 # A year of sweeps over real processes: ~80 s alone, more beside other xdist workers on a loaded 2-core box.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -173,7 +174,7 @@ async def restart_escalation_at(pipeline: Pipeline, day: date) -> None:
     await asyncio.to_thread(process.wait, 40)
     pipeline.extra_env["ESCALATION_CLOCK"] = f"fixed:{day.isoformat()}T09:00:00+08:00"
     await asyncio.to_thread(pipeline.start, "escalation")
-    async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=10) as client:
+    async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=10, verify=client_tls()) as client:
         for _ in range(600):
             metrics = (await client.get("/metrics/")).text
             swept = [line for line in metrics.splitlines() if line.startswith("escalation_last_sweep_timestamp_seconds ")]
@@ -220,7 +221,7 @@ class Api:
 
 async def people_act(pipeline: Pipeline, tokens: dict[str, str], day: date) -> None:
     """区住建局 answers what is asked of it at once; the office reviews answers and closes what is resolved."""
-    async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=30) as client:
+    async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=30, verify=client_tls()) as client:
         housing, office = Api(client, tokens["housing"]), Api(client, tokens["office"])
         for case in await housing.cases():  # it sees the cases it is told of; it answers those asked of it
             if case["target_name"] != "区住建局" and (case["letter"] or {}).get("handler_department") != "区住建局":
@@ -257,7 +258,7 @@ async def test_a_year_of_a_county(pipeline: Pipeline, nats_server) -> None:
     finally:
         await intake.aclose()
 
-    async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=30) as client:
+    async with httpx.AsyncClient(base_url=pipeline.url("escalation"), timeout=30, verify=client_tls()) as client:
         office = Api(client, tokens["office"])
         cases = {c["case_id"]: await office.case(c["case_id"]) for c in await office.cases()}
         check_cases(cases)

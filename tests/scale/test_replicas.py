@@ -63,6 +63,7 @@ from services.tracker import domain
 from services.tracker import tables as tracker_tables
 from shared import subjects
 from shared.db import make_engine, session_factory
+from shared.tls import client_tls
 from tests.conftest import drop_schema
 from tests.support.databases import migrated
 
@@ -251,7 +252,7 @@ def consumed_per_replica(system: Replicated, name: str) -> list[int]:
     """Messages each replica of `name` settled (its <name>_consumed_messages_total), from its /metrics."""
     counts = []
     for port in (system.pipeline.ports[name], *system.ports.get(name, [])):
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5, follow_redirects=True).text
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5, follow_redirects=True, verify=client_tls()).text
         counts.append(int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                               if line.startswith(f"{name}_consumed_messages_total{{"))))
     return counts

@@ -14,6 +14,7 @@ from services.notifier.adapters.channels.webhook import WebhookChannel
 from services.notifier.adapters.channels.wecom import WeComChannel
 from services.notifier.domain import Endpoint
 from services.notifier.messages import Message
+from shared.tls import client_tls
 
 MESSAGE = Message(
     title="【预警】云栖小镇智能制造产业园：闲置土地（满一年）",
@@ -24,7 +25,7 @@ MESSAGE = Message(
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as shared:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0), verify=client_tls()) as shared:
         yield shared
 
 

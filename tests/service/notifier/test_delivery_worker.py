@@ -37,6 +37,7 @@ from services.notifier.service import Planned, plan
 from services.notifier.tables import deliveries, delivery_events, outbox
 from shared.contracts.escalation import EscalationRaised, Recipient
 from shared.db import make_engine, migrate, session_factory
+from shared.tls import client_tls
 
 ROOT = Path(__file__).resolve().parents[3]
 MIGRATIONS = ROOT / "services" / "notifier" / "migrations"
@@ -126,7 +127,7 @@ async def sessions(database: tuple[str, str | None]) -> AsyncIterator[async_sess
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as shared:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0), verify=client_tls()) as shared:
         yield shared
 
 
