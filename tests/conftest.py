@@ -130,3 +130,32 @@ def drop_schema(schema: str) -> None:
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-q", "-c", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'],
         check=False, capture_output=True,
     )
+
+
+SCHEMAS_BEFORE = pytest.StashKey[set[str] | None]()
+
+
+def _schemas() -> set[str] | None:
+    """The test database's schemas now; None where PostgreSQL is not there."""
+    if not _postgres_reachable():
+        return None
+    listed = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-Atc", "SELECT nspname FROM pg_namespace"],
+                            check=False, capture_output=True, text=True)
+    return set(listed.stdout.split()) if listed.returncode == 0 else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the run as a whole, not each xdist worker
+        session.config.stash[SCHEMAS_BEFORE] = _schemas()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that passed must leave the shared test database as it found it: a schema left behind stays on every
+    developer's and CI's PostgreSQL for good, one more each run."""
+    before = session.config.stash.get(SCHEMAS_BEFORE, None)
+    if before is None or exitstatus != pytest.ExitCode.OK:
+        return
+    left = sorted((_schemas() or before) - before)
+    if left:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nFAILED: the tests passed but left {len(left)} PostgreSQL schema(s) behind in database test: {', '.join(left)}")

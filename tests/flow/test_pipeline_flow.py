@@ -17,6 +17,7 @@ from services.tracker.settings import Settings as TrackerSettings
 from shared import subjects
 from shared.messaging import ensure_streams, headers_for
 from shared.service_token import bearer, new_token
+from tests.conftest import drop_schema
 from tests.support.factories import COUNTY, update, updated
 from tests.support.services import eventually, running
 
@@ -56,6 +57,8 @@ async def test_an_update_becomes_escalations_and_notifications(nats_server, data
     js = nc.jetstream()
     await ensure_streams(js)
     async with AsyncExitStack() as stack:
+        for own_schema in filter(None, schemas.values()):  # the database fixture drops only its own
+            stack.callback(drop_schema, own_schema)
         await stack.enter_async_context(running(tracker))
         escalation_client = await stack.enter_async_context(running(escalation))
         escalation_client.headers.update(bearer(SERVICE_TOKEN))
