@@ -1,4 +1,4 @@
-"""A fresh SQLite database in the suite starts as a copy of one its service's migrations made earlier in this worker.
+"""A fresh database in the suite starts from its service's migrations made earlier in this worker: a copy, a replay.
 
 The suite creates some 550 fresh SQLite databases (apps built in process, forked services, direct `migrate` calls),
 and Alembic spent ~50 ms of CPU bringing each of escalation's to head: 20 of the suite's core-seconds. Here the first
