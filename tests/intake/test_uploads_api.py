@@ -142,6 +142,19 @@ async def test_malformed_files_fail_the_job_with_a_report(settings: Settings) ->
     assert unknown.status_code == 422
 
 
+async def test_a_profile_name_is_never_a_path(settings: Settings) -> None:
+    """The profile is chosen among config/profiles' files: a name too long for the file system (the fuzz test's find:
+    a 500) or one that climbs out of the directory is an unknown profile, 422."""
+    county = fresh_county()
+    async with uploading(settings) as (client, app):
+        token = await tokens.issue_token(app.state.runtime.sessions, county, "test")
+        answers = [await client.post(f"/v1/counties/{county}/uploads", headers=bearer(token), files={"file": ("x.csv", b"a")},
+                                     data={"profile": name})
+                   for name in ("长" * 300, "x" * 300, "../profiles/fgw_ledger", ".fgw_ledger", "fgw_ledger\x00")]
+    assert [answer.status_code for answer in answers] == [422] * 5
+    assert all("no profile" in answer.json()["detail"] and "fgw_ledger" in answer.json()["detail"] for answer in answers)
+
+
 async def test_a_job_cut_by_a_restart_is_rerun_at_startup(settings: Settings) -> None:
     county = fresh_county()
     async with uploading(settings) as (client, app):

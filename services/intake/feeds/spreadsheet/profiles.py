@@ -133,8 +133,10 @@ def available(directory: Path | None = None) -> dict[str, Profile]:
 
 
 def find_profile(name: str, directory: Path | None = None) -> Profile:
+    """The profile in `name`.toml, chosen among the directory's files: a caller's name never becomes a path itself
+    (one too long for the file system, or one climbing out of the directory, is simply not there)."""
     directory = directory or profiles_dir()
-    path = directory / f"{name}.toml"
-    if not path.is_file() or "/" in name or name.startswith("."):
-        raise LookupError(f"no profile {name!r}; known: {', '.join(sorted(available(directory))) or 'none'}")
-    return load_profile(path)
+    files = {path.stem: path for path in directory.glob("*.toml") if not path.name.startswith(".") and path.is_file()}
+    if name not in files:
+        raise LookupError(f"no profile {name[:100]!r}; known: {', '.join(sorted(files)) or 'none'}")
+    return load_profile(files[name])
