@@ -158,7 +158,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         ingest = Ingest(publisher, sessions, clock, updates_total)
         await link.start(wait=settings.nats_connect_wait_seconds)
         service_token = settings.resolved_service_token()  # the upstreams' /internal/* doors ask for it
-        http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds, verify=client_tls(), headers=service_bearer(service_token) if service_token else None)
+        http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds, verify=client_tls(),
+                                 headers=service_bearer(service_token) if service_token else None)
         app.state.runtime = Runtime(engine, sessions, link, publisher, http, ingest)
         pull = PullScheduler(load_sources(settings.pull_config), sessions, publisher.publish, clock)
         await pull.start()

@@ -132,7 +132,8 @@ def sign_in(driver: Any, url: str, login: str, password: str) -> None:
 
 
 def post(intake_url: str, token: str, items: list[dict[str, Any]]) -> None:
-    response = httpx.post(f"{intake_url}/v1/counties/{COUNTY}/updates", json=items, headers={"Authorization": f"Bearer {token}"}, timeout=30, verify=client_tls())
+    response = httpx.post(f"{intake_url}/v1/counties/{COUNTY}/updates", json=items, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30, verify=client_tls())
     assert response.status_code == 202 and all(r["status"] == "accepted" for r in response.json()["results"]), response.text
 
 
@@ -239,7 +240,8 @@ def evil_site(page: str) -> tuple[str, Callable[[], None]]:
 
 def case_state(escalation: str, login: str, password: str, case_id: str) -> str:
     token = httpx.post(f"{escalation}/api/login", json={"login": login, "password": password}, timeout=30).json()["token"]
-    case = httpx.get(f"{escalation}/api/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30, verify=client_tls()).json()
+    case = httpx.get(f"{escalation}/api/cases/{case_id}", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                     verify=client_tls()).json()
     return str(case["case"]["state"])
 
 
