@@ -59,6 +59,7 @@ def check(county_code: str, update: ProjectUpdate, today: date) -> tuple[FieldEr
     """Every semantic problem of `update`, reported by `county_code`, as of the Beijing date `today`."""
     return (
         *_project_code(county_code, update, today),
+        *_early_or_foreign_months(update),
         *_ledger_month(update, today),
         *_dates(update, today),
         *_money(update),
@@ -99,8 +100,20 @@ def _project_code(county_code: str, update: ProjectUpdate, today: date) -> Itera
         )
 
 
+def _early_or_foreign_months(update: ProjectUpdate) -> Iterator[FieldError]:
+    """Months no earlier than the earliest date, in ASCII digits: the contract's pattern (\\d) also takes year 0000,
+    which no date can hold downstream, and digits of other scripts, which never equal a month written in ASCII."""
+    months = [("ledger_month", update.ledger_month)]
+    months += [(f"ledger.{i}.month", entry.month) for i, entry in enumerate(update.ledger or ())]
+    months += [(f"reported_problems.{i}.month", problem.month) for i, problem in enumerate(update.reported_problems or ())]
+    for field, month in months:
+        if month is not None and (not month.isascii() or month < f"{EARLIEST_DATE:%Y-%m}"):
+            yield _error(field, f"月份 {month} 早于 {EARLIEST_DATE:%Y-%m} 或不是阿拉伯数字",
+                         f"month {month} is before {EARLIEST_DATE:%Y-%m} or not in ASCII digits")
+
+
 def _ledger_month(update: ProjectUpdate, today: date) -> Iterator[FieldError]:
-    if update.ledger_month is None:
+    if update.ledger_month is None or not update.ledger_month.isascii():
         return
     year, month = (int(part) for part in update.ledger_month.split("-"))
     if _months(year, month) > _months(today.year, today.month):

@@ -56,6 +56,14 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("ledger last month", {"ledger_month": "2026-02"}, None),
     ("ledger this month", {"ledger_month": "2026-03"}, None),
     ("ledger next month", {"ledger_month": "2026-04"}, "ledger_month"),
+    # every month from 1990 on, in ASCII digits (the pattern's \d takes year 0000 and other scripts' digits)
+    ("ledger month of 1990", {"ledger_month": "1990-01"}, None),
+    ("ledger month of 1989", {"ledger_month": "1989-12"}, "ledger_month"),
+    ("ledger month of year 0", {"ledger_month": "0000-01"}, "ledger_month"),
+    ("ledger month in Arabic-Indic digits", {"ledger_month": "\u0662\u0660\u0662\u0666-01"}, "ledger_month"),
+    ("a ledger entry of year 0", {"ledger": [{"month": "2026-01"}, {"month": "0000-01"}]}, "ledger.1.month"),
+    ("a problem reported in year 0", {"reported_problems": [{"key": "p1", "description": "用地", "month": "0000-12"}]},
+     "reported_problems.0.month"),
     # actual dates: today at the latest
     *[
         (f"{name} {label}", fields(TODAY + offset), field if offset > timedelta(0) else None)
