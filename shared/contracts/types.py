@@ -10,6 +10,9 @@ from pydantic import AfterValidator, Field, StringConstraints
 COUNTY_CODE_PATTERN = r"^[1-9]\d{5}$"
 # 项目代码 of the national online platform: YYMM-RRRRRR-DD-TT-NNNNNN (4+6+2+2+6 digits).
 PROJECT_CODE_PATTERN = r"^\d{2}(0[1-9]|1[0-2])-[1-9]\d{5}-\d{2}-\d{2}-\d{6}$"
+# A month a bulletin or a page can be of: from 1990 (the earliest ledger date intake accepts), in ASCII digits. The
+# contracts' month fields keep their published pattern (\d{4}); intake refuses the rest (validation.py).
+CALENDAR_MONTH_PATTERN = r"^(199[0-9]|20[0-9]{2})-(0[1-9]|1[0-2])$"
 
 CountyCode = Annotated[
     str,

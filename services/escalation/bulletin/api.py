@@ -14,9 +14,9 @@ from services.escalation.bulletin.settings import load_bulletin_settings
 from services.escalation.problems.policy import load_problem_policy
 from services.escalation.tables import bulletins
 from shared.clock import Clock, beijing_today
-from shared.contracts.types import is_county_code
+from shared.contracts.types import CALENDAR_MONTH_PATTERN, is_county_code
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = CALENDAR_MONTH_PATTERN
 MEDIA = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -108,6 +108,10 @@ async def test_http_lists_serves_documents_and_generates(sessions: async_session
         made = await client.post(f"/internal/counties/{COUNTY}/bulletins/2026-06")
         assert made.status_code == 201 and made.json()["as_of"] == "2026-06-15"  # mid-month: as of today
         assert (await client.post(f"/internal/counties/{COUNTY}/bulletins/2026-07")).status_code == 422  # not started yet
+        # Not calendar months a bulletin can be of (the fuzzing found year 0 a 500): refused, named.
+        for month in ("0000-01", "0001-01", "\u0662\u0660\u0662\u0666-01"):
+            refused = await client.post(f"/internal/counties/{COUNTY}/bulletins/{month}")
+            assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["path", "month"], (month, refused.text)
         await client.post(f"/internal/counties/{COUNTY}/bulletins/2026-06")
         listed = (await client.get(f"/internal/counties/{COUNTY}/bulletins")).json()["bulletins"]
         assert [b["revision"] for b in listed] == [2, 1] and listed[0]["headline"]["projects"] == "4"
