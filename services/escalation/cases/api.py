@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from services.escalation.cases import lifecycle
 from services.escalation.cases.access import can_see, may_act
 from services.escalation.cases.bearer import bearer_person
 from services.escalation.cases.climbing import climb_case
-from services.escalation.cases.ladder import level_name
+from services.escalation.cases.ladder import TOP, level_name
 from services.escalation.cases.lifecycle import Case, NotAllowed
 from services.escalation.cases.people import Person, person_by_login
 from services.escalation.cases.policy import CasePolicy, CasePolicyFor, configured
@@ -173,8 +173,9 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
         return Response(status_code=204)
 
     @router.get("/cases")
-    async def list_cases(state: str | None = None, level: int | None = None, target: str | None = None, rule_id: str | None = None,
-                         project_id: str | None = None, due_before: date | None = None, who: Person = Depends(person)) -> dict[str, Any]:
+    async def list_cases(state: str | None = None, level: int | None = Query(None, ge=1, le=TOP), target: str | None = None,
+                         rule_id: str | None = None, project_id: str | None = None, due_before: date | None = None,
+                         who: Person = Depends(person)) -> dict[str, Any]:
         query = select(cases).where(cases.c.county_code == who.county_code)
         for column, value in ((cases.c.state, state), (cases.c.ladder_level, level), (cases.c.target_name, target),
                               (cases.c.rule_id, rule_id), (cases.c.project_id, project_id)):

@@ -63,6 +63,14 @@ async def world(database: tuple[str, str | None]) -> AsyncIterator[World]:
     await engine.dispose()
 
 
+async def test_a_level_off_the_ladder_is_refused_not_a_server_error(world: World) -> None:
+    """Fuzzing found ?level=-2**64 a 500 on SQLite (too large for an INTEGER); the ladder is L1 to L5."""
+    for level in (-(2**64), 0, 6, 2**63):
+        response = await world.call("office", "GET", "/api/cases", params={"level": level})
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "level"], (level, response.text)
+    assert await world.ids("office", level=1) == await world.ids("office")  # every case here is at L1
+
+
 async def test_tokens_and_login(world: World) -> None:
     assert (await world.call("nobody", "GET", "/api/me")).status_code == 401
     world.tokens["forged"] = "tjp_330106_forged"
