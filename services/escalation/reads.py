@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.escalation.tables import escalation_history, escalations, project_facts
+from shared.query_params import Offset, page_limit
 
 
 def build_reads(sessions: async_sessionmaker) -> APIRouter:
@@ -16,7 +17,7 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
     @router.get("/escalations")
     async def list_escalations(
         county_code: str, status: Literal["open", "cleared", "all"] = "open", rule_id: str | None = None,
-        project_id: str | None = None, limit: int = Query(200, le=2000), offset: int = 0,
+        project_id: str | None = None, limit: int = page_limit(200, 2000), offset: Offset = 0,
     ) -> dict[str, Any]:
         query = select(escalations).where(escalations.c.county_code == county_code)
         if status != "all":

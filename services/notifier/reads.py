@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifier.tables import deliveries
+from shared.query_params import Offset, page_limit
 
 SHOWN = [c for c in deliveries.c if c.name != "event"]
 
@@ -18,7 +19,7 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
     @router.get("/deliveries")
     async def list_deliveries(
         county_code: str, status: Literal["pending", "sent", "failed", "all"] = "all", escalation_id: str | None = None,
-        limit: int = Query(200, le=2000), offset: int = 0,
+        limit: int = page_limit(200, 2000), offset: Offset = 0,
     ) -> dict[str, Any]:
         query = select(*SHOWN).where(deliveries.c.county_code == county_code)
         if status != "all":

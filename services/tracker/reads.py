@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.tracker import domain
 from services.tracker.tables import change_log, project_aliases, projects, stage_history
+from shared.query_params import Offset, page_limit
 
 
 def build_reads(sessions: async_sessionmaker) -> APIRouter:
@@ -28,7 +29,7 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
         return {"row": dict(row), "local_ids": sorted(aliases)}
 
     @router.get("/projects")
-    async def list_projects(county_code: str, stage: str | None = None, limit: int = Query(100, le=5000), offset: int = 0) -> dict[str, Any]:
+    async def list_projects(county_code: str, stage: str | None = None, limit: int = page_limit(100, 5000), offset: Offset = 0) -> dict[str, Any]:
         query = select(projects.c.project_id, projects.c.project_code, projects.c.name, projects.c.stage, projects.c.version, projects.c.updated_at)
         query = query.where(projects.c.county_code == county_code).order_by(projects.c.project_code, projects.c.project_id)
         if stage:
@@ -49,7 +50,7 @@ def build_reads(sessions: async_sessionmaker) -> APIRouter:
         }
 
     @router.get("/projects/{key}/history")
-    async def get_history(county_code: str, key: str, limit: int = Query(500, le=5000)) -> dict[str, Any]:
+    async def get_history(county_code: str, key: str, limit: int = page_limit(500, 5000)) -> dict[str, Any]:
         project_id = (await find(county_code, key))["row"]["project_id"]
         async with sessions() as session:
             stages = (await session.execute(select(stage_history).where(stage_history.c.project_id == project_id).order_by(stage_history.c.id))).mappings().all()

@@ -15,6 +15,7 @@ from services.escalation.problems.policy import load_problem_policy
 from services.escalation.tables import bulletins
 from shared.clock import Clock, beijing_today
 from shared.contracts.types import CALENDAR_MONTH_PATTERN, is_county_code
+from shared.query_params import DATABASE_INT_MAX
 
 MONTH = CALENDAR_MONTH_PATTERN
 MEDIA = {
@@ -52,7 +53,7 @@ def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: P
 
     @router.get("/{month}.{fmt}")
     async def get_document(county_code: str, month: str = PathParam(pattern=MONTH), fmt: Literal["html", "xlsx", "docx"] = PathParam(),
-                           revision: int | None = Query(None, ge=1)) -> Response:
+                           revision: int | None = Query(None, ge=1, le=DATABASE_INT_MAX)) -> Response:
         column = bulletins.c[fmt]
         query = select(column, bulletins.c.revision).where(bulletins.c.county_code == _county(county_code), bulletins.c.month == month)
         query = query.where(bulletins.c.revision == revision) if revision else query.order_by(bulletins.c.revision.desc()).limit(1)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,8 +50,9 @@ def problem_routes(kit: Kit) -> APIRouter:
         return {"categories": list(policies(who.county_code)[1].categories)}
 
     @router.get("/problems")
-    async def list_problems(state: str | None = None, level: int | None = None, category: str | None = None, project_id: str | None = None,
-                            mine: bool = False, overdue: bool = False, who: Person = Depends(person)) -> dict[str, Any]:
+    async def list_problems(state: str | None = None, level: int | None = Query(None, ge=1, le=life.TOP), category: str | None = None,
+                            project_id: str | None = None, mine: bool = False, overdue: bool = False,
+                            who: Person = Depends(person)) -> dict[str, Any]:
         query = select(problems).where(problems.c.county_code == who.county_code)
         for column, value in ((problems.c.state, state), (problems.c.level, level), (problems.c.category, category),
                               (problems.c.project_id, project_id)):

@@ -118,6 +118,8 @@ async def test_http_lists_serves_documents_and_generates(sessions: async_session
         html = await client.get(f"/internal/counties/{COUNTY}/bulletins/2026-06.html")
         assert html.headers["content-type"].startswith("text/html") and "第 2 版" in html.text
         first = await client.get(f"/internal/counties/{COUNTY}/bulletins/2026-06.xlsx?revision=1")
+        beyond = await client.get(f"/internal/counties/{COUNTY}/bulletins/2026-06.xlsx?revision={2**64}")  # fuzzing: was a 500
+        assert beyond.status_code == 422 and beyond.json()["detail"][0]["loc"] == ["query", "revision"], beyond.text
         book = load_workbook(io.BytesIO(first.content))
         assert "第1版" in book[book.sheetnames[0]]["A1"].value
         docx = await client.get(f"/internal/counties/{COUNTY}/bulletins/2026-06.docx")

@@ -235,6 +235,14 @@ async def test_who_sees_and_who_may_act(world: World) -> None:
     assert (await world.call("fgj", "POST", "/api/problems", json={**body, "category": "随便"})).status_code == 422
 
 
+async def test_a_level_off_the_problem_ladder_is_refused_not_a_server_error(world: World) -> None:
+    """Fuzzing found ?level=2**64 a 500 on SQLite; the problem ladder is 1 (department) to 4 (scheduling meeting)."""
+    for level in (-(2**64), 0, 5, 2**64):
+        refused = await world.call("office", "GET", "/api/problems", params={"level": level})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "level"], (level, refused.text)
+    assert (await world.ok("office", "GET", "/api/problems", params={"level": 4}))["problems"] == []
+
+
 async def test_the_agenda_is_drafted_from_the_lists(world: World) -> None:
     """Problems submitted to the meeting's level are drafted in; the office removes one, and it is back on its clock."""
     await world.ledger(date(2026, 3, 2), ledger(COUNTY, 5, 1, [problem("A", "用地指标不足", "2026-02"), problem("B", "环评未批", "2026-02", "审批")]))
