@@ -41,6 +41,7 @@ from shared.contracts.types import COUNTY_CODE_PATTERN
 from shared.database_away import answer_503_while_the_database_is_away
 from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
+from shared.query_params import Offset
 from shared.service_token import bearer as service_bearer
 from shared.service_token import require
 from shared.stream_limits import load_stream_limits
@@ -229,7 +230,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         county_code: AuthorizedCounty,
         request: Request,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+        offset: Offset = 0,
     ) -> RejectedPage:
         sessions = runtime(request).sessions
         items = await quarantine.newest(sessions, county_code, limit, offset)
