@@ -5,6 +5,7 @@ Every action is done (and audited) by escalation; the console never writes a cas
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -16,6 +17,12 @@ ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "ex
 PROBLEM_ACTIONS = ("accept", "start", "solve", "submit", "hand-back", "agenda", "close", "reopen")
 ASSIGNMENT_ACTIONS = ("acknowledge", "report", "verify", "close")
 MEETING_ACTIONS = ("agenda", "decisions", "minutes")
+
+
+def _part(value: str) -> str:
+    """A value from a page's address as one path segment of escalation's: quoted whole, so a '?', '#', '/' or a control
+    character in it can neither name another resource nor break the request."""
+    return quote(value, safe="")
 
 
 class EscalationError(Exception):
@@ -68,15 +75,15 @@ class EscalationApi:
         return body["cases"] if isinstance(body, dict) else body  # type: ignore[no-any-return]
 
     async def case(self, token: str, case_id: str) -> dict[str, Any]:
-        return (await self._call("GET", f"/api/cases/{case_id}", token)).json()  # type: ignore[no-any-return]
+        return (await self._call("GET", f"/api/cases/{_part(case_id)}", token)).json()  # type: ignore[no-any-return]
 
     async def act(self, token: str, case_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
         if action not in ACTIONS:
             raise EscalationError(400, f"unknown action {action}")
-        return (await self._call("POST", f"/api/cases/{case_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+        return (await self._call("POST", f"/api/cases/{_part(case_id)}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
 
     async def bulletin(self, county: str, month: str, fmt: str) -> httpx.Response:
-        return await self._call("GET", f"/internal/counties/{county}/bulletins/{month}.{fmt}", self._service_token)
+        return await self._call("GET", f"/internal/counties/{_part(county)}/bulletins/{_part(month)}.{_part(fmt)}", self._service_token)
 
     # Problems, meetings and assignments (escalation's /api/problems, /api/meetings, /api/assignments).
     async def problem_categories(self, token: str) -> list[str]:
@@ -87,7 +94,7 @@ class EscalationApi:
         return (await self._call("GET", "/api/problems", token, params=params)).json()["problems"]  # type: ignore[no-any-return]
 
     async def problem(self, token: str, problem_id: str) -> dict[str, Any]:
-        return (await self._call("GET", f"/api/problems/{problem_id}", token)).json()  # type: ignore[no-any-return]
+        return (await self._call("GET", f"/api/problems/{_part(problem_id)}", token)).json()  # type: ignore[no-any-return]
 
     async def raise_problem(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         return (await self._call("POST", "/api/problems", token, json=body)).json()  # type: ignore[no-any-return]
@@ -95,13 +102,13 @@ class EscalationApi:
     async def act_on_problem(self, token: str, problem_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
         if action not in PROBLEM_ACTIONS:
             raise EscalationError(400, f"unknown action {action}")
-        return (await self._call("POST", f"/api/problems/{problem_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+        return (await self._call("POST", f"/api/problems/{_part(problem_id)}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
 
     async def meetings(self, token: str) -> list[dict[str, Any]]:
         return (await self._call("GET", "/api/meetings", token)).json()["meetings"]  # type: ignore[no-any-return]
 
     async def meeting(self, token: str, meeting_id: str) -> dict[str, Any]:
-        return (await self._call("GET", f"/api/meetings/{meeting_id}", token)).json()  # type: ignore[no-any-return]
+        return (await self._call("GET", f"/api/meetings/{_part(meeting_id)}", token)).json()  # type: ignore[no-any-return]
 
     async def schedule_meeting(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         return (await self._call("POST", "/api/meetings", token, json=body)).json()  # type: ignore[no-any-return]
@@ -109,11 +116,11 @@ class EscalationApi:
     async def act_on_meeting(self, token: str, meeting_id: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         if action not in MEETING_ACTIONS:
             raise EscalationError(400, f"unknown action {action}")
-        return (await self._call("POST", f"/api/meetings/{meeting_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+        return (await self._call("POST", f"/api/meetings/{_part(meeting_id)}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
 
     async def minutes(self, token: str, meeting_id: str, fmt: str) -> httpx.Response:
         """The minutes' document (docx or html), fetched under the person's own token."""
-        return await self._call("GET", f"/api/meetings/{meeting_id}/minutes.{fmt}", token)
+        return await self._call("GET", f"/api/meetings/{_part(meeting_id)}/minutes.{_part(fmt)}", token)
 
     async def assignments(self, token: str, **filters: Any) -> list[dict[str, Any]]:
         params = {k: v for k, v in filters.items() if v not in (None, "", False)}
@@ -122,10 +129,10 @@ class EscalationApi:
     async def act_on_assignment(self, token: str, assignment_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
         if action not in ASSIGNMENT_ACTIONS:
             raise EscalationError(400, f"unknown action {action}")
-        return (await self._call("POST", f"/api/assignments/{assignment_id}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
+        return (await self._call("POST", f"/api/assignments/{_part(assignment_id)}/{action}", token, json=body)).json()  # type: ignore[no-any-return]
 
     async def assignment(self, token: str, assignment_id: str) -> dict[str, Any]:
-        return (await self._call("GET", f"/api/assignments/{assignment_id}", token)).json()  # type: ignore[no-any-return]
+        return (await self._call("GET", f"/api/assignments/{_part(assignment_id)}", token)).json()  # type: ignore[no-any-return]
 
     # Referrals (移送) to an oversight body: the office and readonly read them all, the body its own and signs for them.
     async def referrals(self, token: str, state: str | None = None) -> list[dict[str, Any]]:
@@ -134,13 +141,13 @@ class EscalationApi:
 
     async def referral(self, token: str, referral_id: str) -> dict[str, Any]:
         """{referral, actions}: the record with its evidence pack, and its audit rows."""
-        return (await self._call("GET", f"/api/referrals/{referral_id}", token)).json()  # type: ignore[no-any-return]
+        return (await self._call("GET", f"/api/referrals/{_part(referral_id)}", token)).json()  # type: ignore[no-any-return]
 
     async def acknowledge_referral(self, token: str, referral_id: str, note: str) -> dict[str, Any]:
-        return (await self._call("POST", f"/api/referrals/{referral_id}/acknowledge", token, json={"note": note})).json()  # type: ignore[no-any-return]
+        return (await self._call("POST", f"/api/referrals/{_part(referral_id)}/acknowledge", token, json={"note": note})).json()  # type: ignore[no-any-return]
 
     async def project_as_of(self, county: str, project_id: str, day: str) -> dict[str, Any]:
         """Every rule's result for one project on a day, on the facts known then (escalation's county read, service token:
         the page checks the project is in the person's scope before asking)."""
-        path = f"/internal/counties/{county}/as-of/{project_id}"
+        path = f"/internal/counties/{county}/as-of/{_part(project_id)}"
         return (await self._call("GET", path, self._service_token, params={"date": day})).json()  # type: ignore[no-any-return]

@@ -125,6 +125,8 @@ class FakeEscalation:
         @api.get("/api/cases/{case_id}")
         async def one(case_id: str, authorization: str | None = Header(None)) -> dict[str, Any]:
             person(authorization)
+            if case_id not in self.cases:
+                raise HTTPException(404, f"no case {case_id}")
             return {"case": self.cases[case_id], "escalation": None, "actions": []}
 
         @api.post("/api/cases/{case_id}/{action:path}")

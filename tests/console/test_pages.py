@@ -55,6 +55,18 @@ async def test_a_person_sees_only_their_county(console) -> None:
     assert "义乌国际商贸城五期" in (await yiwu.get("/projects")).text
 
 
+async def test_an_id_in_a_page_address_stays_one_path_segment_upstream(console) -> None:
+    """The console passes ids from its addresses on to escalation's API: a '?' or '#' in one must not make it another
+    case's address, and a control character must not break the request (fuzzing found that a 500)."""
+    await seed(console)
+    office = await console.signed_in("office")
+    case_id = next(iter(console.escalation.cases))
+    assert (await office.get(f"/cases/{case_id}")).status_code == 200
+    for address in (f"/cases/{case_id}%3Fshown=1", f"/cases/{case_id}%23top", "/cases/%01x", f"/problems/{case_id}%3F", "/meetings/%1Bx"):
+        answer = await office.get(address)
+        assert answer.status_code == 404, (address, answer.status_code)
+
+
 async def test_a_department_sees_only_what_was_routed_to_it(console) -> None:
     await seed(console)
     land = await console.signed_in("zrzy")
