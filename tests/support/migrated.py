@@ -19,6 +19,7 @@ import asyncio
 import os
 import shutil
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import make_engine
 
@@ -65,10 +67,13 @@ def _postgres_schema(config: Config) -> str | None:
 def _migrate_schema(script: Path, config: Config, schema: str, upgrade: Any) -> None:
     """A schema holding no table gets the recorded migration (recorded now if it is the first); any other, Alembic."""
     url = config.attributes["url"]
-    if script.exists() and asyncio.run(_replay(script.read_text(encoding="utf-8"), url, schema)):
+    if script.exists():
+        if not asyncio.run(_in_schema(url, schema, lambda connection: _replay(connection, schema, script.read_text("utf-8")))):
+            upgrade(config, "head")
         return
-    if script.exists() or not asyncio.run(_holds_no_table(url, schema)):
-        return upgrade(config, "head")
+    if not asyncio.run(_in_schema(url, schema, lambda connection: _holds_no_table(connection, schema))):
+        upgrade(config, "head")
+        return
     _recorder.statements, _recorder.replayable = [], True
     try:
         upgrade(config, "head")
@@ -78,38 +83,35 @@ def _migrate_schema(script: Path, config: Config, schema: str, upgrade: Any) -> 
         scratch = script.with_name(f".{script.name}.{os.getpid()}")
         scratch.write_text(";\n".join(statements), encoding="utf-8")
         os.replace(scratch, script)
-    return None
 
 
-async def _holds_no_table(url: str, schema: str, connection: Any = None) -> bool:
-    query, values = text("SELECT 1 FROM pg_tables WHERE schemaname = :schema LIMIT 1"), {"schema": schema}
-    if connection is not None:
-        return (await connection.execute(query, values)).first() is None
-    engine = make_engine(url, schema)
-    try:
-        async with engine.connect() as own:
-            return (await own.execute(query, values)).first() is None
-    finally:
-        await engine.dispose()
-
-
-async def _replay(script: str, url: str, schema: str) -> bool:
-    """Run the script in `schema` if it holds no table (under a lock: replicas may start on one schema); False if not."""
+async def _in_schema(url: str, schema: str, work: Callable[[AsyncConnection], Awaitable[bool]]) -> bool:
     engine = make_engine(url, schema)
     try:
         async with engine.begin() as connection:
-            await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:schema))"), {"schema": schema})
-            if not await _holds_no_table(url, schema, connection):
-                return False
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.execute(script)  # type: ignore[union-attr]  # asyncpg: one simple query, many statements
-            return True
+            return await work(connection)
     finally:
         await engine.dispose()
 
 
+async def _holds_no_table(connection: AsyncConnection, schema: str) -> bool:
+    found = await connection.execute(text("SELECT 1 FROM pg_tables WHERE schemaname = :schema LIMIT 1"), {"schema": schema})
+    return found.first() is None
+
+
+async def _replay(connection: AsyncConnection, schema: str, script: str) -> bool:
+    """Run the script if the schema holds no table (under a lock: replicas may start on one schema); False if it does."""
+    await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:schema))"), {"schema": schema})
+    if not await _holds_no_table(connection, schema):
+        return False
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.execute(script)  # type: ignore[union-attr]  # asyncpg: one simple query, many statements
+    return True
+
+
 def install(templates: Path) -> None:
-    """From now on in this process (and what it forks), fresh SQLite databases are copied from `templates`."""
+    """From now on in this process (and what it forks), fresh SQLite databases are copies of templates in `templates`, and
+    fresh PostgreSQL schemas replay recordings kept there."""
     upgrade = getattr(command.upgrade, "alembic_upgrade", command.upgrade)
 
     def upgrade_from_template(config: Config, revision: str, *args: Any, **kwargs: Any) -> None:

@@ -17,7 +17,6 @@ from shared.clock import Clock, beijing_today
 from shared.contracts.types import CALENDAR_MONTH_PATTERN, is_county_code
 from shared.query_params import DATABASE_INT_MAX
 
-MONTH = CALENDAR_MONTH_PATTERN
 MEDIA = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -43,7 +42,7 @@ def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: P
     router = APIRouter(prefix="/internal/counties/{county_code}/bulletins", tags=["bulletins"])
 
     @router.get("")
-    async def list_bulletins(county_code: str, month: str | None = Query(None, pattern=MONTH)) -> dict[str, Any]:
+    async def list_bulletins(county_code: str, month: str | None = Query(None, pattern=CALENDAR_MONTH_PATTERN)) -> dict[str, Any]:
         query = select(*LISTED, bulletins.c.figures).where(bulletins.c.county_code == _county(county_code))
         if month:
             query = query.where(bulletins.c.month == month)
@@ -52,7 +51,8 @@ def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: P
         return {"bulletins": [_summary(dict(r)) for r in rows]}
 
     @router.get("/{month}.{fmt}")
-    async def get_document(county_code: str, month: str = PathParam(pattern=MONTH), fmt: Literal["html", "xlsx", "docx"] = PathParam(),
+    async def get_document(county_code: str, month: str = PathParam(pattern=CALENDAR_MONTH_PATTERN),
+                           fmt: Literal["html", "xlsx", "docx"] = PathParam(),
                            revision: int | None = Query(None, ge=1, le=DATABASE_INT_MAX)) -> Response:
         column = bulletins.c[fmt]
         query = select(column, bulletins.c.revision).where(bulletins.c.county_code == _county(county_code), bulletins.c.month == month)
@@ -66,7 +66,7 @@ def build_bulletin_api(sessions: async_sessionmaker, clock: Clock, policy_for: P
         return Response(body.encode() if isinstance(body, str) else bytes(body), media_type=MEDIA[fmt], headers=headers)
 
     @router.post("/{month}", status_code=201)
-    async def generate_now(county_code: str, month: str = PathParam(pattern=MONTH)) -> dict[str, Any]:
+    async def generate_now(county_code: str, month: str = PathParam(pattern=CALENDAR_MONTH_PATTERN)) -> dict[str, Any]:
         today = beijing_today(clock)
         if month > today.isoformat()[:7]:
             raise HTTPException(422, f"{month} has not started yet (today is {today.isoformat()}, Beijing)")

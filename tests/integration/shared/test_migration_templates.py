@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -51,7 +52,7 @@ async def test_a_replayed_schema_is_the_schema_alembic_makes(service: str, postg
     migrated.install(tmp_path)  # templates of this test's own, so the first schema below is the one recorded
     replays: list[bool] = []
 
-    async def replay(*args: str) -> bool:
+    async def replay(*args: Any) -> bool:
         replays.append(await replay_script(*args))
         return replays[-1]
 

@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings, strategies
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import shutdown_lifespans
 
 from services.escalation.app import build
@@ -23,6 +20,7 @@ from services.escalation.cases.people import add_person
 from services.escalation.settings import Settings
 from shared.db import make_engine, migrate, session_factory
 from shared.service_token import new_token
+from tests.support.fuzzing import fuzz
 
 COUNTY = "330106"
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "escalation" / "migrations"
@@ -57,15 +55,10 @@ def test_no_request_gets_a_server_error(nats_server, tmp_path: Path) -> None:  #
 
 
 def _fuzz(operation: Any, tokens: dict[int, str], seen: Counter[tuple[str, int]]) -> None:
-    modes = [operation.as_strategy(generation_mode=mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
-
-    @given(case=strategies.one_of(modes))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    def run(case: Any) -> None:
+    def headers_for(case: Any) -> dict[str, str] | None:
         token = tokens.get(next(_turn) % 3)
         if token and case.path_parameters and "county_code" in case.path_parameters:
             case.path_parameters["county_code"] = COUNTY
-        response = case.call_and_validate(headers={"Authorization": f"Bearer {token}"} if token else None, checks=[not_a_server_error])
-        seen[operation.label, response.status_code] += 1
+        return {"Authorization": f"Bearer {token}"} if token else None
 
-    run()
+    fuzz(operation, MAX_EXAMPLES, headers_for, seen)
