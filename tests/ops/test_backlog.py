@@ -69,6 +69,10 @@ async def test_nats_away_never_fails_and_keeps_the_last_values(nats_server) -> N
     await js.add_stream(name=STREAM, subjects=[SUBJECT])
     await js.add_consumer(STREAM, ConsumerConfig(durable_name=DURABLE, ack_policy=AckPolicy.EXPLICIT))
     await js.publish(SUBJECT, b"one")
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await js.consumer_info(STREAM, DURABLE)).num_pending != 1:  # counted a moment after the publish (gauges_reach)
+        assert asyncio.get_running_loop().time() < deadline, "JetStream never counted the message pending"
+        await asyncio.sleep(0.05)
     registry = CollectorRegistry()
     backlog = ConsumerBacklog(registry, "tracker", [Durable(), Durable(durable="not-created-yet")],
                               interval_seconds=0.05, timeout_seconds=0.5)
