@@ -57,7 +57,8 @@ async def test_smtp_4xx_is_transient_5xx_permanent(smtp_server: SmtpCapture) -> 
 async def test_starttls_mail_is_verified_and_the_channel_builds_its_tls_context_once(tmp_path: Path,
                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A server that requires STARTTLS, with a certificate the system trusts (SSL_CERT_FILE): every message goes
-    encrypted and verified, and the channel loads the CA store once, not for every message (~20 ms of CPU each)."""
+    encrypted and verified, and the channel loads the CA store once, not for every message (~20 ms of CPU each), also
+    when a delivery round's first messages go out together."""
     cert, key = tmp_path / "smtp.pem", tmp_path / "smtp.key"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
@@ -80,8 +81,7 @@ async def test_starttls_mail_is_verified_and_the_channel_builds_its_tls_context_
     monkeypatch.setattr(ssl, "create_default_context", counted)
     try:
         channel = EmailChannel(f"smtp://localhost:{port}", "tuijin@yiwu.example.gov.cn", timeout=5)
-        for n in range(3):
-            await channel.send(Endpoint("email", "luo@yiwu.example.gov.cn"), MESSAGE, f"tls-{n}")
+        await asyncio.gather(*(channel.send(Endpoint("email", "luo@yiwu.example.gov.cn"), MESSAGE, f"tls-{n}") for n in range(3)))
         monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "trusts-nothing.pem"))
         (tmp_path / "trusts-nothing.pem").write_text("")
         with pytest.raises(TransientDeliveryError):  # an untrusted certificate is refused (here: the store is fixed)

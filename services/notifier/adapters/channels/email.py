@@ -37,9 +37,11 @@ class EmailChannel:
         self._sender = sender
         self._timeout = timeout
         # aiosmtplib builds both for every connection, so every message: a TLS context loading the CA store (~20 ms of
-        # CPU) and this host's FQDN for EHLO (a reverse DNS lookup). Made on the first message, then reused.
+        # CPU) and this host's FQDN for EHLO (a reverse DNS lookup). Made on the first message, then reused; the lock
+        # keeps a round's concurrent first sends (20 at a time) from each making their own.
         self._tls: ssl.SSLContext | None = None
         self._local_hostname: str | None = None
+        self._preparing = asyncio.Lock()
 
     def build(self, endpoint: Endpoint, message: Message, delivery_key: str, person: str | None = None) -> EmailMessage:
         mail = EmailMessage()
@@ -55,10 +57,12 @@ class EmailChannel:
 
     async def send(self, endpoint: Endpoint, message: Message, delivery_key: str, *, person: str | None = None) -> None:
         mail = self.build(endpoint, message, delivery_key, person)
-        if self._tls is None:  # aiosmtplib's own default context (the machine's CA store, certificates verified)
-            self._tls = await asyncio.to_thread(ssl.create_default_context, ssl.Purpose.SERVER_AUTH)
-        if self._local_hostname is None:
-            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        if self._tls is None or self._local_hostname is None:
+            async with self._preparing:
+                if self._tls is None:  # aiosmtplib's own default context (the machine's CA store, certificates verified)
+                    self._tls = await asyncio.to_thread(ssl.create_default_context, ssl.Purpose.SERVER_AUTH)
+                if self._local_hostname is None:
+                    self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         try:
             await aiosmtplib.send(
                 mail,
