@@ -22,7 +22,12 @@ from shared.tls import client_tls
 from tests.support.migrated import install_from_environment
 
 _FORK_SERVER = multiprocessing.get_context("forkserver")
-_FORK_SERVER.set_forkserver_preload([f"services.{name}.app" for name in (*NAMES, CONSOLE)] + [__name__])
+# Imported on first use inside a service, after the fork, so every forked service imported them again (~0.2 s of
+# CPU per service start, a third of it): httpcore with the first httpx client, FastAPI's pydantic.v1 check when it
+# builds routes, and uvicorn's protocols and loop when it starts serving.
+_LAZY_IMPORTS = ["httpcore", "pydantic.v1", "uvicorn.protocols.http.auto", "uvicorn.protocols.websockets.auto",
+                 "uvicorn.lifespan.on", "uvloop", "anyio._backends._asyncio"]
+_FORK_SERVER.set_forkserver_preload([f"services.{name}.app" for name in (*NAMES, CONSOLE)] + _LAZY_IMPORTS + [__name__])
 install_from_environment()  # in the fork server: its services' fresh SQLite files are copies of migrated ones too
 client_tls()  # in the fork server: each service forked from it finds its TLS context made (~30 ms of CPU)
 
