@@ -149,5 +149,5 @@ class EscalationApi:
     async def project_as_of(self, county: str, project_id: str, day: str) -> dict[str, Any]:
         """Every rule's result for one project on a day, on the facts known then (escalation's county read, service token:
         the page checks the project is in the person's scope before asking)."""
-        path = f"/internal/counties/{county}/as-of/{_part(project_id)}"
+        path = f"/internal/counties/{_part(county)}/as-of/{_part(project_id)}"
         return (await self._call("GET", path, self._service_token, params={"date": day})).json()  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import httpx
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi import Path as PathParam
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -41,7 +41,7 @@ from shared.contracts.types import COUNTY_CODE_PATTERN
 from shared.database_away import answer_503_while_the_database_is_away
 from shared.db import make_engine, migrate, session_factory
 from shared.http_metrics import HttpMetricsMiddleware, HttpRequestMetrics
-from shared.query_params import Offset
+from shared.query_params import Offset, page_limit
 from shared.service_token import bearer as service_bearer
 from shared.service_token import require
 from shared.stream_limits import load_stream_limits
@@ -229,7 +229,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     async def get_rejected(
         county_code: AuthorizedCounty,
         request: Request,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        limit: int = page_limit(100, 1000),
         offset: Offset = 0,
     ) -> RejectedPage:
         sessions = runtime(request).sessions

@@ -23,8 +23,8 @@ from tests.support.migrated import install_from_environment
 
 _FORK_SERVER = multiprocessing.get_context("forkserver")
 # Imported on first use inside a service, after the fork, so every forked service imported them again (~0.1 s of
-# CPU per service start, about half of what a start cost): httpcore with the first httpx client, FastAPI's pydantic.v1 check when it
-# builds routes, and uvicorn's protocols and loop when it starts serving.
+# CPU per service start, about half of what a start cost): httpcore with the first httpx client, FastAPI's
+# pydantic.v1 check when it builds routes, and uvicorn's protocols and loop when it starts serving.
 _LAZY_IMPORTS = ["httpcore", "pydantic.v1", "uvicorn.protocols.http.auto", "uvicorn.protocols.websockets.auto",
                  "uvicorn.lifespan.on", "uvloop", "anyio._backends._asyncio"]
 _FORK_SERVER.set_forkserver_preload([f"services.{name}.app" for name in (*NAMES, CONSOLE)] + _LAZY_IMPORTS + [__name__])
