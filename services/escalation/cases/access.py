@@ -8,6 +8,7 @@ from services.escalation.cases.people import Person
 # Who may take each action, beyond the checks on the case's own target.
 OFFICE_ONLY = frozenset({"review", "close", "reopen", "exception_decision"})
 TARGET_OR_OFFICE = frozenset({"acknowledge", "reply", "exception"})
+COUNTY_WIDE_ROLES = frozenset({"office", "readonly"})  # they see every case, problem and assignment of their county
 
 
 def _names(recipients: list[dict[str, str]] | None, kind: str) -> set[str]:
@@ -21,7 +22,7 @@ def leader_names(person: Person) -> set[str]:
 
 def can_see(person: Person, case: dict[str, Any], recipients: list[dict[str, str]] | None) -> bool:
     """Within the person's county (the caller checked): office and readonly see all; others what names them."""
-    if person.role in ("office", "readonly"):
+    if person.role in COUNTY_WIDE_ROLES:
         return True
     if person.role == "department":
         letter = case.get("letter") or {}

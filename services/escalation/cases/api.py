@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.escalation.cases import lifecycle
-from services.escalation.cases.access import can_see, may_act
+from services.escalation.cases.access import COUNTY_WIDE_ROLES, can_see, may_act
 from services.escalation.cases.bearer import bearer_person
 from services.escalation.cases.climbing import climb_case
 from services.escalation.cases.ladder import TOP, level_name
@@ -30,10 +30,12 @@ from services.escalation.cases.store import Actor, Conflict, context_of, record
 from services.escalation.cases.throttle import Limits, record_attempt, throttled
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import case_actions, cases, escalations
+from services.escalation.visible_page import visible_page
 from shared.clock import Clock, beijing_today
-from shared.contracts.case import CaseAction
+from shared.contracts.case import FINISHED_STATES, CaseAction
 from shared.db import lock_for_writing
 from shared.persistence import utcnow
+from shared.query_params import Offset, page_limit
 from shared.service_token import presented
 from shared.wording import action_name, role_name
 
@@ -74,15 +76,21 @@ class Decision(Note):
     confirmed: bool
 
 
-def _view(row: Any, escalation: Any) -> dict[str, Any]:
-    return {**public(row), "level_name": level_name(row["ladder_level"], row["target_kind"]), "recipients": (escalation or {}).get("recipients") or []}
+def _view(row: Any, recipients: list[dict[str, str]] | None) -> dict[str, Any]:
+    return {**public(row), "level_name": level_name(row["ladder_level"], row["target_kind"]), "recipients": recipients or []}
 
 
-async def _escalations(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, Any]]:
+async def _escalation(session: AsyncSession, escalation_id: str) -> dict[str, Any] | None:
+    found = (await session.execute(select(escalations).where(escalations.c.escalation_id == escalation_id))).mappings().first()
+    return dict(found) if found else None
+
+
+async def _recipients(session: AsyncSession, ids: list[str]) -> dict[str, list[dict[str, str]]]:
+    """Each escalation's recipients (who, besides a case's target, may see it), for a list's chunk of cases."""
     if not ids:
         return {}
-    found = await session.execute(select(escalations).where(escalations.c.escalation_id.in_(ids)))
-    return {e["escalation_id"]: dict(e) for e in found.mappings()}
+    found = await session.execute(select(escalations.c.escalation_id, escalations.c.recipients).where(escalations.c.escalation_id.in_(ids)))
+    return {escalation_id: recipients for escalation_id, recipients in found}
 
 
 def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Callable[[str], Policy] | None = None,
@@ -101,7 +109,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
         row = (await session.execute(select(cases).where(cases.c.case_id == case_id, cases.c.county_code == who.county_code))).mappings().first()
         if row is None:
             raise HTTPException(404, f"本县没有该督办件 / no case {case_id} in county {who.county_code}")
-        escalation = (await _escalations(session, [row["escalation_id"]])).get(row["escalation_id"])
+        escalation = await _escalation(session, row["escalation_id"])
         if not can_see(who, dict(row), (escalation or {}).get("recipients")):
             raise HTTPException(403, "该督办件未交办本部门或本人 / this case does not name your department or you")
         return dict(row), escalation
@@ -111,7 +119,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
         actions = [dict(a) for a in (await session.execute(
             select(case_actions).where(case_actions.c.case_id == case_id).order_by(case_actions.c.id))).mappings()]
         pack = next((a["details"].get("evidence_pack") for a in reversed(actions) if a["action"] == "climbed" and a["ladder_level"] == 5), None)
-        return {"case": _view(row, escalation), "escalation": {k: (escalation or {}).get(k) for k in ESCALATION_FIELDS},
+        return {"case": _view(row, (escalation or {}).get("recipients")), "escalation": {k: (escalation or {}).get(k) for k in ESCALATION_FIELDS},
                 "actions": actions, "evidence_pack": pack if row["ladder_level"] == 5 else None}
 
     async def act(who: Person, case_id: str, name: str, step: Step) -> dict[str, Any]:
@@ -173,21 +181,30 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
         return Response(status_code=204)
 
     @router.get("/cases")
-    async def list_cases(state: str | None = None, level: int | None = Query(None, ge=1, le=TOP), target: str | None = None,
-                         rule_id: str | None = None, project_id: str | None = None, due_before: date | None = None,
+    async def list_cases(state: str | None = None, open_only: bool = Query(False, alias="open"), level: int | None = Query(None, ge=1, le=TOP),
+                         target: str | None = None, rule_id: str | None = None, project_id: str | None = None,
+                         due_before: date | None = None, limit: int = page_limit(500, 5000), offset: Offset = 0,
                          who: Person = Depends(person)) -> dict[str, Any]:
+        """The county's cases this person may see, the nearest deadline first, a page at a time (`more`: another page
+        follows). `open` keeps those not yet closed or withdrawn, which is what a queue shows."""
         query = select(cases).where(cases.c.county_code == who.county_code)
         for column, value in ((cases.c.state, state), (cases.c.ladder_level, level), (cases.c.target_name, target),
                               (cases.c.rule_id, rule_id), (cases.c.project_id, project_id)):
             if value is not None:
                 query = query.where(column == value)
+        if open_only:
+            query = query.where(cases.c.state.not_in(FINISHED_STATES))
         if due_before is not None:
             query = query.where(cases.c.due_on <= due_before)
+
+        async def seen(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            by_id = await _recipients(session, list({r["escalation_id"] for r in rows}))
+            return [_view(r, by_id.get(r["escalation_id"])) for r in rows if can_see(who, r, by_id.get(r["escalation_id"]))]
+
         async with sessions() as session:
-            rows = [dict(r) for r in (await session.execute(query.order_by(cases.c.due_on, cases.c.case_id))).mappings()]
-            by_id = await _escalations(session, list({r["escalation_id"] for r in rows}))
-        shown = [r for r in rows if can_see(who, r, (by_id.get(r["escalation_id"]) or {}).get("recipients"))]
-        return {"cases": [_view(r, by_id.get(r["escalation_id"])) for r in shown]}
+            page, more = await visible_page(session, query.order_by(cases.c.due_on, cases.c.case_id), seen, limit, offset,
+                                            keeps_all=who.role in COUNTY_WIDE_ROLES)
+        return {"cases": page, "limit": limit, "offset": offset, "more": more}
 
     @router.get("/cases/{case_id}")
     async def get_case(case_id: str, who: Person = Depends(person)) -> dict[str, Any]:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.escalation.cases.access import leader_names
+from services.escalation.cases.access import COUNTY_WIDE_ROLES, leader_names
 from services.escalation.cases.people import Person
 
 OFFICE_ONLY = frozenset({"closed", "reopened"})  # the steps only the office takes (销号 and reopening)
 
 
 def can_see_problem(person: Person, row: dict[str, Any]) -> bool:
-    if person.role in ("office", "readonly"):
+    if person.role in COUNTY_WIDE_ROLES:
         return True
     if person.role == "department":
         return person.department in (row["responsible_department"], row["target_name"])
@@ -37,7 +37,7 @@ def may_act_on_problem(person: Person, row: dict[str, Any], action: str) -> bool
 
 
 def can_see_assignment(person: Person, row: dict[str, Any]) -> bool:
-    if person.role in ("office", "readonly"):
+    if person.role in COUNTY_WIDE_ROLES:
         return True
     if person.role == "department":
         return person.department == row["handler_department"] or person.department in (row["co_departments"] or ())

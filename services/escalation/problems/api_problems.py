@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.escalation.cases.access import COUNTY_WIDE_ROLES
 from services.escalation.cases.people import Person
 from services.escalation.problems import lifecycle as life
 from services.escalation.problems import meetings as meeting_work
@@ -17,7 +18,9 @@ from services.escalation.problems.api_kit import Kit, NewProblem, Note, OnAgenda
 from services.escalation.problems.store import problem_of
 from services.escalation.problems.work import parties_of, raise_problem, write
 from services.escalation.tables import problems, project_facts
+from services.escalation.visible_page import visible_page
 from shared.clock import beijing_today
+from shared.query_params import Offset, page_limit
 
 ProblemStep = Callable[[life.Problem, date, life.Parties, Any], life.Problem]
 
@@ -50,21 +53,30 @@ def problem_routes(kit: Kit) -> APIRouter:
         return {"categories": list(policies(who.county_code)[1].categories)}
 
     @router.get("/problems")
-    async def list_problems(state: str | None = None, level: int | None = Query(None, ge=1, le=life.TOP), category: str | None = None,
-                            project_id: str | None = None, mine: bool = False, overdue: bool = False,
-                            who: Person = Depends(person)) -> dict[str, Any]:
+    async def list_problems(state: str | None = None, open_only: bool = Query(False, alias="open"), level: int | None = Query(None, ge=1, le=life.TOP),
+                            category: str | None = None, project_id: str | None = None, mine: bool = False, overdue: bool = False,
+                            limit: int = page_limit(500, 5000), offset: Offset = 0, who: Person = Depends(person)) -> dict[str, Any]:
+        """The county's problems this person may see (`mine`: those waiting on them), the nearest deadline first, a page
+        at a time (`more`: another page follows). `open` keeps those not yet solved or closed."""
         query = select(problems).where(problems.c.county_code == who.county_code)
         for column, value in ((problems.c.state, state), (problems.c.level, level), (problems.c.category, category),
                               (problems.c.project_id, project_id)):
             if value is not None:
                 query = query.where(column == value)
+        if open_only or overdue:
+            query = query.where(problems.c.state.in_(life.OPEN))
         if overdue:
-            query = query.where(problems.c.due_on < beijing_today(clock), problems.c.state.in_(life.OPEN))
-        async with sessions() as session:
-            rows = [dict(r) for r in (await session.execute(query.order_by(problems.c.due_on, problems.c.problem_id))).mappings()]
+            query = query.where(problems.c.due_on < beijing_today(clock))
+
+        async def seen(session: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            rows = [r for r in rows if can_see_problem(who, r) and (not mine or is_target(who, r))]
             names = await project_names(session, {r["project_id"] for r in rows})
-        rows = [r for r in rows if can_see_problem(who, r) and (not mine or is_target(who, r))]
-        return {"problems": [{**r, "project_name": names.get(r["project_id"]), "level_name": life.LEVEL_NAMES[r["level"]]} for r in rows]}
+            return [{**r, "project_name": names.get(r["project_id"]), "level_name": life.LEVEL_NAMES[r["level"]]} for r in rows]
+
+        async with sessions() as session:
+            page, more = await visible_page(session, query.order_by(problems.c.due_on, problems.c.problem_id), seen, limit, offset,
+                                            keeps_all=who.role in COUNTY_WIDE_ROLES and not mine)
+        return {"problems": page, "limit": limit, "offset": offset, "more": more}
 
     @router.get("/problems/{problem_id}")
     async def get_problem(problem_id: str, who: Person = Depends(person)) -> dict[str, Any]:

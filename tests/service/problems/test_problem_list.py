@@ -15,9 +15,10 @@ import httpx
 import pytest
 from docx import Document
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.escalation import visible_page
 from services.escalation.cases.people import add_person
 from services.escalation.cases.policy import case_policies
 from services.escalation.policy_file import policies
@@ -233,6 +234,34 @@ async def test_who_sees_and_who_may_act(world: World) -> None:
     assert (await world.call("fgj", "POST", "/api/problems", json=body)).status_code == 409
     assert (await world.call("yiwu", "POST", "/api/problems", json=body)).status_code == 404
     assert (await world.call("fgj", "POST", "/api/problems", json={**body, "category": "随便"})).status_code == 422
+
+
+async def test_the_list_pages_across_chunks_and_keeps_the_open_ones(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven problems read two at a time: every page crosses chunks, for the office, a department and its `mine`."""
+    monkeypatch.setattr(visible_page, "CHUNK", 2)
+    await world.ledger(date(2026, 3, 2), *(ledger(COUNTY, n, 1, [problem("P-1", f"问题{n}", "2026-02", "用地", "自然资源局" if n % 2 else "发改局")])
+                                           for n in range(11, 18)))
+
+    async def ids(who: str, **params: Any) -> list[str]:
+        return [p["problem_id"] for p in (await world.ok(who, "GET", "/api/problems", params=params))["problems"]]
+
+    async def paged(who: str, size: int, **params: Any) -> list[str]:
+        found: list[str] = []
+        while True:
+            page = await world.ok(who, "GET", "/api/problems", params={"limit": size, "offset": len(found), **params})
+            found += [p["problem_id"] for p in page["problems"]]
+            if not page["more"]:
+                return found
+
+    everything = await ids("office")
+    own = await ids("zrzy")
+    assert len(everything) == 7 and len(own) == 4 and own == [p for p in everything if p in own]
+    for size in (1, 3):
+        assert await paged("office", size) == everything and await paged("zrzy", size) == own
+        assert await paged("zrzy", size, mine=True) == own and await paged("office", size, mine=True) == []
+    async with world.sessions() as session, session.begin():
+        await session.execute(update(problems).where(problems.c.problem_id.in_(everything[:2])).values(state="solved"))
+    assert await ids("office", open=True) == everything[2:] and await ids("office") == everything
 
 
 async def test_a_level_off_the_problem_ladder_is_refused_not_a_server_error(world: World) -> None:
