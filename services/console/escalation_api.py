@@ -4,7 +4,7 @@ Every action is done (and audited) by escalation; the console never writes a cas
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import httpx
@@ -17,6 +17,12 @@ ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "ex
 PROBLEM_ACTIONS = ("accept", "start", "solve", "submit", "hand-back", "agenda", "close", "reopen")
 ASSIGNMENT_ACTIONS = ("acknowledge", "report", "verify", "close")
 MEETING_ACTIONS = ("agenda", "decisions", "minutes")
+LIST_MOST = 5000  # escalation's largest page of cases or problems; a list cut there says so
+
+
+class Listing(NamedTuple):
+    rows: list[dict[str, Any]]
+    more: bool  # escalation holds more than these (the nearest deadlines come first)
 
 
 def _part(value: str) -> str:
@@ -69,10 +75,10 @@ class EscalationApi:
     async def me(self, token: str) -> dict[str, Any]:
         return (await self._call("GET", "/api/me", token)).json()  # type: ignore[no-any-return]
 
-    async def cases(self, token: str, **filters: str) -> list[dict[str, Any]]:
-        params = {k: v for k, v in filters.items() if v}
+    async def cases(self, token: str, **filters: str) -> Listing:
+        params = {k: v for k, v in filters.items() if v} | {"limit": LIST_MOST}
         body = (await self._call("GET", "/api/cases", token, params=params)).json()
-        return body["cases"] if isinstance(body, dict) else body  # type: ignore[no-any-return]
+        return Listing(body["cases"], bool(body.get("more")))
 
     async def case(self, token: str, case_id: str) -> dict[str, Any]:
         return (await self._call("GET", f"/api/cases/{_part(case_id)}", token)).json()  # type: ignore[no-any-return]
@@ -89,9 +95,10 @@ class EscalationApi:
     async def problem_categories(self, token: str) -> list[str]:
         return (await self._call("GET", "/api/problem-categories", token)).json()["categories"]  # type: ignore[no-any-return]
 
-    async def problems(self, token: str, **filters: Any) -> list[dict[str, Any]]:
-        params = {k: v for k, v in filters.items() if v not in (None, "", False)}
-        return (await self._call("GET", "/api/problems", token, params=params)).json()["problems"]  # type: ignore[no-any-return]
+    async def problems(self, token: str, **filters: Any) -> Listing:
+        params = {k: v for k, v in filters.items() if v not in (None, "", False)} | {"limit": LIST_MOST}
+        body = (await self._call("GET", "/api/problems", token, params=params)).json()
+        return Listing(body["problems"], bool(body.get("more")))
 
     async def problem(self, token: str, problem_id: str) -> dict[str, Any]:
         return (await self._call("GET", f"/api/problems/{_part(problem_id)}", token)).json()  # type: ignore[no-any-return]

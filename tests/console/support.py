@@ -19,6 +19,7 @@ from shared.contracts import (
     ProjectStateChanged,
     Recipient,
 )
+from shared.contracts.case import FINISHED_STATES
 
 COUNTY = "330106"
 OTHER_COUNTY = "330782"
@@ -120,7 +121,10 @@ class FakeEscalation:
             for key in ("state", "target"):
                 if key in request.query_params:
                     rows = [c for c in rows if c["state" if key == "state" else "target_name"] == request.query_params[key]]
-            return {"cases": rows}
+            if request.query_params.get("open") == "true":
+                rows = [c for c in rows if c["state"] not in FINISHED_STATES]
+            limit = int(request.query_params.get("limit", 500))
+            return {"cases": rows[:limit], "more": len(rows) > limit}
 
         @api.get("/api/cases/{case_id}")
         async def one(case_id: str, authorization: str | None = Header(None)) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.console import escalation_api
 from services.console.app import add_pages
 from services.console.coordination import may_act_on_assignment, may_act_on_problem, problem_offered
 from services.console.escalation_api import EscalationApi
@@ -139,6 +140,17 @@ async def test_the_office_lists_every_problem_with_counts_filters_and_what_each_
     overview = (await office.get("/")).text
     late = overview[overview.index('id="must-act-coordination"'):]
     assert POWER in late and PLANNING in late and "供电公司" in late
+
+
+async def test_a_list_past_escalations_largest_page_says_so(world: Coordination, monkeypatch: pytest.MonkeyPatch) -> None:
+    await seeded(world)
+    world.clock.set(at(date(2026, 4, 2)))
+    office = await world.signed_in("office")
+    assert 'id="list-cut"' not in (await office.get("/problems")).text
+    monkeypatch.setattr(escalation_api, "LIST_MOST", 2)  # four open problems, three of them overdue: both lists are cut
+    page = (await office.get("/problems")).text
+    assert len(rows_of(page)) == 2 and "只列出期限最近的2条" in page
+    assert "<b>2+</b>" in (await office.get("/")).text.split('id="must-act-coordination"')[1]
 
 
 async def test_a_department_sees_its_own_first_and_acts_on_its_own_only(world: Coordination) -> None:

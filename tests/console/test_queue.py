@@ -7,6 +7,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from services.console import escalation_api
 from services.console.permissions import may
 from services.console.projection.alerts import apply_case_events, apply_escalation_events
 from services.console.projection.projects import apply_project_changes
@@ -69,6 +70,19 @@ async def test_the_queue_has_totals_and_pages(console) -> None:
     last = (await office.get("/cases?page=3")).text
     assert last.count('class="case-card') == 10 and "第3/3页" in last and 'rel="next"' not in last
     assert (await office.get("/cases?page=99")).status_code == 200  # past the end: the last page
+
+
+async def test_the_queue_asks_for_the_open_cases_and_says_when_escalation_holds_more(console, monkeypatch) -> None:
+    await seed_cases(console, [(n, n, 1, ("department", "自然资源局")) for n in range(1, 31)])
+    for n in (1, 2):
+        console.escalation.cases[str(case_event(n, TODAY, 1, ("department", "自然资源局")).case_id)]["state"] = "closed"
+    office = await console.signed_in("office")
+    queue = (await office.get("/cases")).text
+    assert "共28件" in queue and 'id="list-cut"' not in queue
+    assert "共2件" in (await office.get("/cases?state=closed")).text
+    monkeypatch.setattr(escalation_api, "LIST_MOST", 20)  # escalation's largest page, met
+    cut = (await office.get("/cases")).text
+    assert "共20件" in cut and "只列出期限最近的20条" in cut
 
 
 async def test_a_department_sees_its_cases_first_and_no_button_it_may_not_press(console) -> None:

@@ -81,9 +81,9 @@ def build(console: Console) -> APIRouter:
         if request.query_params.get("week") == "1":
             params["due_before"] = (today + timedelta(days=7)).isoformat()
         everything = request.query_params.get("all") == "1" or not viewer.queue_target
-        found = [case_view(c) for c in await console.api.cases(viewer.token, **params)]
-        if "state" not in params:
-            found = [c for c in found if c.get("state") not in FINISHED_STATES]
+        # The open cases unless a state is asked for: closed ones pile up over the years and no queue shows them.
+        listing = await console.api.cases(viewer.token, **params, **({} if "state" in params else {"open": "true"}))
+        found = [case_view(c) for c in listing.rows]
         for c in found:
             c["mine"] = must_act(viewer, c)
         mine = sum(c["mine"] for c in found)
@@ -102,6 +102,7 @@ def build(console: Console) -> APIRouter:
         keep = {k: v for k, v in request.query_params.items() if k != "page"}
         return console.render(request, "cases.html", viewer, cases=page_rows, params=params, targets=targets, everything=everything,
                               totals={"shown": len(shown), "visible": len(found), "mine": mine, "overdue": overdue},
+                              cut=len(listing.rows) if listing.more else None,
                               page=page, pages=pages, keep=keep, today_iso=today.isoformat())
 
     async def one_case(request: Request, viewer: Viewer, case_id: str) -> dict[str, Any]:

@@ -70,11 +70,11 @@ def build(console: Console) -> APIRouter:
         q = request.query_params
         everything = q.get("all") == "1" or viewer.role in ("office", "readonly")
         params = {k: q[k] for k in ("category", "level", "state", "age", "project_id") if q.get(k)}
-        found = [describe(viewer, r, today) for r in await console.api.problems(
+        state = params.get("state") if params.get("state") in STATES else None
+        listing = await console.api.problems(
             viewer.token, category=params.get("category"), level=params.get("level") if str(params.get("level", "")).isdigit() else None,
-            state=params.get("state") if params.get("state") in STATES else None, project_id=params.get("project_id"))]
-        if params.get("state") not in STATES:
-            found = [r for r in found if r.get("state") in OPEN]  # the open ones, unless a state is asked for
+            state=state, open=state is None, project_id=params.get("project_id"))  # the open ones, unless a state is asked for
+        found = [describe(viewer, r, today) for r in listing.rows]
         if str(params.get("age", "")).isdigit():
             found = [r for r in found if r["days_open"] >= int(params["age"])]
         mine = [r for r in found if r["mine"]]
@@ -95,6 +95,7 @@ def build(console: Console) -> APIRouter:
                               + [(c, n) for c, n in by_category.items() if c not in categories],
                               by_level=sorted(by_level.items()), ages=AGES, states=STATES, page=page, pages=pages, keep=keep,
                               totals={"shown": len(shown), "mine": len(mine), "overdue": sum(r["overdue"] for r in found)},
+                              cut=len(listing.rows) if listing.more else None,
                               choices=await project_choices(console, viewer) if viewer.may_act else [],
                               raised=q.get("raised") == "1")
 

@@ -62,7 +62,7 @@ async def as_of(console: Console, viewer: Viewer, project_id: str, day: date) ->
 async def coordination(console: Console, viewer: Viewer, project_id: str) -> dict[str, Any]:
     """The project's problems and referrals as escalation shows them to this person (None: cannot be read now)."""
     try:
-        found = [problem_pages.describe(viewer, p, console.today()) for p in await console.api.problems(viewer.token, project_id=project_id)]
+        found = [problem_pages.describe(viewer, p, console.today()) for p in (await console.api.problems(viewer.token, project_id=project_id)).rows]
     except EscalationError as failed:
         if failed.status == 401:
             raise
