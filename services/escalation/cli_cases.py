@@ -102,16 +102,27 @@ def _show_case(data: dict[str, Any]) -> None:
                f" 期限 {case['due_on'] or '-'}{'（暂定）' if case['due_provisional'] else ''}{' 计时暂停' if case['clocks_paused'] else ''}")
 
 
+def more_follow(data: dict[str, Any]) -> None:
+    """A page that is not the last says so (on stderr, so that the listing itself stays clean)."""
+    if data.get("more"):
+        typer.echo(f"……还有更多，请用 --offset {data['offset'] + data['limit']} 续看 / more follow: --offset {data['offset'] + data['limit']}",
+                   err=True)
+
+
 @case_app.command("list")
 def case_list(token: Token, api: Api = DEFAULT_API, state: str | None = None, level: int | None = None, target: str | None = None,
-              rule_id: str | None = None, due_before: str | None = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    params = {k: v for k, v in {"state": state, "level": level, "target": target, "rule_id": rule_id, "due_before": due_before}.items() if v}
+              rule_id: str | None = None, due_before: str | None = None,
+              open_only: Annotated[bool, typer.Option("--open", help="only cases not yet closed or withdrawn")] = False,
+              limit: int = 500, offset: int = 0, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    params = {k: v for k, v in {"state": state, "level": level, "target": target, "rule_id": rule_id, "due_before": due_before,
+                                "open": open_only, "offset": offset}.items() if v} | {"limit": limit}
     data = _call(api, token, "GET", "/api/cases", params=params)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for case in data["cases"]:
         _show_case({"case": case})
+    more_follow(data)
 
 
 @case_app.command("show")

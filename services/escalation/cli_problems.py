@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from services.escalation.cli_cases import DEFAULT_API, Api, Token, _call
+from services.escalation.cli_cases import DEFAULT_API, Api, Token, _call, more_follow
 from services.escalation.problems.lifecycle import STATE_NAMES
 
 problem_app = typer.Typer(name="problem", help="Problems (问题清单): list, raise and work them through the escalation API.",
@@ -21,14 +21,17 @@ def _line(problem: dict[str, Any]) -> str:
 
 @problem_app.command("list")
 def problem_list(token: Token, api: Api = DEFAULT_API, mine: bool = False, overdue: bool = False, category: str | None = None,
-                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    params = {k: v for k, v in {"mine": mine, "overdue": overdue, "category": category}.items() if v}
+                 open_only: Annotated[bool, typer.Option("--open", help="only problems not yet solved or closed")] = False,
+                 limit: int = 500, offset: int = 0, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    params = {k: v for k, v in {"mine": mine, "overdue": overdue, "category": category, "open": open_only, "offset": offset}.items()
+              if v} | {"limit": limit}
     data = _call(api, token, "GET", "/api/problems", params=params)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for problem in data["problems"]:
         typer.echo(_line(problem))
+    more_follow(data)
 
 
 @problem_app.command("show")

@@ -72,6 +72,9 @@ def test_people_and_case_commands(db_url: str, api: str) -> None:
     assert bad.exit_code == 2 and "role must be one of" in bad.output
 
     assert case_id in invoke("case", "list", "--token", token, "--api", api)
+    listed = invoke("case", "list", "--token", token, "--api", api, "--open").splitlines()
+    first = runner.invoke(app, ["escalation", "case", "list", "--token", token, "--api", api, "--limit", "1"])
+    assert len(listed) > 1 and first.stdout.splitlines() == listed[:1] and "--offset 1" in first.stderr  # a page that is not the last says so
     assert "acknowledged" in invoke("case", "ack", case_id, "--token", token, "--api", api, "--note", "收到")
     assert "replied" in invoke("case", "reply", case_id, "--token", token, "--api", api, "--explanation", "说明", "--remedy-plan", "方案")
     refused = runner.invoke(app, ["escalation", "case", "close", case_id, "--token", token, "--api", api])
