@@ -17,7 +17,7 @@ ACTIONS = ("acknowledge", "reply", "review", "close", "reopen", "exception", "ex
 PROBLEM_ACTIONS = ("accept", "start", "solve", "submit", "hand-back", "agenda", "close", "reopen")
 ASSIGNMENT_ACTIONS = ("acknowledge", "report", "verify", "close")
 MEETING_ACTIONS = ("agenda", "decisions", "minutes")
-LIST_MOST = 5000  # escalation's largest page of cases or problems; a list cut there says so
+LIST_MOST = 5000  # escalation's largest page of cases, problems or assignments; a list cut there says so
 
 
 class Listing(NamedTuple):
@@ -129,9 +129,10 @@ class EscalationApi:
         """The minutes' document (docx or html), fetched under the person's own token."""
         return await self._call("GET", f"/api/meetings/{_part(meeting_id)}/minutes.{_part(fmt)}", token)
 
-    async def assignments(self, token: str, **filters: Any) -> list[dict[str, Any]]:
-        params = {k: v for k, v in filters.items() if v not in (None, "", False)}
-        return (await self._call("GET", "/api/assignments", token, params=params)).json()["assignments"]  # type: ignore[no-any-return]
+    async def assignments(self, token: str, **filters: Any) -> Listing:
+        params = {k: v for k, v in filters.items() if v not in (None, "", False)} | {"limit": LIST_MOST}
+        body = (await self._call("GET", "/api/assignments", token, params=params)).json()
+        return Listing(body["assignments"], bool(body.get("more")))
 
     async def act_on_assignment(self, token: str, assignment_id: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
         if action not in ASSIGNMENT_ACTIONS:

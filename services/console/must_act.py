@@ -73,8 +73,8 @@ async def overdue_coordination(api: EscalationApi, viewer: Viewer, today: date, 
     """Overdue problems and assignments (a department's or a leader's own; all for the office), the most overdue first.
     None when escalation cannot answer now: the rest of the overview still shows."""
     try:
-        problems, more = await api.problems(viewer.token, overdue=True)
-        assignments = await api.assignments(viewer.token, overdue=True)
+        problems, more_problems = await api.problems(viewer.token, overdue=True)
+        assignments, more_assignments = await api.assignments(viewer.token, overdue=True)
     except EscalationError:
         return None
     own = viewer.queue_target is not None
@@ -87,4 +87,4 @@ async def overdue_coordination(api: EscalationApi, viewer: Viewer, today: date, 
     for item in items:
         item["days_overdue"] = (today - date.fromisoformat(str(item["due_on"]))).days
     items.sort(key=lambda i: (-i["days_overdue"], i["kind"], i["who"] or ""))
-    return {"total": len(items), "more": more, "problems": sum(i["kind"] == "problem" for i in items), "items": items[:limit]}
+    return {"total": len(items), "more": more_problems or more_assignments, "problems": sum(i["kind"] == "problem" for i in items), "items": items[:limit]}

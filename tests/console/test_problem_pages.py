@@ -16,7 +16,7 @@ import httpx
 import pytest
 from docx import Document
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.console import escalation_api
@@ -35,12 +35,13 @@ from services.escalation.problems.api import build_problem_api
 from services.escalation.problems.assignments import STATE_NAMES as ASSIGNMENT_STATE_NAMES
 from services.escalation.problems.lifecycle import LEVEL_NAMES, STATE_NAMES
 from services.escalation.service import apply_changes
-from services.escalation.tables import problems
+from services.escalation.tables import assignments, problems
 from shared.clock import FixedClock
 from shared.db import make_engine, migrate, session_factory
 from tests.console.conftest import MIGRATIONS, sign_in
 from tests.console.test_words import check
 from tests.service.problems.test_problem_list import COUNTY, LAND, OTHER, POLICY_DIR, POLICY_FOR, PROBLEM_POLICY_FOR, at, ledger, problem
+from tests.support.assignment_rows import assignment_row
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [("office", COUNTY, "office", None), ("zrzy", COUNTY, "department", "自然资源局"), ("fgj", COUNTY, "department", "发改局"),
@@ -147,10 +148,15 @@ async def test_a_list_past_escalations_largest_page_says_so(world: Coordination,
     world.clock.set(at(date(2026, 4, 2)))
     office = await world.signed_in("office")
     assert 'id="list-cut"' not in (await office.get("/problems")).text
-    monkeypatch.setattr(escalation_api, "LIST_MOST", 2)  # four open problems, three of them overdue: both lists are cut
+    async with world.escalation() as session, session.begin():  # three assignments, late since March
+        await session.execute(insert(assignments), [assignment_row(COUNTY, n, "自然资源局", date(2026, 3, 20 + n)) for n in (1, 2, 3)])
+    assert 'id="list-cut"' not in (await office.get("/assignments")).text
+    monkeypatch.setattr(escalation_api, "LIST_MOST", 2)  # four open problems and three assignments, all but one late: cut
     page = (await office.get("/problems")).text
     assert len(rows_of(page)) == 2 and "只列出期限最近的2条" in page
-    assert "<b>2+</b>" in (await office.get("/")).text.split('id="must-act-coordination"')[1]
+    late = (await office.get("/assignments")).text
+    assert late.count('class="assignment-row') == 2 and "只列出期限最近的2条" in late
+    assert "<b>4+</b>" in (await office.get("/")).text.split('id="must-act-coordination"')[1]
 
 
 async def test_a_department_sees_its_own_first_and_acts_on_its_own_only(world: Coordination) -> None:

@@ -50,15 +50,15 @@ def build(console: Console) -> APIRouter:
         q = request.query_params
         everything = q.get("all") == "1" or not viewer.queue_target
         state = q.get("state") if q.get("state") in STATES else None
-        found = await annotate(console, viewer, await console.api.assignments(viewer.token, state=state))
-        if state is None:
-            found = [a for a in found if a.get("state") in ASSIGNMENT_OPEN]
+        listing = await console.api.assignments(viewer.token, state=state, open=state is None)  # the open ones, unless a state is asked for
+        found = await annotate(console, viewer, listing.rows)
         mine = [a for a in found if a["mine"]]
         shown = found if everything else mine
         shown.sort(key=lambda a: (not a["mine"], not a["overdue"], str(a.get("due_on") or "9999"), a.get("number") or ""))
         return console.render(request, "assignments.html", viewer, assignments=shown, everything=everything, states=STATES,
                               params={"state": state} if state else {},
-                              totals={"shown": len(shown), "mine": len(mine), "overdue": sum(a["overdue"] for a in found)})
+                              totals={"shown": len(shown), "mine": len(mine), "overdue": sum(a["overdue"] for a in found)},
+                              cut=len(listing.rows) if listing.more else None)
 
     @router.post("/assignments/{assignment_id}/{action}")
     async def act(request: Request, assignment_id: str, action: str) -> Response:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.escalation.cases.access import COUNTY_WIDE_ROLES
 from services.escalation.cases.people import Person
 from services.escalation.cases.referrals import acknowledge as acknowledge_referral
 from services.escalation.problems import assignments as assignment_life
@@ -18,7 +19,9 @@ from services.escalation.problems.access import can_see_assignment, may_act_on_a
 from services.escalation.problems.api_kit import Kit, Note, Solved, Verification, not_found, refused
 from services.escalation.problems.store import assignment_of
 from services.escalation.tables import assignments, referrals
+from services.escalation.visible_page import visible_page
 from shared.clock import beijing_today
+from shared.query_params import Offset, page_limit
 
 
 def assignment_routes(kit: Kit) -> APIRouter:
@@ -36,18 +39,28 @@ def assignment_routes(kit: Kit) -> APIRouter:
         return dict(row)
 
     @router.get("/assignments")
-    async def list_assignments(state: str | None = None, meeting_id: str | None = None, overdue: bool = False,
+    async def list_assignments(state: str | None = None, open_only: bool = Query(False, alias="open"), meeting_id: str | None = None,
+                               overdue: bool = False, limit: int = page_limit(500, 5000), offset: Offset = 0,
                                who: Person = Depends(person)) -> dict[str, Any]:
+        """The county's assignments this person may see, the nearest deadline first, a page at a time (`more`: another
+        page follows). `open` keeps those not yet closed."""
         query = select(assignments).where(assignments.c.county_code == who.county_code)
         if state:
             query = query.where(assignments.c.state == state)
+        if open_only:
+            query = query.where(assignments.c.state.in_(assignment_life.OPEN))
         if meeting_id:
             query = query.where(assignments.c.meeting_id == meeting_id)
         if overdue:
             query = query.where(assignments.c.due_on < beijing_today(clock), assignments.c.state.in_(("opened", "acknowledged")))
+
+        async def seen(_: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [r for r in rows if can_see_assignment(who, r)]
+
         async with sessions() as session:
-            rows = [dict(r) for r in (await session.execute(query.order_by(assignments.c.due_on, assignments.c.number))).mappings()]
-        return {"assignments": [r for r in rows if can_see_assignment(who, r)]}
+            page, more = await visible_page(session, query.order_by(assignments.c.due_on, assignments.c.number, assignments.c.assignment_id),
+                                            seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES)
+        return {"assignments": page, "limit": limit, "offset": offset, "more": more}
 
     @router.get("/assignments/{assignment_id}")
     async def get_assignment(assignment_id: str, who: Person = Depends(person)) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from docx import Document
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation import visible_page
@@ -26,10 +26,11 @@ from services.escalation.problems.api import build_problem_api
 from services.escalation.problems.clock import advance_coordination
 from services.escalation.problems.policy import problem_policies
 from services.escalation.service import apply_changes
-from services.escalation.tables import outbox, problems
+from services.escalation.tables import assignments, outbox, problems
 from shared.clock import FixedClock
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
 from shared.db import make_engine, migrate, session_factory
+from tests.support.assignment_rows import assignment_row
 
 ROOT = Path(__file__).resolve().parents[3]
 POLICY_DIR = ROOT / "config" / "policies"
@@ -262,6 +263,29 @@ async def test_the_list_pages_across_chunks_and_keeps_the_open_ones(world: World
     async with world.sessions() as session, session.begin():
         await session.execute(update(problems).where(problems.c.problem_id.in_(everything[:2])).values(state="solved"))
     assert await ids("office", open=True) == everything[2:] and await ids("office") == everything
+
+
+async def test_the_assignment_list_pages_across_chunks_and_keeps_the_open_ones(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven assignments of one meeting (four handled by 自然资源局, one closed), read two at a time."""
+    monkeypatch.setattr(visible_page, "CHUNK", 2)
+    async with world.sessions() as session, session.begin():
+        await session.execute(insert(assignments), [assignment_row(COUNTY, n, "自然资源局" if n % 2 else "发改局", date(2026, 4, 1 + n),
+                                                                   "closed" if n == 3 else "opened") for n in range(1, 8)])
+
+    async def numbers(who: str, size: int, **params: Any) -> list[str]:
+        found: list[str] = []
+        while True:
+            page = await world.ok(who, "GET", "/api/assignments", params={"limit": size, "offset": len(found), **params})
+            found += [a["number"] for a in page["assignments"]]
+            if not page["more"]:
+                return found
+
+    everything = [f"交办〔2026〕{n}号" for n in range(1, 8)]  # by deadline
+    for size in (1, 3, 7):
+        assert await numbers("office", size) == everything
+        assert await numbers("zrzy", size) == everything[0::2]
+        assert await numbers("office", size, open=True) == [n for n in everything if n != "交办〔2026〕3号"]
+    assert await numbers("fgj", 2, open=True) == everything[1::2]
 
 
 async def test_a_level_off_the_problem_ladder_is_refused_not_a_server_error(world: World) -> None:
