@@ -9,7 +9,6 @@ the open ones (what the console's queue asks for), and prints the median ms of w
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import time
@@ -22,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.cases_together import ARRIVED, change
-from bench.sweep import POLICIES, on_each_database
+from bench.sweep import POLICIES, on_each_database, store_bench_parser
 from services.escalation.cases.api import build_case_api
 from services.escalation.cases.people import add_person
 from services.escalation.cases.policy import case_policies
@@ -74,9 +73,7 @@ async def run(sessions: async_sessionmaker, n: int, open_every: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--projects", type=int, default=5_000)
+    parser = store_bench_parser(__doc__, 5_000)
     parser.add_argument("--open-every", type=int, default=20)
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
     asyncio.run(on_each_database(args.db, lambda sessions: run(sessions, args.projects, args.open_every)))

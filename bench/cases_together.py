@@ -11,7 +11,6 @@ Prints µs of wall time and of this process's CPU per project for each.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 import uuid
@@ -20,7 +19,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bench.sweep import POLICIES, on_each_database
+from bench.sweep import POLICIES, on_each_database, store_bench_parser
 from services.escalation.policy_file import policies
 from services.escalation.service import apply_changes, sweep
 from services.escalation.tables import cases
@@ -73,9 +72,7 @@ async def cases_where(sessions: async_sessionmaker, condition: ColumnElement[boo
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--projects", type=int, default=2_000)
+    parser = store_bench_parser(__doc__, 2_000)
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
     asyncio.run(on_each_database(args.db, lambda sessions: run(sessions, args.projects, args.batch)))

@@ -154,6 +154,14 @@ async def run(sessions: async_sessionmaker) -> None:
     print(f"  peak RSS {rss_mb:.0f} MB")
 
 
+def store_bench_parser(doc: str | None, projects: int) -> argparse.ArgumentParser:
+    """The arguments every benchmark of escalation's store takes (how many projects, on which database); a bench adds its own."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--projects", type=int, default=projects)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    return parser
+
+
 async def on_each_database(db: str, body: Callable[[async_sessionmaker], Awaitable[None]], n: int = 0) -> None:
     """`body` on a store of each database asked for (a temporary SQLite file, a throwaway PostgreSQL schema), filled
     with n of this bench's projects."""
@@ -178,8 +186,5 @@ async def on_each_database(db: str, body: Callable[[async_sessionmaker], Awaitab
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    args = parser.parse_args()
+    args = store_bench_parser(__doc__, 100_000).parse_args()
     asyncio.run(on_each_database(args.db, run, args.projects))

@@ -9,14 +9,13 @@ and one-at-a-time writes show as a day whose many changes are slow. Prints the y
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bench.sweep import AS_OF, CHUNK_SWEEP, POLICIES, on_each_database
+from bench.sweep import AS_OF, CHUNK_SWEEP, POLICIES, on_each_database, store_bench_parser
 from services.escalation.policy_file import policies
 from services.escalation.service import SweepReport, sweep
 
@@ -44,9 +43,7 @@ async def year(sessions: async_sessionmaker, n: int, days: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--projects", type=int, default=20_000)
+    parser = store_bench_parser(__doc__, 20_000)
     parser.add_argument("--days", type=int, default=400)
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
     asyncio.run(on_each_database(args.db, lambda sessions: year(sessions, args.projects, args.days), args.projects))

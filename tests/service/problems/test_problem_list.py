@@ -80,6 +80,15 @@ class World:
         assert response.status_code in (200, 201), response.text
         return response.json()  # type: ignore[no-any-return]
 
+    async def paged(self, who: str, path: str, size: int, **params: Any) -> list[dict[str, Any]]:
+        """Every page of a list (`/api/problems` answers under "problems"), one after another, until no more follow."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = await self.ok(who, "GET", path, params={"limit": size, "offset": len(found), **params})
+            found += page[path.rsplit("/", 1)[1]]
+            if not page["more"]:
+                return found
+
     def on(self, day: date) -> None:
         self.clock.set(at(day))
 
@@ -247,12 +256,7 @@ async def test_the_list_pages_across_chunks_and_keeps_the_open_ones(world: World
         return [p["problem_id"] for p in (await world.ok(who, "GET", "/api/problems", params=params))["problems"]]
 
     async def paged(who: str, size: int, **params: Any) -> list[str]:
-        found: list[str] = []
-        while True:
-            page = await world.ok(who, "GET", "/api/problems", params={"limit": size, "offset": len(found), **params})
-            found += [p["problem_id"] for p in page["problems"]]
-            if not page["more"]:
-                return found
+        return [p["problem_id"] for p in await world.paged(who, "/api/problems", size, **params)]
 
     everything = await ids("office")
     own = await ids("zrzy")
@@ -273,12 +277,7 @@ async def test_the_assignment_list_pages_across_chunks_and_keeps_the_open_ones(w
                                                                    "closed" if n == 3 else "opened") for n in range(1, 8)])
 
     async def numbers(who: str, size: int, **params: Any) -> list[str]:
-        found: list[str] = []
-        while True:
-            page = await world.ok(who, "GET", "/api/assignments", params={"limit": size, "offset": len(found), **params})
-            found += [a["number"] for a in page["assignments"]]
-            if not page["more"]:
-                return found
+        return [a["number"] for a in await world.paged(who, "/api/assignments", size, **params)]
 
     everything = [f"交办〔2026〕{n}号" for n in range(1, 8)]  # by deadline
     for size in (1, 3, 7):
