@@ -1,9 +1,9 @@
 """A person's page of a county's list: the rows of a query that they may see, in its order, read a chunk at a time.
 
-Cases and problems pile up over the years, and whether a department or a leader may see a row is decided in Python
-(by the names on it), so a page cannot be one LIMIT … OFFSET. Reading a chunk at a time bounds this process's memory
-and each statement's parameters (an IN of the chunk's ids: both drivers refuse more than 32,767) by the chunk, not by
-the county's history.
+Cases, problems and assignments pile up over the years, and whether a department or a leader may see a row is decided
+in Python (by the names on it), so a page cannot be one LIMIT … OFFSET. Reading a chunk at a time bounds this process's
+memory and each statement's parameters (an IN of the chunk's ids: PostgreSQL takes at most 32,767, SQLite as its build
+allows) by the chunk, not by the county's history.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The case list a page at a time (a budget overrun's case per project): the same rows in the same order however they are paged, a department's
-own across the county's chunks, the open ones only, and a county past 32,767 cases (one statement's most parameters)."""
+"""The case list a page at a time (a budget overrun's case per project): the same rows in the same order however they
+are paged, a department's own across the county's chunks, the open ones only, and a county past 32,767 cases (the most
+parameters one PostgreSQL statement takes)."""
 from __future__ import annotations
 
 import uuid
