@@ -201,9 +201,9 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
             by_id = await _recipients(session, list({r["escalation_id"] for r in rows}))
             return [_view(r, by_id.get(r["escalation_id"])) for r in rows if can_see(who, r, by_id.get(r["escalation_id"]))]
 
+        in_order = query.order_by(cases.c.due_on.is_(None), cases.c.due_on, cases.c.case_id)  # none last on both databases
         async with sessions() as session:
-            page, more = await visible_page(session, query.order_by(cases.c.due_on, cases.c.case_id), seen, limit, offset,
-                                            keeps_all=who.role in COUNTY_WIDE_ROLES)
+            page, more = await visible_page(session, in_order, seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES)
         return {"cases": page, "limit": limit, "offset": offset, "more": more}
 
     @router.get("/cases/{case_id}")

@@ -57,9 +57,9 @@ def assignment_routes(kit: Kit) -> APIRouter:
         async def seen(_: AsyncSession, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return [r for r in rows if can_see_assignment(who, r)]
 
+        in_order = query.order_by(assignments.c.due_on.is_(None), assignments.c.due_on, assignments.c.number, assignments.c.assignment_id)
         async with sessions() as session:
-            page, more = await visible_page(session, query.order_by(assignments.c.due_on, assignments.c.number, assignments.c.assignment_id),
-                                            seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES)
+            page, more = await visible_page(session, in_order, seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES)
         return {"assignments": page, "limit": limit, "offset": offset, "more": more}
 
     @router.get("/assignments/{assignment_id}")

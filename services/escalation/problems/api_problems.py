@@ -73,9 +73,9 @@ def problem_routes(kit: Kit) -> APIRouter:
             names = await project_names(session, {r["project_id"] for r in rows})
             return [{**r, "project_name": names.get(r["project_id"]), "level_name": life.LEVEL_NAMES[r["level"]]} for r in rows]
 
+        in_order = query.order_by(problems.c.due_on.is_(None), problems.c.due_on, problems.c.problem_id)  # none last on both databases
         async with sessions() as session:
-            page, more = await visible_page(session, query.order_by(problems.c.due_on, problems.c.problem_id), seen, limit, offset,
-                                            keeps_all=who.role in COUNTY_WIDE_ROLES and not mine)
+            page, more = await visible_page(session, in_order, seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES and not mine)
         return {"problems": page, "limit": limit, "offset": offset, "more": more}
 
     @router.get("/problems/{problem_id}")

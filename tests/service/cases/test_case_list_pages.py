@@ -93,6 +93,13 @@ async def test_open_keeps_the_cases_not_yet_closed_or_withdrawn(county: County) 
     assert await county.ids("office", state="closed") == everything[:1]
 
 
+async def test_a_case_without_a_deadline_comes_last_on_either_database(county: County) -> None:
+    everything = await county.ids("office")
+    async with county.sessions() as session, session.begin():
+        await session.execute(update(cases).where(cases.c.case_id == everything[0]).values(due_on=None))
+    assert await county.ids("office") == everything[1:] + everything[:1]
+
+
 async def test_a_page_is_held_to_5000_rows_and_says_when_more_follow(county: County) -> None:
     for limit, offset in ((0, 0), (5001, 0), (1, -1), (1, 2**31)):
         response = await county.client.get("/api/cases", params={"limit": limit, "offset": offset},
