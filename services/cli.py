@@ -1,22 +1,18 @@
 """`tuijin`: the county's and the operator's command line."""
 from __future__ import annotations
 
-import importlib
 import json
 import os
-from difflib import get_close_matches
 from typing import Annotated, Any
 
-import click
 import httpx
 import typer
-from typer.core import TyperGroup
 
 from services.addresses import address
+from services.cli_lazy import Commands, LazyGroup
 
-# Each sub-CLI is imported when it is run: between them they load SQLAlchemy, NATS, FastAPI and openpyxl, seconds
-# of start-up that `tuijin projects` and `tuijin --help` do not need. Name: (module, its Typer, the line in --help).
-SUB_CLIS = {
+# Each sub-CLI is imported when it is run (services.cli_lazy): `tuijin projects` and `tuijin --help` need none of them.
+SUB_CLIS: Commands = {
     "intake": ("services.intake.cli", "app", "Intake: county tokens, rejected items and spreadsheet uploads."),
     "escalation": ("services.escalation.cli", "app", "预警督办 / Escalation: what-if sweeps, cases, bulletins."),
     "simulator": ("services.simulator.cli", "app", "County simulator: realistic feeds with planted problems."),
@@ -26,45 +22,11 @@ SUB_CLIS = {
 }
 
 
-class LazyGroup(TyperGroup):
-    """The top-level group: its own commands as usual, each sub-CLI imported on first use (Click's lazy-loading
-    pattern); the help's list names them from SUB_CLIS without importing them."""
-
-    listing = False
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*super().list_commands(ctx), *SUB_CLIS]
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in SUB_CLIS:
-            return super().get_command(ctx, cmd_name)
-        module, attribute, summary = SUB_CLIS[cmd_name]
-        if self.listing:
-            return click.Group(cmd_name, help=summary)
-        group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
-        group.name = cmd_name
-        return group
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        """Typer's, but a mistyped name is matched against the sub-CLIs too: Typer suggests only the commands it holds
-        (`tuijin escalatoin` offered 'escalations', not 'escalation')."""
-        try:
-            return super().resolve_command(ctx, args)
-        except Exception as error:  # Typer's UsageError, from the click it bundles
-            message = getattr(error, "message", "")
-            if args and message.startswith("No such command") and (matches := get_close_matches(args[0], self.list_commands(ctx))):
-                error.message = f"{message.split('. Did you mean')[0].rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
-            raise
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self.listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self.listing = False
+class TopLevel(LazyGroup):
+    lazy = SUB_CLIS
 
 
-app = typer.Typer(cls=LazyGroup, help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
+app = typer.Typer(cls=TopLevel, help="推进 Tuijin: key-project supervision.", no_args_is_help=True)
 
 Url = Annotated[str, typer.Option(envvar="TUIJIN_URL", help="intake's HTTP address (the front door; default: where `make run` put it)")]
 INTAKE_URL = address("intake", "http://127.0.0.1:8100")

@@ -131,10 +131,3 @@ def backtest_command(county: County, policy: Annotated[Path, typer.Option(help="
     typer.echo(f"{county}：{first}至{last}{every}评估一次，曾亮红灯（黄灯）的项目及对象数")
     typer.echo(table(("规则", "现行红", "拟议红", "现行黄", "拟议黄"), [
         (rule_name(r.rule_id), r.reds_current, r.reds_proposed, r.yellows_current, r.yellows_proposed) for r in rows]))
-
-
-def register(app: typer.Typer) -> None:
-    """Add these commands to `tuijin escalation`."""
-    app.add_typer(bulletin_app, name="bulletin")
-    app.command("whatif")(whatif_command)
-    app.command("backtest")(backtest_command)

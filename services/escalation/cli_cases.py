@@ -1,87 +1,20 @@
-"""Commands for cases: the county issues people (`people add|list|disable`), people act on cases over the HTTP API (`case …`)."""
+"""Commands for cases: people act on cases over the HTTP API (`case …`), under their own token; nothing here opens the
+database, so a command starts without SQLAlchemy (cli_people issues the people)."""
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import httpx
 import typer
 
 from services.addresses import address
-from services.escalation.cases.people import ROLES, add_person, disable_person, list_people, rotate_token
-from services.escalation.settings import Settings
-from shared.db import make_engine, migrate, session_factory
 
-people_app = typer.Typer(name="people", help="People the county issues, with a role and a token.", no_args_is_help=True)
 case_app = typer.Typer(name="case", help="Cases (督办单): list them and act on them through the escalation API.", no_args_is_help=True)
-T = TypeVar("T")
 
 Token = Annotated[str, typer.Option("--token", envvar="TUIJIN_PERSON_TOKEN", help="your own token (people add printed it)")]
 Api = Annotated[str, typer.Option("--api", envvar="TUIJIN_CASES_API", help="the escalation service's HTTP address")]
 DEFAULT_API = address("escalation", "http://127.0.0.1:8102")  # where `make run` put it, else the default port
-
-
-def _with_store(work: Callable[[Any], Awaitable[T]]) -> T:
-    settings = Settings()
-
-    async def run() -> T:
-        await migrate(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema)
-        engine = make_engine(settings.database_url, settings.database_schema)
-        try:
-            return await work(session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-@people_app.command("add")
-def people_add(
-    county: Annotated[str, typer.Option(help="6-digit county code")],
-    login: Annotated[str, typer.Option()],
-    name: Annotated[str, typer.Option()],
-    role: Annotated[str, typer.Option(help=" | ".join(ROLES))],
-    department: Annotated[str | None, typer.Option(help="a handler's department; a leader's name as the project facts spell it")] = None,
-) -> None:
-    """Issue a person; the token is printed once and never stored."""
-    try:
-        person, token = _with_store(lambda s: add_person(s, county, login, name, role, department))
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(f"{person.login} ({person.role}{', ' + person.department if person.department else ''}) {person.person_id}")
-    typer.echo(f"token (shown once): {token}")
-
-
-@people_app.command("list")
-def people_list(county: Annotated[str | None, typer.Option(help="only this county")] = None) -> None:
-    for p in _with_store(lambda s: list_people(s, county)):
-        typer.echo(f"{p.county_code} {p.login:<16} {p.name:<10} {p.role:<10} {p.department or '-':<12} {'active' if p.active else 'disabled'}")
-
-
-@people_app.command("rotate")
-def people_rotate(login: str) -> None:
-    """Issue a new token (the console password) for a person; the old one and every session of theirs end at once."""
-    try:
-        person, token = _with_store(lambda s: rotate_token(s, login))
-    except LookupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"{person.login}: new token (shown once): {token}")
-
-
-@people_app.command("disable")
-def people_disable(login: str) -> None:
-    """Disable a person: their token and every session (console pages included, on every replica) end at once."""
-    try:
-        person = _with_store(lambda s: disable_person(s, login))
-    except LookupError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"disabled {person.login}")
 
 
 def _call(api: str, token: str, method: str, path: str, **kwargs: Any) -> Any:

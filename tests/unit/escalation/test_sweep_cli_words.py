@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.escalation.cli import plan_line
+from services.escalation.cli_sweep import plan_line
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import Escalate, Nothing, Open, Raise, Resolve, escalation_key
 from shared.labels import RULES
