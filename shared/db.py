@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -101,6 +102,22 @@ async def migrate(migrations_dir: Path, url: str, schema: str | None = None) -> 
 
 
 BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")  # built once: it opens a transaction of every escalation batch on SQLite
+
+
+T = TypeVar("T")
+
+
+def run_on_store(migrations_dir: Path, url: str, schema: str | None, work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:
+    """A command line's work on a service's store, in its own event loop: migrated first, the engine disposed after."""
+    async def run() -> T:
+        await migrate(migrations_dir, url, schema)
+        engine = make_engine(url, schema)
+        try:
+            return await work(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 async def lock_for_writing(session: AsyncSession) -> None:

@@ -1,7 +1,6 @@
 """Operator commands: generate a bulletin now, what-if findings as of a day, and backtest a proposed policy."""
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -20,7 +19,7 @@ from services.escalation.project_view import as_json as as_dict
 from services.escalation.settings import Settings
 from services.escalation.whatif import Step, backtest, findings_report, known_on, load_current, load_history, load_proposed_policy
 from shared.clock import BEIJING, beijing_today, clock_from_setting
-from shared.db import make_engine, migrate, session_factory
+from shared.db import run_on_store
 from shared.wording import rule_name, table
 
 T = TypeVar("T")
@@ -30,16 +29,8 @@ County = Annotated[str, typer.Option(help="6-digit county code, e.g. 330106")]
 
 def _with_database(work: Callable[[async_sessionmaker, Settings], Awaitable[T]]) -> T:
     settings = Settings()
-
-    async def run() -> T:
-        await migrate(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema)
-        engine = make_engine(settings.database_url, settings.database_schema)
-        try:
-            return await work(session_factory(engine), settings)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return run_on_store(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema,
+                        lambda sessions: work(sessions, settings))
 
 
 @bulletin_app.command("generate")

@@ -1,7 +1,6 @@
 """Commands for people: the county issues them (`people add|list|rotate|disable`) on escalation's database."""
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -10,24 +9,16 @@ import typer
 
 from services.escalation.cases.people import ROLES, add_person, disable_person, list_people, rotate_token
 from services.escalation.settings import Settings
-from shared.db import make_engine, migrate, session_factory
+from shared.db import run_on_store
 
 people_app = typer.Typer(name="people", help="People the county issues, with a role and a token.", no_args_is_help=True)
 T = TypeVar("T")
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _with_store(work: Callable[[Any], Awaitable[T]]) -> T:
     settings = Settings()
-
-    async def run() -> T:
-        await migrate(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema)
-        engine = make_engine(settings.database_url, settings.database_schema)
-        try:
-            return await work(session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return run_on_store(MIGRATIONS, settings.database_url, settings.database_schema, work)
 
 
 @people_app.command("add")

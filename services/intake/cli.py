@@ -15,7 +15,7 @@ from services.intake.cli_profiles import app as profile_app
 from services.intake.cli_uploads import app as uploads_app
 from services.intake.settings import Settings
 from services.intake.token_events import announce_revoked
-from shared.db import make_engine, migrate, session_factory
+from shared.db import run_on_store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -26,16 +26,8 @@ app.add_typer(profile_app, name="profile")
 
 
 def _run(work: Callable[[async_sessionmaker], Awaitable[T]]) -> T:
-    async def run() -> T:
-        settings = Settings()
-        await migrate(MIGRATIONS, settings.database_url, settings.database_schema)
-        engine = make_engine(settings.database_url, settings.database_schema)
-        try:
-            return await work(session_factory(engine))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    settings = Settings()
+    return run_on_store(MIGRATIONS, settings.database_url, settings.database_schema, work)
 
 
 def _announce(token_ids: set[int]) -> str:
