@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.escalation.bulletin.service import generate_bulletin, month_end
 from services.escalation.bulletin.settings import load_bulletin_settings
+from services.escalation.cli_store import on_store
 from services.escalation.policy_file import load_policy
 from services.escalation.problems.policy import load_problem_policy
 from services.escalation.project_view import ProjectView, load_project_history, project_view
@@ -19,18 +19,10 @@ from services.escalation.project_view import as_json as as_dict
 from services.escalation.settings import Settings
 from services.escalation.whatif import Step, backtest, findings_report, known_on, load_current, load_history, load_proposed_policy
 from shared.clock import BEIJING, beijing_today, clock_from_setting
-from shared.db import run_on_store
 from shared.wording import rule_name, table
 
-T = TypeVar("T")
 bulletin_app = typer.Typer(name="bulletin", help="每月通报: generate the monthly bulletin.", no_args_is_help=True)
 County = Annotated[str, typer.Option(help="6-digit county code, e.g. 330106")]
-
-
-def _with_database(work: Callable[[async_sessionmaker, Settings], Awaitable[T]]) -> T:
-    settings = Settings()
-    return run_on_store(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema,
-                        lambda sessions: work(sessions, settings))
 
 
 @bulletin_app.command("generate")
@@ -46,7 +38,7 @@ def generate_command(county: County, month: Annotated[str, typer.Option(help="YY
         assert row is not None
         return row
 
-    row = _with_database(work)
+    row = on_store(work)
     typer.echo(f"{row['figures']['title']}: revision {row['revision']} as of {row['as_of']} ({row['bulletin_id']})")
     for key, value in row["figures"]["headline"].items():
         typer.echo(f"  {key}: {value}")
@@ -74,7 +66,7 @@ def whatif_command(county: County, as_of: Annotated[str, typer.Option("--as-of",
         projects = known_on(await load_history(sessions, county), day) if day < today else await load_current(sessions, county)
         return len(projects), findings_report(projects, load_policy(county, settings.policy_dir), day)
 
-    projects, report = _with_database(work)
+    projects, report = on_store(work)
     typer.echo(f"{county}：截至{day}（北京时间），共评估{projects}个项目")
     typer.echo(table(("规则", "红", "黄", "其他"), [(rule_name(rule), counts.red, counts.yellow, counts.other)
                                                  for rule, counts in sorted(report.items())]))
@@ -84,7 +76,7 @@ def _project_whatif(county: str, project: str, day: date, as_json: bool) -> None
     async def work(sessions: async_sessionmaker, settings: Settings) -> ProjectView | None:
         return project_view(await load_project_history(sessions, county, project), load_policy(county, settings.policy_dir), day)
 
-    view = _with_database(work)
+    view = on_store(work)
     if view is None:
         raise typer.BadParameter(f"本县（{county}）没有项目 {project}，或截至{day}尚无数据", param_hint="--project")
     if as_json:
@@ -117,7 +109,7 @@ def backtest_command(county: County, policy: Annotated[Path, typer.Option(help="
         chosen: Step = step  # type: ignore[assignment]
         return backtest(await load_history(sessions, county), current, proposed, first, last, chosen)
 
-    rows = _with_database(work)
+    rows = on_store(work)
     every = {"day": "每天", "week": "每周", "month": "每月"}[step]
     typer.echo(f"{county}：{first}至{last}{every}评估一次，曾亮红灯（黄灯）的项目及对象数")
     typer.echo(table(("规则", "现行红", "拟议红", "现行黄", "拟议黄"), [

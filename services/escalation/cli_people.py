@@ -1,24 +1,14 @@
 """Commands for people: the county issues them (`people add|list|rotate|disable`) on escalation's database."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
 from services.escalation.cases.people import ROLES, add_person, disable_person, list_people, rotate_token
-from services.escalation.settings import Settings
-from shared.db import run_on_store
+from services.escalation.cli_store import on_store
 
 people_app = typer.Typer(name="people", help="People the county issues, with a role and a token.", no_args_is_help=True)
-T = TypeVar("T")
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def _with_store(work: Callable[[Any], Awaitable[T]]) -> T:
-    settings = Settings()
-    return run_on_store(MIGRATIONS, settings.database_url, settings.database_schema, work)
 
 
 @people_app.command("add")
@@ -31,7 +21,7 @@ def people_add(
 ) -> None:
     """Issue a person; the token is printed once and never stored."""
     try:
-        person, token = _with_store(lambda s: add_person(s, county, login, name, role, department))
+        person, token = on_store(lambda s, _: add_person(s, county, login, name, role, department))
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -41,7 +31,7 @@ def people_add(
 
 @people_app.command("list")
 def people_list(county: Annotated[str | None, typer.Option(help="only this county")] = None) -> None:
-    for p in _with_store(lambda s: list_people(s, county)):
+    for p in on_store(lambda s, _: list_people(s, county)):
         typer.echo(f"{p.county_code} {p.login:<16} {p.name:<10} {p.role:<10} {p.department or '-':<12} {'active' if p.active else 'disabled'}")
 
 
@@ -49,7 +39,7 @@ def people_list(county: Annotated[str | None, typer.Option(help="only this count
 def people_rotate(login: str) -> None:
     """Issue a new token (the console password) for a person; the old one and every session of theirs end at once."""
     try:
-        person, token = _with_store(lambda s: rotate_token(s, login))
+        person, token = on_store(lambda s, _: rotate_token(s, login))
     except LookupError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -60,7 +50,7 @@ def people_rotate(login: str) -> None:
 def people_disable(login: str) -> None:
     """Disable a person: their token and every session (console pages included, on every replica) end at once."""
     try:
-        person = _with_store(lambda s: disable_person(s, login))
+        person = on_store(lambda s, _: disable_person(s, login))
     except LookupError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from services.escalation.cli_store import on_store
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.ladder import PERIOD_ENDED, Decision, Escalate, Raise, Resolve
 from services.escalation.policy_file import policies
 from services.escalation.service import sweep
-from services.escalation.settings import Settings
-from shared.db import run_on_store
 from shared.persistence import utcnow
 from shared.wording import action_name, rule_name, state_name, subject_text
 
@@ -44,9 +42,8 @@ def sweep_command(
 ) -> None:
     """试运行：截至某日巡检将新增、升级或消除哪些预警，不写入任何数据 / Dry run: what a sweep as of DATE would do; writes nothing."""
     day = date.fromisoformat(as_of)
-    settings = Settings()
-    report = run_on_store(Path(__file__).parent / "migrations", settings.database_url, settings.database_schema,
-                          lambda sessions: sweep(sessions, policies(settings.policy_dir), day, utcnow(), county_code=county, dry_run=True))
+    report = on_store(lambda sessions, settings: sweep(sessions, policies(settings.policy_dir), day, utcnow(), county_code=county,
+                                                       dry_run=True))
     typer.echo(f"截至{day}（北京时间）：评估{report.projects}个项目，将有{len(report.planned)}项变化（试运行，未写入）")
     for project, decision in report.planned:
         line = plan_line(project, decision)
