@@ -113,6 +113,7 @@ PROJECT_FIELDS: dict[str, Label] = {
     "land_parcels": ("地块", "Parcel"), "milestones": ("节点", "Milestone"), "central_funds": ("中央预算内资金", "Central funds"),
     "sme_payments": ("中小企业款项", "SME payment"), "ledger": ("月度台账", "Monthly ledger"),
     "expropriation": ("征迁进度", "Expropriation"), "reported_problems": ("存在问题", "Reported problem"),
+    "annual_plans": ("年度计划", "Annual plan "),
     # Fields inside the keyed collections.
     "parcel_id": ("地块编号", "Parcel id"), "agreed_start_date": ("约定动工开发日期", "Agreed start"),
     "handover_date": ("交地日期", "Handover"), "land_price_fen": ("土地价款", "Land price"),
@@ -129,7 +130,7 @@ PROJECT_FIELDS: dict[str, Label] = {
     "problems": ("存在问题", "Problems"), "next_month_plan": ("下月计划", "Next month's plan"),
     "next_month_plan_fen": ("下月计划投资", "Next month's planned investment"), "as_of": ("日期", "As of"),
     "households_total": ("应签约户数", "Households"), "households_signed": ("已签约户数", "Households signed"),
-    "key": ("编号", "Number"), "description": ("问题描述", "Description"), "category": ("类别", "Category"),
+    "year": ("年度", "Year"), "key": ("编号", "Number"), "description": ("问题描述", "Description"), "category": ("类别", "Category"),
     "responsible_department": ("责任部门", "Responsible department"), "reported_on": ("报告日期", "Reported on"),
 }
 

@@ -16,7 +16,8 @@ from shared.labels import CASE_ACTIONS, EVIDENCE, POLICY, PROJECT_FIELDS, ROLES,
 BEIJING = ZoneInfo("Asia/Shanghai")
 WAN_FEN = 1_000_000  # 1 万元 in fen
 YI_FEN = 10_000_000_000  # 1 亿元 in fen
-_KEYED = {"land_parcels", "milestones", "central_funds", "sme_payments", "ledger", "expropriation", "reported_problems"}
+_KEYED = {"land_parcels", "milestones", "central_funds", "sme_payments", "ledger", "expropriation", "reported_problems",
+          "annual_plans"}
 # What a raw identifier looks like in visible text: snake_case words, or a rule id such as R4.ledger_missing.
 RAW_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9])|R\d\.")
 

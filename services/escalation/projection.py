@@ -70,6 +70,7 @@ def facts_of(snapshot: ProjectSnapshot, county_code: str) -> ProjectFacts:
         nature=snapshot.nature.value if snapshot.nature else None,
         township=snapshot.township,
         annual_plan_fen=snapshot.annual_plan_fen,
+        annual_plans=tuple(sorted((plan.year, plan.plan_fen) for plan in snapshot.annual_plans)),
         ledger=_ledger(snapshot),
         milestones=tuple(MilestoneFact(name=m.name, planned=m.planned, actual=m.actual, baseline=m.baseline,
                                        blocking_department=m.blocking_department) for m in snapshot.milestones or ()),

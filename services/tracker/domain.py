@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.clock import beijing_date
 from shared.contracts import ProjectUpdate
 
 PARCELS = "land_parcels"
 MILESTONES = "milestones"
+ANNUAL_PLANS = "annual_plans"
 # Lists merged item by item (each item's fields newest-wins), keyed by the field that names an item.
 KEYED: dict[str, str] = {
     PARCELS: "parcel_id",
@@ -26,6 +28,7 @@ KEYED: dict[str, str] = {
     "ledger": "month",
     "expropriation": "as_of",
     "reported_problems": "key",
+    ANNUAL_PLANS: "year",
 }
 IDENTITY_FIELDS = {"project_code", "local_id", "source_system", "source_record_id", "source_record_time"}
 
@@ -69,11 +72,19 @@ class Change:
 State = dict[str, FieldValue]
 
 
+def plan_year(update: ProjectUpdate) -> int:
+    """The year an update's annual plan is for: its ledger month's (December's ledger, sent in January, carries the
+    old year's plan), else the Beijing year of its record."""
+    return int(update.ledger_month[:4]) if update.ledger_month else beijing_date(update.source_record_time).year
+
+
 def flatten(update: ProjectUpdate) -> dict[str, Any]:
     """The update's known facts as paths; list items by their key (parcels by id, milestones by name, …)."""
     data = update.model_dump(mode="json", exclude_none=True, exclude=IDENTITY_FIELDS)
     if "land_parcel" in data:
         data[PARCELS] = [data.pop("land_parcel")]  # an update carries one parcel, a snapshot all of them
+    if "annual_plan_fen" in data:  # also filed under its year, which next year's plan does not overwrite
+        data[ANNUAL_PLANS] = [{"year": plan_year(update), "plan_fen": data["annual_plan_fen"]}]
     flat: dict[str, Any] = {}
     for name, value in data.items():
         if name not in KEYED:

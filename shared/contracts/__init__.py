@@ -12,6 +12,7 @@ from shared.contracts.escalation import (
 )
 from shared.contracts.notification import NotificationSent
 from shared.contracts.project import (
+    AnnualPlan,
     ApprovalKind,
     BaselineReason,
     CentralFund,
@@ -49,7 +50,7 @@ EVENTS: tuple[type[Event], ...] = (
 
 __all__ = [
     "EVENTS", "ApprovalKind", "BaselineReason", "BulletinPublished", "CaseAction", "CaseChanged", "CaseState",
-    "CentralFund", "Colour", "CoordinationChanged", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
+    "AnnualPlan", "CentralFund", "Colour", "CoordinationChanged", "LedgerMonth", "ProjectApproval", "SmePayment", "Contract", "DelayCause", "EscalationEscalated", "EscalationFacts", "EscalationRaised",
     "EscalationResolved", "Event", "ExpropriationProgress", "ReportedProblem", "GovernmentDelay", "LandParcel", "Milestone", "Nature",
     "NotificationSent", "OverrunApproval", "ProjectFacts", "ProjectSnapshot", "ProjectStateChanged",
     "ProjectUpdate", "ProjectUpdated", "Recipient", "RecipientKind", "Stage",

@@ -150,6 +150,14 @@ class LedgerMonth(Contract):
     next_month_plan_fen: Fen | None = Field(default=None, description="investment planned for the next month (下月计划投资)")
 
 
+class AnnualPlan(Contract):
+    """年度计划投资 of one year. Tracker files each update's annual_plan_fen under the year it is for: its ledger
+    month's year, else the Beijing year of its record; so a plan stays its year's when the next year's comes in."""
+
+    year: int = Field(ge=2000, le=2100)
+    plan_fen: Fen
+
+
 class ReportedProblem(Contract):
     """A difficulty a project reports (存在问题 / 问题清单 row), kept as written; merged by key."""
 
@@ -242,6 +250,7 @@ class ProjectSnapshot(ProjectFacts):
     local_ids: tuple[str, ...] = ()
     land_parcels: tuple[LandParcel, ...] = ()
     land_parcel: None = None  # snapshots carry every parcel in land_parcels
+    annual_plans: tuple[AnnualPlan, ...] = Field(default=(), description="年度计划投资 by year; annual_plan_fen is the newest reported")
     last_source_record_time: UtcDatetime | None = None
 
 

@@ -64,6 +64,15 @@ async def test_the_filter_columns_come_from_the_snapshot(console) -> None:
     assert (row["households_total"], row["households_signed"]) == (80, 52)  # the latest report
 
 
+async def test_the_plan_beside_the_year_to_date_is_that_years(console) -> None:
+    """December's ledger sent in January: its year to date stands beside 2026's plan, not 2027's already reported."""
+    plans = [{"year": 2026, "plan_fen": 500_000_000}, {"year": 2027, "plan_fen": 900_000_000}]
+    await apply_project_changes(console.sessions, [project_changed(
+        1, ledger_month="2026-12", investment_ytd_fen=450_000_000, annual_plan_fen=900_000_000, annual_plans=plans)], NOW)
+    assert ((await project_row(console, 1))["annual_plan_fen"], (await project_row(console, 1))["investment_ytd_fen"]) == (
+        500_000_000, 450_000_000)
+
+
 @pytest.mark.parametrize(("events", "fresh", "stale"), [
     ([], "green", "grey"),
     ([("raised", 1), ("resolved", 1)], "green", "grey"),

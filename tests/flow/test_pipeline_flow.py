@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import nats
 
 from services.escalation.app import build as build_escalation
@@ -15,6 +18,7 @@ from services.notifier.settings import Settings as NotifierSettings
 from services.tracker.app import build as build_tracker
 from services.tracker.settings import Settings as TrackerSettings
 from shared import subjects
+from shared.contracts import ProjectUpdate
 from shared.messaging import ensure_streams, headers_for
 from shared.service_token import bearer, new_token
 from tests.conftest import drop_schema
@@ -44,27 +48,38 @@ def overrun_update(record_id: str = "budget-1"):
 SERVICE_TOKEN = new_token()
 
 
-async def test_an_update_becomes_escalations_and_notifications(nats_server, database, tmp_path: Path) -> None:
+@asynccontextmanager
+async def pipeline(nats_server, database, tmp_path: Path, clock: str) -> AsyncIterator[tuple[Any, httpx.AsyncClient, httpx.AsyncClient]]:
+    """tracker, escalation (on `clock`) and notifier on one nats-server: JetStream, escalation's and notifier's clients."""
     url, schema = database
     schemas = {name: (f"{schema}_{name}" if schema else None) for name in ("tracker", "escalation", "notifier")}
     urls = {name: url if schema else f"sqlite+aiosqlite:///{tmp_path / name}.db" for name in schemas}
     tracker = build_tracker(TrackerSettings(nats_url=nats_server.url, database_url=urls["tracker"], database_schema=schemas["tracker"]))
     escalation = build_escalation(EscalationSettings(nats_url=nats_server.url, database_url=urls["escalation"],
-                                                        database_schema=schemas["escalation"], clock=IDLE_DAY, service_token=SERVICE_TOKEN))
+                                                        database_schema=schemas["escalation"], clock=clock, service_token=SERVICE_TOKEN))
     notifier = build_notifier(NotifierSettings(nats_url=nats_server.url, database_url=urls["notifier"],
                                                   database_schema=schemas["notifier"], file_root=tmp_path))
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await ensure_streams(js)
     async with AsyncExitStack() as stack:
+        stack.push_async_callback(nc.close)
         for own_schema in filter(None, schemas.values()):  # the database fixture drops only its own
             stack.callback(drop_schema, own_schema)
         await stack.enter_async_context(running(tracker))
         escalation_client = await stack.enter_async_context(running(escalation))
         escalation_client.headers.update(bearer(SERVICE_TOKEN))
-        notifier_client = await stack.enter_async_context(running(notifier))
-        for event in (updated(idle_parcel_update()), updated(overrun_update()), updated(idle_parcel_update())):
-            await js.publish(subjects.project_updated(COUNTY), event.model_dump_json().encode(), headers=headers_for(event))
+        yield js, escalation_client, await stack.enter_async_context(running(notifier))
+
+
+async def publish(js: Any, *items: ProjectUpdate) -> None:
+    for event in map(updated, items):
+        await js.publish(subjects.project_updated(COUNTY), event.model_dump_json().encode(), headers=headers_for(event))
+
+
+async def test_an_update_becomes_escalations_and_notifications(nats_server, database, tmp_path: Path) -> None:
+    async with pipeline(nats_server, database, tmp_path, IDLE_DAY) as (js, escalation_client, notifier_client):
+        await publish(js, idle_parcel_update(), overrun_update(), idle_parcel_update())
 
         async def open_escalations():
             body = (await escalation_client.get(f"/internal/counties/{COUNTY}/escalations")).json()
@@ -89,4 +104,25 @@ async def test_an_update_becomes_escalations_and_notifications(nats_server, data
         assert {line["person"] for line in lines} == people
         assert any("城西智能制造产业园" in line["title"] + line["text"] for line in lines)
         assert len(lines) == len(deliveries)  # the re-sent update raised nothing twice
-    await nc.close()
+
+
+async def test_a_years_investment_is_graded_against_that_years_plan(nats_server, database, tmp_path: Path) -> None:
+    """2027's plan came on 2 January; December's ledger, sent on the 6th, still carried 2026's. By April, with nothing
+    done in 2027, R5 grades the year against 2027's plan (tracker files each plan under its year), not the newest one."""
+    who = {"name": "城东物流园", "stage": "started", "leader": "陈立新", "lead_department": "发改局", "responsible_unit": "物流园公司"}
+    async with pipeline(nats_server, database, tmp_path, "fixed:2027-04-10T09:00:00+08:00") as (js, escalation_client, _):
+        await publish(
+            js,
+            update(datetime(2027, 1, 2, tzinfo=UTC), "plan-2027", annual_plan_fen=240_000_000_00, **who),
+            update(datetime(2027, 1, 6, tzinfo=UTC), "ledger-2026-12", ledger_month="2026-12",
+                   investment_ytd_fen=120_000_000_00, annual_plan_fen=120_000_000_00),
+            update(datetime(2027, 4, 5, tzinfo=UTC), "ledger-2027-03", ledger_month="2027-03", investment_ytd_fen=0),
+        )
+
+        async def graded_year():
+            body = (await escalation_client.get(f"/internal/counties/{COUNTY}/escalations")).json()
+            return next((e for e in body["escalations"] if e["rule_id"] == "R5.investment_progress"
+                         and e["evidence"]["scope"] == "ytd"), None)
+
+        ytd = (await eventually(graded_year))["evidence"]
+        assert (ytd["graded_month"], ytd["annual_plan_fen"], ytd["plan_fen"]) == ("2027-03", "24000000000", "6000000000")

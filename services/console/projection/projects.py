@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.console.projection.common import recolour, unseen
 from services.console.tables import project_changes, projects
-from shared.contracts import ProjectStateChanged
+from shared.contracts import ProjectSnapshot, ProjectStateChanged
 from shared.persistence import inserting
 
 # The milestones the 开工率/竣工率/投产率 read (named so in the contract).
@@ -21,6 +21,15 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _ytd_years_plan(snap: ProjectSnapshot) -> int | None:
+    """The plan the year-to-date figure is measured against: its ledger month's year's (in January, last December's
+    figure against last year's plan, not against a new year's plan already in)."""
+    if not snap.annual_plans or not snap.ledger_month:
+        return snap.annual_plan_fen
+    year = int(snap.ledger_month[:4])
+    return next((plan.plan_fen for plan in snap.annual_plans if plan.year == year), None)
+
+
 def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
     snap = event.snapshot
     data = snap.model_dump(mode="json")
@@ -29,7 +38,7 @@ def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
         "name": snap.name, "stage": snap.stage, "nature": snap.nature, "township": snap.township,
         "responsible_unit": snap.responsible_unit, "lead_department": snap.lead_department, "leader": snap.leader,
         "last_record_at": snap.last_source_record_time, "total_investment_fen": snap.total_investment_fen,
-        "annual_plan_fen": snap.annual_plan_fen, "investment_ytd_fen": snap.investment_ytd_fen,
+        "annual_plan_fen": _ytd_years_plan(snap), "investment_ytd_fen": snap.investment_ytd_fen,
         "version": event.version, "snapshot": data, "updated_at": now,
         "households_total": None, "households_signed": None,
     }

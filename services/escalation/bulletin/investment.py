@@ -39,8 +39,9 @@ def schedule(month: str) -> Fraction:
 
 
 def investment(projects: Sequence[ProjectFacts], month: str, settings: BulletinSettings) -> Investment:
-    planned = [p for p in projects if p.annual_plan_fen]
-    plan = sum(p.annual_plan_fen or 0 for p in planned)
+    year = int(month[:4])
+    planned = [p for p in projects if p.annual_plan(year)]
+    plan = sum(p.annual_plan(year) or 0 for p in planned)
     done = sum(ytd_fen(p, month) or 0 for p in planned)
     completion = ratio(done, plan)
     on_curve = schedule(month)
@@ -53,15 +54,16 @@ def investment(projects: Sequence[ProjectFacts], month: str, settings: BulletinS
 
 
 def _computed(facts: ProjectFacts, month: str, settings: BulletinSettings) -> BehindProject | None:
-    if not facts.annual_plan_fen:
+    annual = facts.annual_plan(int(month[:4]))
+    if not annual:
         return None
     done = ytd_fen(facts, month) or 0
-    completion = Fraction(done, facts.annual_plan_fen)
+    completion = Fraction(done, annual)
     behind = (schedule(month) - completion) * 100
     if behind < settings.behind_yellow_points:
         return None
     colour = "red" if behind > settings.behind_red_points else "yellow"
-    return BehindProject(facts.project_id, facts.display_name, facts.responsible_unit or "", facts.annual_plan_fen, done,
+    return BehindProject(facts.project_id, facts.display_name, facts.responsible_unit or "", annual, done,
                          percent_text(completion), percent_text(schedule(month)), points_text(behind), colour, "computed")
 
 

@@ -46,7 +46,7 @@ SPECS: dict[str, RuleSpec] = {spec.rule_id: spec for spec in (
              _pick("milestone_warning_days", "milestone_explanation_workdays", "milestone_red_after_months")),
     RuleSpec("R4.ledger_missing", 2, "月度台账未报", "县重点项目推进会讲话(每月通报)", "L0台账缺报", "local",
              _pick("ledger_due_day", "reporting_stages")),
-    RuleSpec("R5.investment_progress", 2, "投资欠序时进度", "银川市重点项目红黄绿灯机制(2025)", "投资进度对照序时进度", "local",
+    RuleSpec("R5.investment_progress", 3, "投资欠序时进度", "银川市重点项目红黄绿灯机制(2025)", "投资进度对照序时进度", "local",
              _pick("progress_yellow_points", "progress_red_points", "progress_window_months")),
     # R5, the investment-progress family: the promise is an investment figure of the same ledger (rules/plan_missed.py).
     RuleSpec("R5.plan_missed", 1, "未完成下月计划", "县重点项目推进会讲话(每月记录下月计划和当月进展，以目标倒逼进度)",

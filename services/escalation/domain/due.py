@@ -104,7 +104,7 @@ def ledger_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequenc
 def investment_days(facts: ProjectFacts, policy: Policy, as_of: date, found: Sequence[Finding]) -> Days:
     """The graded month moves when a month with figures is complete; the year's grade ends with the year, which changes
     only a project graded behind now (else every project with a plan would be read on 1 January to find it unchanged)."""
-    if not facts.annual_plan_fen or not facts.ledger:
+    if not facts.has_annual_plan or not facts.ledger:
         return
     if any(f.subject == investment_progress.YEAR_TO_DATE for f in found):
         yield date(as_of.year + 1, 1, 1)

@@ -100,7 +100,8 @@ class ProjectFacts:
     stage: str | None = None  # a shared.contracts.Stage value
     nature: str | None = None
     township: str | None = None
-    annual_plan_fen: int | None = None
+    annual_plan_fen: int | None = None  # the newest reported, whatever its year
+    annual_plans: tuple[tuple[int, int], ...] = ()  # (year, plan fen): each plan under the year it is for
     ledger: tuple[LedgerEntry, ...] = ()  # sorted by month; the flat ledger_month figures are folded in
     milestones: tuple[MilestoneFact, ...] = ()
     central_funds: tuple[CentralFundBatch, ...] = ()
@@ -110,6 +111,17 @@ class ProjectFacts:
     stats_enrolled_on: date | None = None  # 入统
     self_reported_colour: str | None = None  # green | yellow | red
     last_reported_on: date | None = None  # Beijing date of the newest source record
+
+    def annual_plan(self, year: int) -> int | None:
+        """年度计划投资 for `year`, None when none was reported for it. A project whose plan came before plans were kept
+        by year has only annual_plan_fen, taken as every year's (as it always was)."""
+        if self.annual_plans:
+            return next((plan for plan_year, plan in self.annual_plans if plan_year == year), None)
+        return self.annual_plan_fen
+
+    @property
+    def has_annual_plan(self) -> bool:
+        return bool(self.annual_plan_fen) or any(plan for _, plan in self.annual_plans)
 
     def milestone(self, name: str) -> MilestoneFact | None:
         return next((m for m in self.milestones if m.name == name), None)

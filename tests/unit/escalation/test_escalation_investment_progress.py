@@ -148,3 +148,29 @@ def test_the_recent_window_is_one_episode_across_the_year_end() -> None:
                          for day in ("2027-01-10", "2027-02-10"))
     assert (december.evidence["graded_month"], january.evidence["graded_month"]) == ("2026-12", "2027-01")
     assert december.occurrence == january.occurrence
+
+
+def test_each_year_is_graded_against_its_own_plan() -> None:
+    """A plan reported for 2026 is not 2027's: 2027 is graded only once its plan is in, and against that plan, even
+    when the newest record (December's late ledger) carried 2026's."""
+    ledger = (LedgerEntry(month="2026-12", ytd_fen=1_200_000), LedgerEntry(month="2027-03", ytd_fen=0))
+    old_plan_only = facts(*ledger, annual_plan_fen=ANNUAL, annual_plans=((2026, ANNUAL),))
+    assert "investment:ytd" not in {f.subject for f in evaluate(old_plan_only, POLICY, D("2027-04-10"))}
+    both = replace(old_plan_only, annual_plans=((2026, ANNUAL), (2027, 2_400_000)))
+    [ytd] = [f for f in evaluate(both, POLICY, D("2027-04-10")) if f.subject == "investment:ytd"]
+    assert (ytd.evidence["annual_plan_fen"], ytd.evidence["plan_fen"], ytd.occurrence) == ("2400000", "600000", "2027")
+
+
+def test_a_window_across_the_year_end_takes_a_month_of_each_years_plan() -> None:
+    months = [LedgerEntry(month=m, investment_fen=0) for m in ("2026-11", "2026-12", "2027-01")]
+    plans = facts(*months, annual_plan_fen=2_400_000, annual_plans=((2026, ANNUAL), (2027, 2_400_000)))
+    [window] = [f for f in evaluate(plans, POLICY, D("2027-02-10")) if f.subject == "investment:quarter"]
+    assert window.evidence["plan_fen"] == str(100_000 + 100_000 + 200_000)
+    # Without 2027's plan January has nothing to be measured against, so the window is not graded.
+    assert evaluate(replace(plans, annual_plans=((2026, ANNUAL),)), POLICY, D("2027-02-10")) == []
+
+
+def test_a_plan_kept_before_plans_had_years_is_every_years() -> None:
+    """Snapshots written before tracker filed plans by year carry one plan: it grades as it always did."""
+    assert facts(annual_plan_fen=ANNUAL).annual_plan(2031) == ANNUAL
+    assert facts(annual_plan_fen=ANNUAL, annual_plans=((2026, 5),)).annual_plan(2031) is None

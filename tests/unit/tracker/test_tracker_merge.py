@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.tracker.domain import Change, FieldValue, Stamp, State, flatten, merge, unflatten
+from shared.contracts import ProjectSnapshot
 from tests.support.factories import update
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -66,6 +67,19 @@ def test_unflatten_rebuilds_parcels_and_milestones_even_with_dots_in_their_keys(
         {"parcel_id": "P.01", "land_price_fen": 5},
     ]
     assert facts["milestones"] == [{"name": "v1.2 验收", "planned": "2026-04-01"}]
+
+
+def test_an_annual_plan_is_kept_under_its_year_and_next_years_plan_does_not_replace_it() -> None:
+    # December's ledger, sent in January, carries 2026's plan; a record with no ledger month is its Beijing year's
+    # (17:00 UTC on 31 December is 1 January in Beijing).
+    december = update(datetime(2027, 1, 6, tzinfo=UTC), "r-dec", ledger_month="2026-12", annual_plan_fen=1_200_000)
+    new_year = update(datetime(2026, 12, 31, 17, tzinfo=UTC), "r-new", annual_plan_fen=2_400_000)
+    state, _ = merge({}, new_year, E_LOW)
+    state, changes = merge(state, december, E_HIGH)
+    snapshot = ProjectSnapshot(project_id=uuid.uuid4(), **unflatten(state))
+    assert {(p.year, p.plan_fen) for p in snapshot.annual_plans} == {(2026, 1_200_000), (2027, 2_400_000)}
+    assert snapshot.annual_plan_fen == 1_200_000  # the newest record's, whatever its year
+    assert "annual_plans.2026.plan_fen" in {c.path for c in changes}
 
 
 def test_unflatten_of_empty_state_has_no_parcels_and_no_milestones_key() -> None:

@@ -59,7 +59,7 @@ RULES: tuple[Rule, ...] = (
     _rule(milestones.MILESTONE_RULE, milestones.evaluate_milestones, "milestones"),
     # "ledger" also matches "ledger_month", the flat figures' month.
     _rule(milestones.LEDGER_RULE, milestones.evaluate_ledger, "ledger", *START_INPUTS),
-    _rule(investment_progress.RULE_ID, investment_progress.evaluate, "annual_plan_fen", "ledger", "investment_month_fen",
+    _rule(investment_progress.RULE_ID, investment_progress.evaluate, "annual_plan_fen", "annual_plans", "ledger", "investment_month_fen",
           "investment_ytd_fen", period_over=investment_progress.period_over),
     # "ledger" covers each month's figures and its 下月计划 (ledger.<month>.next_month_plan_fen) alike.
     _rule(plan_missed.RULE_ID, plan_missed.evaluate, "ledger", "investment_month_fen", "investment_ytd_fen"),

@@ -3,7 +3,8 @@
 Cumulative figures hide recent slippage, so both are graded, each its own finding. Points behind:
 - year to date: (序时 plan − done) / annual plan, the bulletins' "完成率落后序时进度 N 个百分点";
 - recent window (3 months): (window plan − done in the window) / window plan.
-序时 plan = the ledger's monthly plan curve when every month has a plan figure, else annual × months / 12.
+序时 plan = the ledger's monthly plan curve when every month has a plan figure, else annual × months / 12, each month
+against its own year's annual plan (a plan reported for 2026 is not 2027's).
 Bands (银川): yellow from 10 points behind, inclusive; red strictly over 30.
 """
 from __future__ import annotations
@@ -34,11 +35,16 @@ def _graded_month(by_month: Mapping[str, LedgerEntry], ceiling: str) -> str | No
     return months[0] if months else None
 
 
-def _plan(by_month: Mapping[str, LedgerEntry], months: list[str], annual: int) -> tuple[Fraction, str]:
+def _plan(facts: ProjectFacts, by_month: Mapping[str, LedgerEntry], months: list[str]) -> tuple[Fraction, str] | None:
+    """The months' plan: the ledger's monthly figures, else a twelfth of each month's own year's annual plan (a window
+    from December into January takes one month of each year's); None when a month's year has no plan."""
     plans = [by_month[m].plan_fen if m in by_month else None for m in months]
     if all(p is not None for p in plans):
         return Fraction(sum(p for p in plans if p is not None)), "monthly_curve"
-    return Fraction(annual * len(months), 12), "annual_by_months"
+    annuals = [facts.annual_plan(int(m[:4])) for m in months]
+    if not all(annual and annual > 0 for annual in annuals):
+        return None
+    return Fraction(sum(annual for annual in annuals if annual), 12), "annual_by_months"
 
 
 def _grade(behind: Fraction, policy: Policy) -> tuple[int, str] | None:
@@ -60,7 +66,10 @@ def _finding(facts: ProjectFacts, policy: Policy, scope: str, graded: str, plan:
     name = f"{label}投资欠序时进度({'红灯' if colour == 'red' else '黄灯'})"
     evidence = {"scope": scope, "graded_month": graded, "months": f"{months[0]}..{months[-1]}", "plan_kind": plan_kind,
                 "plan_fen": str(round(plan)), "done_fen": str(done), "base_fen": str(round(base)),
-                "behind_points": points(behind), "annual_plan_fen": str(facts.annual_plan_fen)}
+                "behind_points": points(behind)}
+    annual = facts.annual_plan(int(graded[:4]))
+    if annual is not None:  # the graded year's plan
+        evidence["annual_plan_fen"] = str(annual)
     members = [("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "informed")]
     if colour == "red":  # 银川: red means 重点督导 with a plan, a timetable and a named owner
         members = [("department", facts.responsible_unit, "action"), ("department", facts.lead_department, "action"),
@@ -80,8 +89,11 @@ def period_over(subject: str, occurrence: str, as_of: date) -> bool:
     return subject == YEAR_TO_DATE and occurrence.isdigit() and int(occurrence) < as_of.year
 
 
-def _year_to_date(facts: ProjectFacts, policy: Policy, by_month: Mapping[str, LedgerEntry], graded: str, annual: int) -> Finding | None:
-    """The year's grade up to the graded month, against the annual plan (the plan is that year's)."""
+def _year_to_date(facts: ProjectFacts, policy: Policy, by_month: Mapping[str, LedgerEntry], graded: str) -> Finding | None:
+    """The year's grade up to the graded month, against that year's annual plan: none for a year without one."""
+    annual = facts.annual_plan(int(graded[:4]))
+    if not annual or annual <= 0:
+        return None
     ytd_months = [month_key(int(graded[:4]), m) for m in range(1, int(graded[5:]) + 1)]
     entry = by_month[graded]
     done_each = [done_in(by_month, m) for m in ytd_months]
@@ -89,33 +101,35 @@ def _year_to_date(facts: ProjectFacts, policy: Policy, by_month: Mapping[str, Le
                                                              if all(d is not None for d in done_each) else None)
     if done is None:
         return None
-    plan, kind = _plan(by_month, ytd_months, annual)
+    planned = _plan(facts, by_month, ytd_months)
+    if planned is None:
+        return None
+    plan, kind = planned
     return _finding(facts, policy, "ytd", graded, plan, done, Fraction(annual), kind, ytd_months)
 
 
 def year_to_date(facts: ProjectFacts, policy: Policy, month: str) -> Finding | None:
     """The year's grade as of the end of `month`, as `evaluate` gives it on the days that grade that month: what the
     monthly bulletin lists as 欠进度. December's bulletin is written in January, when the year's escalation has closed."""
-    annual, by_month = facts.annual_plan_fen, {e.month: e for e in facts.ledger}
+    by_month = {e.month: e for e in facts.ledger}
     graded = _graded_month(by_month, month)
-    if not annual or annual <= 0 or graded is None or graded[:4] != month[:4]:
+    if graded is None or graded[:4] != month[:4]:
         return None
-    return _year_to_date(facts, policy, by_month, graded, annual)
+    return _year_to_date(facts, policy, by_month, graded)
 
 
 def evaluate(facts: ProjectFacts, policy: Policy, as_of: date) -> list[Finding]:
-    annual = facts.annual_plan_fen
     by_month = {e.month: e for e in facts.ledger}
     graded = _graded_month(by_month, last_complete_month(as_of))
-    if not annual or annual <= 0 or graded is None:
+    if not facts.has_annual_plan or graded is None:
         return []
     found: list[Finding | None] = []
-    if graded[:4] == f"{as_of.year:04d}":  # the annual plan is this year's; last year's closing months are not graded against it
-        found.append(_year_to_date(facts, policy, by_month, graded, annual))
+    if graded[:4] == f"{as_of.year:04d}":  # last year's closing months are graded in last year's bulletin, not now
+        found.append(_year_to_date(facts, policy, by_month, graded))
     window = months_back(graded, policy.progress_window_months)
     done_window = [done_in(by_month, m) for m in window]
-    if all(d is not None for d in done_window):
-        plan, kind = _plan(by_month, window, annual)
-        if plan > 0:
-            found.append(_finding(facts, policy, "quarter", graded, plan, sum(d for d in done_window if d is not None), plan, kind, window))
+    planned = _plan(facts, by_month, window) if all(d is not None for d in done_window) else None
+    if planned is not None and planned[0] > 0:
+        plan, kind = planned
+        found.append(_finding(facts, policy, "quarter", graded, plan, sum(d for d in done_window if d is not None), plan, kind, window))
     return [f for f in found if f is not None]

@@ -1,6 +1,8 @@
 """The bulletin's figures against values computed here, by plain arithmetic, from the hand-labelled county."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -9,6 +11,7 @@ import pytest
 from services.escalation.bulletin.figures import compute_figures
 from services.escalation.bulletin.model import BulletinFigures, PreviousFigures
 from services.escalation.bulletin.settings import BulletinSettings
+from services.escalation.domain.facts import ProjectFacts
 from services.escalation.domain.policy import Policy
 
 from .county import ACTIONS, AS_OF, ASSIGNMENTS, CASES, COUNTY, ESCALATIONS, MONTH, PROBLEM_STEPS, PROBLEMS, PROJECTS, ROWS
@@ -20,8 +23,9 @@ def pct(part: int | Fraction, whole: int = 1) -> str:
     return str((value * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def figures(previous: PreviousFigures | None = None, settings: BulletinSettings | None = None) -> BulletinFigures:
-    return compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=PROJECTS, escalations=ESCALATIONS,
+def figures(previous: PreviousFigures | None = None, settings: BulletinSettings | None = None,
+            projects: Sequence[tuple[ProjectFacts, str]] = PROJECTS) -> BulletinFigures:
+    return compute_figures(county_code=COUNTY, county_name="西湖区", month=MONTH, as_of=AS_OF, projects=projects, escalations=ESCALATIONS,
                            cases=CASES, case_actions=ACTIONS, previous=previous, settings=settings or BulletinSettings(),
                            problems=PROBLEMS, assignments=ASSIGNMENTS, coordination_actions=PROBLEM_STEPS)
 
@@ -69,6 +73,15 @@ def test_investment_and_behind_list_by_the_r5_bands() -> None:
     assert {b.project_id: b.colour for b in f.behind} == behind
     assert [b.colour for b in f.behind] == sorted((c for c in behind.values()), key=lambda c: c != "red")  # reds first
     assert all(b.source == "computed" for b in f.behind)
+
+
+def test_the_months_own_years_plans_count_when_next_years_are_in() -> None:
+    """A bulletin written after the year turned (December's, in January) measures the year against its own plans."""
+    next_year_in = [(replace(p, annual_plan_fen=p.annual_plan_fen * 3, annual_plans=((2026, p.annual_plan_fen), (2027, p.annual_plan_fen * 3)))
+                     if p.annual_plan_fen else p, pid) for p, pid in PROJECTS]
+    assert sum(p.annual_plan_fen or 0 for p, _ in next_year_in) > figures().investment.annual_plan_fen
+    later = figures(projects=next_year_in)
+    assert (later.investment, later.behind) == (figures().investment, figures().behind)
 
 
 def test_with_the_countys_policy_the_list_is_r5s_own_grade_of_the_month() -> None:
