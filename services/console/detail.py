@@ -67,7 +67,8 @@ def expropriation_by_week(progress: list[dict[str, Any]]) -> list[dict[str, Any]
 
 def ledger_months(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     """The monthly ledger, newest first; a county that reports only this month's flat figures (ledger_month,
-    investment_month_fen, investment_ytd_fen) gets that month's row from them, as escalation reads them."""
+    investment_month_fen, investment_ytd_fen) gets that month's row from them, as escalation reads them (tracker files
+    them under their month itself now; this is for snapshots from before)."""
     months = {m["month"]: dict(m) for m in snapshot.get("ledger") or []}
     month = snapshot.get("ledger_month")
     if month:

@@ -33,7 +33,8 @@ def _parcel(parcel: LandParcel) -> Parcel:
 
 
 def _ledger(snapshot: ProjectSnapshot) -> tuple[LedgerEntry, ...]:
-    """Monthly entries by month; the flat "this month" figures fill that month's entry where it says nothing."""
+    """Monthly entries by month; the flat "this month" figures fill that month's entry where it says nothing (tracker
+    files them under their month itself now, and clears one its month's record left out; this is for older snapshots)."""
     months = {e.month: LedgerEntry(month=e.month, plan_fen=e.plan_fen, investment_fen=e.investment_fen, ytd_fen=e.ytd_fen,
                                    next_month_plan=e.next_month_plan, next_month_plan_fen=e.next_month_plan_fen)
               for e in snapshot.ledger or ()}

@@ -19,13 +19,16 @@ from shared.contracts import ProjectUpdate
 PARCELS = "land_parcels"
 MILESTONES = "milestones"
 ANNUAL_PLANS = "annual_plans"
+LEDGER = "ledger"
+# The flat "this month" figures (of `ledger_month`) and their names in a ledger entry.
+MONTH_FIGURES = {"investment_month_fen": "investment_fen", "investment_ytd_fen": "ytd_fen"}
 # Lists merged item by item (each item's fields newest-wins), keyed by the field that names an item.
 KEYED: dict[str, str] = {
     PARCELS: "parcel_id",
     MILESTONES: "name",
     "central_funds": "batch_id",
     "sme_payments": "payment_id",
-    "ledger": "month",
+    LEDGER: "month",
     "expropriation": "as_of",
     "reported_problems": "key",
     ANNUAL_PLANS: "year",
@@ -74,8 +77,25 @@ State = dict[str, FieldValue]
 
 def plan_year(update: ProjectUpdate) -> int:
     """The year an update's annual plan is for: its ledger month's (December's ledger, sent in January, carries the
-    old year's plan), else the Beijing year of its record."""
-    return int(update.ledger_month[:4]) if update.ledger_month else beijing_date(update.source_record_time).year
+    old year's plan), else its newest ledger entry's, else the Beijing year of its record."""
+    month = update.ledger_month or max((entry.month for entry in update.ledger or ()), default=None)
+    return int(month[:4]) if month else beijing_date(update.source_record_time).year
+
+
+def _file_month_figures(data: dict[str, Any], month: str) -> None:
+    """A record's flat figures are its ledger month's: they are filed in that month's entry (the record's own entry
+    for the month wins), so each month keeps its figures when the next one comes; and a figure the record leaves out
+    is cleared from the flat fields, so last month's year to date never stands as this month's."""
+    entries = data.setdefault(LEDGER, [])
+    entry = next((e for e in entries if e["month"] == month), None)
+    if entry is None:
+        entry = {"month": month}
+        entries.append(entry)
+    for flat, entry_field in MONTH_FIGURES.items():
+        if flat in data:
+            entry.setdefault(entry_field, data[flat])
+        else:
+            data[flat] = None
 
 
 def flatten(update: ProjectUpdate) -> dict[str, Any]:
@@ -83,6 +103,8 @@ def flatten(update: ProjectUpdate) -> dict[str, Any]:
     data = update.model_dump(mode="json", exclude_none=True, exclude=IDENTITY_FIELDS)
     if "land_parcel" in data:
         data[PARCELS] = [data.pop("land_parcel")]  # an update carries one parcel, a snapshot all of them
+    if update.ledger_month:
+        _file_month_figures(data, update.ledger_month)
     if "annual_plan_fen" in data:  # also filed under its year, which next year's plan does not overwrite
         data[ANNUAL_PLANS] = [{"year": plan_year(update), "plan_fen": data["annual_plan_fen"]}]
     flat: dict[str, Any] = {}
@@ -106,7 +128,8 @@ def merge(state: State, update: ProjectUpdate, event_id: str, received_at: datet
             continue
         merged[path] = FieldValue(value, stamp)
         if current is None:
-            changes.append(Change(path, None, value))
+            if value is not None:  # a figure cleared before it was ever known changed nothing (it is kept for its stamp)
+                changes.append(Change(path, None, value))
         elif current.value != value:
             same_record = current.stamp.record_time == stamp.record_time
             changes.append(Change(path, current.value, value, current.stamp.event_id if same_record else None))

@@ -106,23 +106,35 @@ async def test_an_update_becomes_escalations_and_notifications(nats_server, data
         assert len(lines) == len(deliveries)  # the re-sent update raised nothing twice
 
 
-async def test_a_years_investment_is_graded_against_that_years_plan(nats_server, database, tmp_path: Path) -> None:
-    """2027's plan came on 2 January; December's ledger, sent on the 6th, still carried 2026's. By April, with nothing
-    done in 2027, R5 grades the year against 2027's plan (tracker files each plan under its year), not the newest one."""
-    who = {"name": "城东物流园", "stage": "started", "leader": "陈立新", "lead_department": "发改局", "responsible_unit": "物流园公司"}
+async def test_investment_is_graded_against_its_years_plan_and_its_months_figures(nats_server, database, tmp_path: Path) -> None:
+    """Tracker files each plan under its year and each month's flat figures under that month, so by April:
+    - the first project, whose 2027 plan came on 2 January while December's ledger, sent on the 6th, still carried 2026's,
+      is graded against 2027's plan, not the newest one;
+    - the second, whose March record left the year to date out, is graded on February's year to date plus March's
+      investment, not on February's figure standing as March's."""
+    who = {"stage": "started", "leader": "陈立新", "lead_department": "发改局", "responsible_unit": "物流园公司"}
+    second = {"project_code": "2403-330106-04-01-777777", "name": "城北仓储中心", **who}
     async with pipeline(nats_server, database, tmp_path, "fixed:2027-04-10T09:00:00+08:00") as (js, escalation_client, _):
         await publish(
             js,
-            update(datetime(2027, 1, 2, tzinfo=UTC), "plan-2027", annual_plan_fen=240_000_000_00, **who),
+            update(datetime(2027, 1, 2, tzinfo=UTC), "plan-2027", name="城东物流园", annual_plan_fen=240_000_000_00, **who),
             update(datetime(2027, 1, 6, tzinfo=UTC), "ledger-2026-12", ledger_month="2026-12",
                    investment_ytd_fen=120_000_000_00, annual_plan_fen=120_000_000_00),
             update(datetime(2027, 4, 5, tzinfo=UTC), "ledger-2027-03", ledger_month="2027-03", investment_ytd_fen=0),
+            update(datetime(2027, 2, 5, tzinfo=UTC), "b-01", ledger_month="2027-01", investment_month_fen=30_000_000,
+                   investment_ytd_fen=30_000_000, annual_plan_fen=1_200_000_000, **second),
+            update(datetime(2027, 3, 5, tzinfo=UTC), "b-02", project_code=second["project_code"], ledger_month="2027-02",
+                   investment_month_fen=30_000_000, investment_ytd_fen=60_000_000),
+            update(datetime(2027, 4, 5, tzinfo=UTC), "b-03", project_code=second["project_code"], ledger_month="2027-03",
+                   investment_month_fen=40_000_000),
         )
 
-        async def graded_year():
+        async def graded_years():
             body = (await escalation_client.get(f"/internal/counties/{COUNTY}/escalations")).json()
-            return next((e for e in body["escalations"] if e["rule_id"] == "R5.investment_progress"
-                         and e["evidence"]["scope"] == "ytd"), None)
+            found = {e["evidence"]["annual_plan_fen"]: e["evidence"] for e in body["escalations"] if e["rule_id"] == "R5.investment_progress" and e["evidence"]["scope"] == "ytd"}
+            return found if len(found) == 2 else None
 
-        ytd = (await eventually(graded_year))["evidence"]
-        assert (ytd["graded_month"], ytd["annual_plan_fen"], ytd["plan_fen"]) == ("2027-03", "24000000000", "6000000000")
+        by_plan = await eventually(graded_years)
+        first, second_ytd = by_plan["24000000000"], by_plan["1200000000"]
+        assert (first["graded_month"], first["plan_fen"]) == ("2027-03", "6000000000")
+        assert (second_ytd["graded_month"], second_ytd["plan_fen"], second_ytd["done_fen"]) == ("2027-03", "300000000", "100000000")

@@ -191,7 +191,9 @@ def updates(seed: int = 7) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
                 "land_parcel": {"parcel_id": f"XH-{n}", "agreed_start_date": "2025-03-01", "land_price_fen": 5_000_000_00},
                 "source_system": "发改局重点项目库", "source_record_id": f"{n}-{k}", "source_record_time": at.isoformat(), **fields,
             })
-            for name, value in fields.items():
+            # A record of a ledger month speaks for that month's figures: one it leaves out is cleared (None).
+            set_by_record = {**dict.fromkeys(domain.MONTH_FIGURES), **fields} if "ledger_month" in fields else fields
+            for name, value in set_by_record.items():
                 if name not in latest or at > latest[name][0]:
                     latest[name] = (at, value)
         newest[code] = {name: value for name, (_, value) in latest.items()}

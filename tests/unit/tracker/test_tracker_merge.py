@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.tracker.domain import Change, FieldValue, Stamp, State, flatten, merge, unflatten
+from services.tracker.domain import Change, FieldValue, Stamp, State, flatten, merge, unflatten, value_of
 from shared.contracts import ProjectSnapshot
 from tests.support.factories import update
 
@@ -80,6 +80,33 @@ def test_an_annual_plan_is_kept_under_its_year_and_next_years_plan_does_not_repl
     assert {(p.year, p.plan_fen) for p in snapshot.annual_plans} == {(2026, 1_200_000), (2027, 2_400_000)}
     assert snapshot.annual_plan_fen == 1_200_000  # the newest record's, whatever its year
     assert "annual_plans.2026.plan_fen" in {c.path for c in changes}
+
+
+def test_a_months_flat_figures_are_filed_under_it_and_a_figure_left_out_is_not_last_months() -> None:
+    february = update(T0, "r-feb", ledger_month="2026-02", investment_month_fen=30, investment_ytd_fen=60)
+    march = update(T1, "r-mar", ledger_month="2026-03", investment_month_fen=40,
+                   ledger=[{"month": "2026-03", "investment_fen": 45, "progress": "主体封顶"}])  # its own entry wins
+    state, _ = merge({}, february, E_LOW)
+    state, changes = merge(state, march, E_HIGH)
+    facts = unflatten(state)
+    assert {e["month"]: {k: v for k, v in e.items() if k != "month"} for e in facts["ledger"]} == {
+        "2026-02": {"investment_fen": 30, "ytd_fen": 60}, "2026-03": {"investment_fen": 45, "progress": "主体封顶"}}
+    assert (facts["ledger_month"], facts["investment_month_fen"], facts["investment_ytd_fen"]) == ("2026-03", 40, None)
+    assert Change("investment_ytd_fen", 60, None) in changes
+
+
+def test_a_late_record_of_an_earlier_month_does_not_bring_its_figure_back() -> None:
+    march = update(T1, "r-mar", ledger_month="2026-03", investment_month_fen=40)
+    state, changes = merge({}, march, E_HIGH)
+    assert "investment_ytd_fen" not in {c.path for c in changes}  # cleared before it was known: no change to tell
+    state, _ = merge(state, update(T0, "r-feb", ledger_month="2026-02", investment_ytd_fen=60), E_LOW)
+    assert (value_of(state, "ledger_month"), value_of(state, "investment_ytd_fen")) == ("2026-03", None)
+    assert state["ledger.2026-02.ytd_fen"].value == 60
+
+
+def test_a_plan_sent_with_ledger_entries_is_their_years() -> None:
+    december = update(datetime(2027, 1, 6, tzinfo=UTC), "r", annual_plan_fen=9, ledger=[{"month": "2026-12", "ytd_fen": 5}])
+    assert flatten(december)["annual_plans.2026.plan_fen"] == 9
 
 
 def test_unflatten_of_empty_state_has_no_parcels_and_no_milestones_key() -> None:
@@ -229,6 +256,9 @@ FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
                                       **({"handover_date": handover} if handover else {})},
         st.sampled_from(["P-01", "P-02"]), st.none() | st.integers(0, 10**9), st.none() | st.dates(date(2024, 1, 1), date(2026, 12, 31)),
     ),
+    "ledger_month": st.sampled_from(["2026-11", "2026-12", "2027-01"]),  # its figures are filed under it
+    "investment_ytd_fen": st.integers(min_value=0, max_value=10**9),
+    "annual_plan_fen": st.integers(min_value=0, max_value=10**9),  # filed under its year
     "milestones": st.lists(
         st.builds(lambda name, planned: {"name": name, "planned": planned}, st.sampled_from(["开工", "竣工"]), st.dates(date(2024, 1, 1), date(2027, 12, 31))),
         min_size=1, max_size=2, unique_by=lambda m: m["name"],
