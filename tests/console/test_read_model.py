@@ -73,6 +73,16 @@ async def test_the_plan_beside_the_year_to_date_is_that_years(console) -> None:
         500_000_000, 450_000_000)
 
 
+async def test_the_year_to_date_is_read_from_the_ledger(console) -> None:
+    """A county that keeps its ledger month by month (no flat figures), its March sent without a year to date: the list
+    shows February's year to date plus March's investment, beside the year's plan."""
+    ledger = [{"month": "2026-01", "investment_fen": 30, "ytd_fen": 30}, {"month": "2026-02", "investment_fen": 30, "ytd_fen": 60},
+              {"month": "2026-03", "investment_fen": 40}]
+    await apply_project_changes(console.sessions, [project_changed(
+        1, ledger=ledger, annual_plan_fen=1_200, annual_plans=[{"year": 2026, "plan_fen": 1_200}])], NOW)
+    assert ((await project_row(console, 1))["investment_ytd_fen"], (await project_row(console, 1))["annual_plan_fen"]) == (100, 1_200)
+
+
 @pytest.mark.parametrize(("events", "fresh", "stale"), [
     ([], "green", "grey"),
     ([("raised", 1), ("resolved", 1)], "green", "grey"),

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.console.detail import ledger_months
 from services.console.projection.common import recolour, unseen
 from services.console.tables import project_changes, projects
 from shared.contracts import ProjectSnapshot, ProjectStateChanged
+from shared.ledger_figures import year_to_date
 from shared.persistence import inserting
 
 # The milestones the 开工率/竣工率/投产率 read (named so in the contract).
@@ -21,24 +23,30 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _ytd_years_plan(snap: ProjectSnapshot) -> int | None:
-    """The plan the year-to-date figure is measured against: its ledger month's year's (in January, last December's
-    figure against last year's plan, not against a new year's plan already in)."""
-    if not snap.annual_plans or not snap.ledger_month:
-        return snap.annual_plan_fen
-    year = int(snap.ledger_month[:4])
-    return next((plan.plan_fen for plan in snap.annual_plans if plan.year == year), None)
+def _year_to_date_and_plan(snap: ProjectSnapshot, data: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The newest ledger month's year to date (its own figure, else the year's last one plus the months after) and
+    the plan it is measured against: that year's (in January, last December's figure against last year's plan, not
+    against a new year's plan already in). Without a ledger, the flat figure as reported."""
+    months = ledger_months(data)  # newest first
+    if not months:
+        return snap.investment_ytd_fen, snap.annual_plan_fen
+    newest = months[0]["month"]
+    done = year_to_date(((m["month"], m.get("ytd_fen"), m.get("investment_fen")) for m in months), newest)
+    if not snap.annual_plans:
+        return done, snap.annual_plan_fen
+    return done, next((plan.plan_fen for plan in snap.annual_plans if plan.year == int(newest[:4])), None)
 
 
 def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
     snap = event.snapshot
     data = snap.model_dump(mode="json")
+    done, plan = _year_to_date_and_plan(snap, data)
     row: dict[str, Any] = {
         "project_id": str(event.project_id), "county_code": event.county_code, "project_code": snap.project_code,
         "name": snap.name, "stage": snap.stage, "nature": snap.nature, "township": snap.township,
         "responsible_unit": snap.responsible_unit, "lead_department": snap.lead_department, "leader": snap.leader,
         "last_record_at": snap.last_source_record_time, "total_investment_fen": snap.total_investment_fen,
-        "annual_plan_fen": _ytd_years_plan(snap), "investment_ytd_fen": snap.investment_ytd_fen,
+        "annual_plan_fen": plan, "investment_ytd_fen": done,
         "version": event.version, "snapshot": data, "updated_at": now,
         "households_total": None, "households_signed": None,
     }

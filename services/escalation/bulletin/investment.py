@@ -21,17 +21,11 @@ from services.escalation.domain.facts import ProjectFacts
 from services.escalation.domain.findings import Finding
 from services.escalation.domain.policy import Policy
 from services.escalation.domain.rules import investment_progress
+from shared.ledger_figures import year_to_date
 
 
 def ytd_fen(facts: ProjectFacts, month: str) -> int | None:
-    year = month[:4]
-    entries = [e for e in facts.ledger if e.month[:4] == year and e.month <= month]
-    with_ytd = [e for e in entries if e.ytd_fen is not None]
-    base_month, total = (with_ytd[-1].month, with_ytd[-1].ytd_fen) if with_ytd else ("", None)
-    later = [e.investment_fen for e in entries if e.month > base_month and e.investment_fen is not None]
-    if total is None and not later:
-        return None
-    return (total or 0) + sum(later)
+    return year_to_date(((e.month, e.ytd_fen, e.investment_fen) for e in facts.ledger), month)
 
 
 def schedule(month: str) -> Fraction:
