@@ -235,8 +235,8 @@ class ServiceProcesses:
 
     def stop_all(self, timeout: float = 40) -> None:
         """SIGTERM to every service at once, then wait for them all: each finishes the messages in hand and drains its
-        outbox, and JetStream keeps what the others had not taken. A stop takes the slowest service's time (~1.7 s),
-        not the sum of all of theirs (~5 s one after another: each consumer lets its last fetch end, up to a second)."""
+        outbox, and JetStream keeps what the others had not taken. A stop takes the slowest service's time (up to ~1.2 s:
+        each consumer lets its last fetch end, up to a second), not the sum of all of theirs."""
         running = [process for name in self.names if (process := self.processes.get(name)) and process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
@@ -166,3 +166,9 @@ class BatchConsumer:
             return
         await message.term()
         self._metrics.messages.labels(self.durable, "dead_letter").inc()
+
+
+async def stop_together(consumers: Iterable[BatchConsumer]) -> None:
+    """Each consumer lets its last fetch end (up to FETCH_WAIT_SECONDS) and commits what it brought, so a service that
+    stopped its consumers one after another took a second per consumer (the console's five: up to 3 s)."""
+    await asyncio.gather(*(consumer.stop() for consumer in consumers))

@@ -20,7 +20,7 @@ from services.console.web import Console, LoginRequired, templates
 from services.console.words import refusal
 from shared.batching import TRANSIENT
 from shared.clock import Clock, clock_from_setting
-from shared.consumer import ConsumerMetrics
+from shared.consumer import ConsumerMetrics, stop_together
 from shared.dead_letters import DeadLetters
 from shared.persistence import utcnow
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
@@ -79,8 +79,7 @@ def build(settings: Settings, clock: Clock | None = None) -> FastAPI:
             await consumer.start(runtime.nc, runtime.ack_wait)
 
     async def on_stop() -> None:
-        for consumer in consumers:
-            await consumer.stop()
+        await stop_together(consumers)
         await api.close()
 
     http = http_app(runtime, on_start=on_start, on_stop=on_stop, title="tuijin console")

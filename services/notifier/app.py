@@ -20,7 +20,7 @@ from services.notifier.service import plan
 from services.notifier.settings import Settings
 from services.notifier.tables import dead_letters, outbox
 from shared.batching import BatchCommitter
-from shared.consumer import ConsumerMetrics
+from shared.consumer import ConsumerMetrics, stop_together
 from shared.dead_letters import DeadLetters
 from shared.persistence import utcnow
 from shared.runtime import Runtime, asyncapi_app, http_app, serve
@@ -61,8 +61,7 @@ def build(settings: Settings) -> FastAPI:
         worker.start()
 
     async def on_stop() -> None:
-        for consumer in consumers:
-            await consumer.stop()
+        await stop_together(consumers)
         await worker.stop()
         await client.aclose()
 
