@@ -10,7 +10,7 @@ LABELS = {
     "project_code": "项目代码", "local_id": "本地编号", "source_system": "来源系统", "source_record_id": "来源记录编号",
     "source_record_time": "填报时间", "name": "名称", "stage": "项目阶段", "nature": "建设性质", "government_funded": "是否政府投资",
     "leader": "包抓领导", "lead_department": "牵头部门", "responsible_unit": "责任单位", "owner_unit": "建设单位",
-    "total_investment_fen": "总投资", "annual_plan_fen": "年度计划投资", "ledger_month": "台账月份", "investment_month_fen": "本月完成投资",
+    "total_investment_fen": "总投资", "annual_plan_fen": "年度计划投资", "annual_plan_year": "计划年度", "ledger_month": "台账月份", "investment_month_fen": "本月完成投资",
     "investment_ytd_fen": "累计完成投资", "budget_fen": "批复预算", "budget_adjustment_fen": "预算调整", "committed_cost_fen": "合同金额",
     "spent_cost_fen": "已支付金额", "overrun_approval": "超概算批复", "land_parcel": "地块", "milestones": "节点", "township": "乡镇街道",
     "stats_start_date": "统计新开工日期", "stats_enrolled_on": "入统日期", "approval": "核准", "central_funds": "中央预算内资金",

@@ -61,6 +61,7 @@ def check(county_code: str, update: ProjectUpdate, today: date) -> tuple[FieldEr
         *_project_code(county_code, update, today),
         *_early_or_foreign_months(update),
         *_ledger_month(update, today),
+        *_plan_year(update, today),
         *_dates(update, today),
         *_money(update),
         *_area(update),
@@ -122,6 +123,19 @@ def _ledger_month(update: ProjectUpdate, today: date) -> Iterator[FieldError]:
             f"台账月份 {update.ledger_month} 晚于本月 {today:%Y-%m}",
             f"ledger month {update.ledger_month} is after the current month {today:%Y-%m}",
         )
+
+
+def _plan_year(update: ProjectUpdate, today: date) -> Iterator[FieldError]:
+    """A plan's year names the year of the plan sent with it: alone it says nothing; past next year, it is a typo."""
+    year = update.annual_plan_year
+    if year is None:
+        return
+    if update.annual_plan_fen is None:
+        yield _error("annual_plan_year", f"计划年度 {year} 未随年度计划投资一并报送",
+                     f"plan year {year} was sent without the annual planned investment it is for")
+    elif year > today.year + 1:
+        yield _error("annual_plan_year", f"计划年度 {year} 晚于明年 {today.year + 1}",
+                     f"plan year {year} is after next year {today.year + 1}")
 
 
 def _add_years(day: date, years: int) -> date:

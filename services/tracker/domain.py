@@ -76,8 +76,10 @@ State = dict[str, FieldValue]
 
 
 def plan_year(update: ProjectUpdate) -> int:
-    """The year an update's annual plan is for: its ledger month's (December's ledger, sent in January, carries the
-    old year's plan), else its newest ledger entry's, else the Beijing year of its record."""
+    """The year an update's annual plan is for: the one it names, else its ledger month's (December's ledger, sent in
+    January, carries the old year's plan), else its newest ledger entry's, else the Beijing year of its record."""
+    if update.annual_plan_year is not None:
+        return update.annual_plan_year
     month = update.ledger_month or max((entry.month for entry in update.ledger or ()), default=None)
     return int(month[:4]) if month else beijing_date(update.source_record_time).year
 
@@ -106,7 +108,8 @@ def flatten(update: ProjectUpdate) -> dict[str, Any]:
     if update.ledger_month:
         _file_month_figures(data, update.ledger_month)
     if "annual_plan_fen" in data:  # also filed under its year, which next year's plan does not overwrite
-        data[ANNUAL_PLANS] = [{"year": plan_year(update), "plan_fen": data["annual_plan_fen"]}]
+        data["annual_plan_year"] = plan_year(update)  # the newest plan's year, named or not
+        data[ANNUAL_PLANS] = [{"year": data["annual_plan_year"], "plan_fen": data["annual_plan_fen"]}]
     flat: dict[str, Any] = {}
     for name, value in data.items():
         if name not in KEYED:

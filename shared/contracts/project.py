@@ -151,8 +151,8 @@ class LedgerMonth(Contract):
 
 
 class AnnualPlan(Contract):
-    """年度计划投资 of one year. Tracker files each update's annual_plan_fen under the year it is for: its ledger
-    month's year, else the Beijing year of its record; so a plan stays its year's when the next year's comes in."""
+    """年度计划投资 of one year. Tracker files each update's annual_plan_fen under the year it is for (its
+    annual_plan_year, else its ledger month's year, ...); so a plan stays its year's when the next year's comes in."""
 
     year: int = Field(ge=2000, le=2100)
     plan_fen: Fen
@@ -196,6 +196,9 @@ class ProjectFacts(Contract):
     owner_unit: ShortText | None = Field(default=None, description="建设单位 / the project owner")
     total_investment_fen: Fen | None = None
     annual_plan_fen: Fen | None = None
+    annual_plan_year: int | None = Field(default=None, ge=2000, le=2100, description=(
+        "the year annual_plan_fen is for (next year's plan sent in December); without it, the ledger month's year, "
+        "else the year of the newest ledger entry, else the record's Beijing year"))
     ledger_month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="month the ledger figures are for")
     investment_month_fen: Fen | None = None
     investment_ytd_fen: Fen | None = None

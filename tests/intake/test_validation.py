@@ -117,6 +117,10 @@ CASES: list[tuple[str, dict[str, Any], str | None]] = [
     ("ytd over total", money(investment_ytd_fen=2_000_001, total_investment_fen=2_000_000), "investment_ytd_fen"),
     ("plan equals total", {"annual_plan_fen": 2_000_000, "total_investment_fen": 2_000_000}, None),
     ("plan over total", {"annual_plan_fen": 2_000_001, "total_investment_fen": 2_000_000}, "annual_plan_fen"),
+    # a plan's year goes with a plan, and is next year's at the latest
+    ("plan for next year", {"annual_plan_fen": 1, "annual_plan_year": 2027}, None),
+    ("plan for the year after", {"annual_plan_fen": 1, "annual_plan_year": 2028}, "annual_plan_year"),
+    ("plan year without a plan", {"annual_plan_year": 2026}, "annual_plan_year"),
     # money in fen: a total under 1万元 was sent in another unit
     ("total zero", {"total_investment_fen": 0}, None),
     ("total 1万元", {"total_investment_fen": 1_000_000}, None),

@@ -104,9 +104,11 @@ def test_a_late_record_of_an_earlier_month_does_not_bring_its_figure_back() -> N
     assert state["ledger.2026-02.ytd_fen"].value == 60
 
 
-def test_a_plan_sent_with_ledger_entries_is_their_years() -> None:
+def test_a_plan_sent_with_ledger_entries_is_their_years_unless_it_names_its_own() -> None:
     december = update(datetime(2027, 1, 6, tzinfo=UTC), "r", annual_plan_fen=9, ledger=[{"month": "2026-12", "ytd_fen": 5}])
-    assert flatten(december)["annual_plans.2026.plan_fen"] == 9
+    assert (flatten(december)["annual_plans.2026.plan_fen"], flatten(december)["annual_plan_year"]) == (9, 2026)
+    ahead = update(datetime(2026, 12, 20, tzinfo=UTC), "r", ledger_month="2026-11", annual_plan_fen=7, annual_plan_year=2027)
+    assert flatten(ahead)["annual_plans.2027.plan_fen"] == 7 and "annual_plans.2026.plan_fen" not in flatten(ahead)
 
 
 def test_unflatten_of_empty_state_has_no_parcels_and_no_milestones_key() -> None:
