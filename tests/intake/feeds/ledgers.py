@@ -27,14 +27,15 @@ def fgw_row(i: int, **overrides: Any) -> list[Any]:
     return row
 
 
-def fgw_xlsx(rows: list[list[Any]], title: str = "某县2024年3月重点项目建设进度台账", trailing_blank: int = 3) -> bytes:
+def fgw_xlsx(rows: list[list[Any]], title: str = "某县2024年3月重点项目建设进度台账", trailing_blank: int = 3,
+             bottom: list[Any] = FGW_BOTTOM) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(FGW_TOP))
     sheet.append(["填报单位：县发改局", None, None, None, None, None, None, None, None, None, None, "单位：万元"])
     sheet.append(FGW_TOP)
-    sheet.append(FGW_BOTTOM)
+    sheet.append(bottom)
     sheet.merge_cells("G3:I3")
     for column in "ABCDEFJKLMN":
         sheet.merge_cells(f"{column}3:{column}4")

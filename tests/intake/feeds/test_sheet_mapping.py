@@ -68,6 +68,18 @@ def test_fgw_ledger_with_merged_two_row_header_title_month_and_trailing_rows() -
     assert rows[1].item and rows[1].item["milestones"][0]["planned"] == "2024-04-30"
 
 
+def test_a_plan_column_that_names_its_year_gives_each_plan_that_year() -> None:
+    """December's table carries next year's plan (2026年计划投资): each row's plan is 2026's, and a row with no plan
+    names no year (intake would refuse a year without a plan)."""
+    bottom = [None, None, None, None, None, None, "2026年计划投资", "本月完成投资", "累计完成投资", None, None, None, None, None]
+    data = fgw_xlsx([fgw_row(1), fgw_row(2, c6=None)], title="某县2025年12月重点项目建设进度台账", bottom=bottom)
+    rows, problems = mapped("fgw_ledger", data)
+    assert problems == [] and all(row.problems == [] for row in rows)
+    first, second = (ProjectUpdate.model_validate(row.item) for row in rows)
+    assert (first.ledger_month, first.annual_plan_fen, first.annual_plan_year) == ("2025-12", 3_000_000_000, 2026)
+    assert (second.annual_plan_fen, second.annual_plan_year) == (None, None)
+
+
 def test_cell_errors_name_row_column_value_and_reason() -> None:
     rows, _ = mapped("fgw_ledger", fgw_xlsx([fgw_row(1, c5="一万二", c9="2024-02-30", c4="施工中"), fgw_row(2, c1="2403-33")]))
     assert rows[0].item is None

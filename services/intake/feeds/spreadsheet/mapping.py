@@ -42,6 +42,7 @@ class Placed:
     header: str
     unit: str | None
     month: tuple[int | None, int] | None = None  # the month the header names (`2026年1-11月完成投资`), year if it says
+    year: int | None = None  # the year the header names
 
 
 @dataclass
@@ -148,7 +149,7 @@ def _place(profile: Profile, parts: list[list[str]], units: dict[str, str]) -> t
             used.add(j)
         written = [unit for unit in (h.base_and_unit(part)[1] for part in parts[i]) if unit]
         unit = written[-1] if written else units.get(spec.kind, spec.unit)
-        placed.append(Placed(i, spec, header, unit, (chosen.year, chosen.month) if chosen.month else None))
+        placed.append(Placed(i, spec, header, unit, (chosen.year, chosen.month) if chosen.month else None, chosen.year))
         used.add(i)
     known = {h.key(h.base_and_unit(alias)[0]): ignore.why for ignore in profile.ignored for alias in ignore.headers}
 

@@ -32,6 +32,7 @@ class Column:
     # the groups `year` and `month` date the column, and that month fills `month_field` for the whole file.
     patterns: tuple[re.Pattern[str], ...] = ()
     month_field: str | None = None
+    year_field: str | None = None  # the year a header names (`2027年计划投资`) fills it in each row with a value
     also: tuple[str, ...] = ()  # more fields the same cell fills (存在问题: the month's words and the problem list)
 
 
@@ -80,7 +81,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
     return Column(
         field=raw["field"], headers=tuple(headers), kind=kind, unit=raw.get("unit", DEFAULT_UNITS.get(kind)),
         required=bool(raw.get("required", False)), month_day=raw.get("month_day", "last"), values=dict(raw.get("values", {})),
-        patterns=patterns, month_field=raw.get("month_field"), also=tuple(raw.get("also", ())),
+        patterns=patterns, month_field=raw.get("month_field"), year_field=raw.get("year_field"), also=tuple(raw.get("also", ())),
     )
 
 
@@ -108,6 +109,7 @@ def parse_profile(data: dict[str, Any], where: str = "profile") -> Profile:
     except (KeyError, TypeError) as error:
         raise ProfileError(f"{where}: missing or malformed {error}") from error
     known = {column.field for column in columns} | {profile.title_month} | {c.month_field for c in columns} | {PROBLEM_KEY}
+    known |= {c.year_field for c in columns}
     known |= {path for column in columns for path in column.also}
     for needed in (*(name for part in profile.record_id for name in part), *profile.record_time, profile.record_month, *profile.fill_down):
         if needed is not None and needed != AS_OF and needed not in known:

@@ -110,6 +110,8 @@ def map_row(profile: Profile, layout: Layout, number: int, values: list[Any], as
         read.add(p.spec.field)
         for path in (p.spec.field, *p.spec.also):
             found[path] = value
+        if p.spec.year_field and p.year is not None:  # `2027年计划投资`: the value is 2027's, whatever the ledger month
+            found[p.spec.year_field] = p.year
     headers = _headers(layout)
     times = [as_of if name == AS_OF else found.get(name) for name in profile.record_time]
     when = next((value for value in times if value is not None), None)
