@@ -120,9 +120,24 @@ def flatten(update: ProjectUpdate) -> dict[str, Any]:
     return flat
 
 
+def _file_earlier_month_figures(state: State) -> State:
+    """A state written before flat figures were filed under their month: the ones that came with its ledger month (the
+    same record, so the same stamp) are filed under that month too, so the next month's record does not lose them."""
+    month = state.get("ledger_month")
+    if month is None:
+        return state
+    filed = state
+    for flat, entry_field in MONTH_FIGURES.items():
+        figure, path = state.get(flat), f"{LEDGER}.{month.value}.{entry_field}"
+        if figure is not None and figure.value is not None and figure.stamp == month.stamp and path not in state:
+            filed = {**filed, path: figure, f"{LEDGER}.{month.value}.month": FieldValue(month.value, month.stamp)}
+    return filed
+
+
 def merge(state: State, update: ProjectUpdate, event_id: str, received_at: datetime | None = None) -> tuple[State, list[Change]]:
     """Apply one update received at `received_at`; returns the new state and what actually changed."""
     stamp = Stamp.of(update.source_record_time, event_id, received_at)
+    state = _file_earlier_month_figures(state)
     merged = dict(state)
     changes: list[Change] = []
     for path, value in flatten(update).items():

@@ -104,6 +104,17 @@ def test_a_late_record_of_an_earlier_month_does_not_bring_its_figure_back() -> N
     assert state["ledger.2026-02.ytd_fen"].value == 60
 
 
+def test_figures_kept_flat_before_months_were_filed_stay_their_months() -> None:
+    """A state from before tracker filed flat figures under their month: February's, which came with its month in one
+    record, are filed under February when March's record comes, instead of being lost with the flat fields."""
+    february = Stamp.of(T0, E_LOW)
+    legacy = {"ledger_month": FieldValue("2026-02", february), "investment_ytd_fen": FieldValue(60, february),
+              "investment_month_fen": FieldValue(30, Stamp.of(T0 - timedelta(days=40), E_LOW))}  # January's record
+    state, _ = merge(legacy, update(T1, "r-mar", ledger_month="2026-03", investment_month_fen=40), E_HIGH)
+    ledger = {e["month"]: e for e in unflatten(state)["ledger"]}
+    assert ledger["2026-02"] == {"month": "2026-02", "ytd_fen": 60} and ledger["2026-03"]["investment_fen"] == 40
+
+
 def test_a_plan_sent_with_ledger_entries_is_their_years_unless_it_names_its_own() -> None:
     december = update(datetime(2027, 1, 6, tzinfo=UTC), "r", annual_plan_fen=9, ledger=[{"month": "2026-12", "ytd_fen": 5}])
     assert (flatten(december)["annual_plans.2026.plan_fen"], flatten(december)["annual_plan_year"]) == (9, 2026)
