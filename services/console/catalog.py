@@ -26,7 +26,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "responsible_unit": ("责任单位", "Responsible unit"), "leader": ("包抓领导", "Leader"), "rule": ("规则", "Rule"),
     "colour": ("颜色", "Colour"), "name": ("项目名称", "Project"), "code": ("项目代码", "Project code"),
     "total_investment": ("总投资(万元)", "Total investment (10k yuan)"), "ytd": ("年度完成(万元)", "Done this year (10k yuan)"),
-    "annual_plan": ("年度计划(万元)", "Annual plan (10k yuan)"), "filter": ("筛选", "Filter"), "all": ("全部", "All"),
+    "annual_plan": ("年度计划(万元)", "Annual plan (10k yuan)"), "plans_by_year": ("各年度计划(万元)", "Plans by year (10k yuan)"), "filter": ("筛选", "Filter"), "all": ("全部", "All"),
     "export": ("导出Excel", "Export XLSX"), "view_reserve": ("储备清单", "Reserve list"),
     "view_to_start": ("开工清单", "To-start list"), "view_in_progress": ("在建清单", "In-progress list"),
     "count": ("数量", "Count"), "milestones": ("节点(倒排工期)", "Milestones"), "baseline": ("原计划", "Baseline"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -139,6 +140,17 @@ async def test_the_project_page_shows_timeline_ledger_expropriation_escalations_
     page = (await (await console.signed_in("office")).get(f"/projects/{pid(1)}")).text
     for expected in ("施工许可", "2025-12-01", "2026-02", "52/80", "《闲置土地处置办法》", "第十四条", "发改局项目库", "自然资源局"):
         assert expected in page, expected
+
+
+async def test_the_project_page_lists_each_years_plan_beside_the_one_its_year_to_date_is_measured_against(console) -> None:
+    plans = [{"year": 2027, "plan_fen": 240_000_000_00}, {"year": 2026, "plan_fen": 120_000_000_00}]
+    await apply_project_changes(console.sessions, [project_changed(
+        1, name="城东物流园", ledger_month="2026-12", investment_ytd_fen=100_000_000_00, annual_plan_fen=240_000_000_00,
+        annual_plans=plans)], NOW)
+    page = (await (await console.signed_in("office")).get(f"/projects/{pid(1)}")).text
+    facts = dict(re.findall(r"<dt>(.*?)</dt><dd[^>]*>(.*?)</dd>", page))
+    assert facts["各年度计划(万元)"] == "2026: 12,000.00；2027: 24,000.00"
+    assert (facts["年度计划(万元)"], facts["年度完成(万元)"]) == ("12,000.00", "10,000.00")  # December's, against 2026's
 
 
 async def test_an_action_is_done_by_escalation_under_the_persons_own_token(console) -> None:
