@@ -30,7 +30,7 @@ from services.escalation.cases.store import Actor, Conflict, context_of, record
 from services.escalation.cases.throttle import Limits, record_attempt, throttled
 from services.escalation.domain.policy import Policy
 from services.escalation.tables import case_actions, cases, escalations
-from services.escalation.visible_page import visible_page
+from services.escalation.visible_page import page_answer, visible_page
 from shared.clock import Clock, beijing_today
 from shared.contracts.case import FINISHED_STATES, CaseAction
 from shared.db import lock_for_writing
@@ -184,7 +184,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
     async def list_cases(state: str | None = None, open_only: bool = Query(False, alias="open"), level: int | None = Query(None, ge=1, le=TOP),
                          target: str | None = None, rule_id: str | None = None, project_id: str | None = None,
                          due_before: date | None = None, limit: int = page_limit(500, 5000), offset: Offset = 0,
-                         who: Person = Depends(person)) -> dict[str, Any]:
+                         who: Person = Depends(person)) -> Response:
         """The county's cases this person may see, the nearest deadline first, a page at a time (`more`: another page
         follows). `open` keeps those not yet closed or withdrawn, which is what a queue shows."""
         query = select(cases).where(cases.c.county_code == who.county_code)
@@ -204,7 +204,7 @@ def build_case_api(sessions: async_sessionmaker, clock: Clock, policy_for: Calla
         in_order = query.order_by(cases.c.due_on.is_(None), cases.c.due_on, cases.c.case_id)  # none last on both databases
         async with sessions() as session:
             page, more = await visible_page(session, in_order, seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES)
-        return {"cases": page, "limit": limit, "offset": offset, "more": more}
+        return page_answer("cases", page, limit, offset, more)
 
     @router.get("/cases/{case_id}")
     async def get_case(case_id: str, who: Person = Depends(person)) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from services.escalation.problems.access import can_see_assignment, may_act_on_a
 from services.escalation.problems.api_kit import Kit, Note, Solved, Verification, not_found, refused
 from services.escalation.problems.store import assignment_of
 from services.escalation.tables import assignments, referrals
-from services.escalation.visible_page import visible_page
+from services.escalation.visible_page import page_answer, visible_page
 from shared.clock import beijing_today
 from shared.query_params import Offset, page_limit
 
@@ -41,7 +41,7 @@ def assignment_routes(kit: Kit) -> APIRouter:
     @router.get("/assignments")
     async def list_assignments(state: str | None = None, open_only: bool = Query(False, alias="open"), meeting_id: str | None = None,
                                overdue: bool = False, limit: int = page_limit(500, 5000), offset: Offset = 0,
-                               who: Person = Depends(person)) -> dict[str, Any]:
+                               who: Person = Depends(person)) -> Response:
         """The county's assignments this person may see, the nearest deadline first, a page at a time (`more`: another
         page follows). `open` keeps those not yet closed."""
         query = select(assignments).where(assignments.c.county_code == who.county_code)
@@ -60,7 +60,7 @@ def assignment_routes(kit: Kit) -> APIRouter:
         in_order = query.order_by(assignments.c.due_on.is_(None), assignments.c.due_on, assignments.c.number, assignments.c.assignment_id)
         async with sessions() as session:
             page, more = await visible_page(session, in_order, seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES)
-        return {"assignments": page, "limit": limit, "offset": offset, "more": more}
+        return page_answer("assignments", page, limit, offset, more)
 
     @router.get("/assignments/{assignment_id}")
     async def get_assignment(assignment_id: str, who: Person = Depends(person)) -> dict[str, Any]:

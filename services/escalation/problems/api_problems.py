@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from services.escalation.problems.api_kit import Kit, NewProblem, Note, OnAgenda
 from services.escalation.problems.store import problem_of
 from services.escalation.problems.work import parties_of, raise_problem, write
 from services.escalation.tables import problems, project_facts
-from services.escalation.visible_page import visible_page
+from services.escalation.visible_page import page_answer, visible_page
 from shared.clock import beijing_today
 from shared.query_params import Offset, page_limit
 
@@ -55,7 +55,7 @@ def problem_routes(kit: Kit) -> APIRouter:
     @router.get("/problems")
     async def list_problems(state: str | None = None, open_only: bool = Query(False, alias="open"), level: int | None = Query(None, ge=1, le=life.TOP),
                             category: str | None = None, project_id: str | None = None, mine: bool = False, overdue: bool = False,
-                            limit: int = page_limit(500, 5000), offset: Offset = 0, who: Person = Depends(person)) -> dict[str, Any]:
+                            limit: int = page_limit(500, 5000), offset: Offset = 0, who: Person = Depends(person)) -> Response:
         """The county's problems this person may see (`mine`: those waiting on them), the nearest deadline first, a page
         at a time (`more`: another page follows). `open` keeps those not yet solved or closed."""
         query = select(problems).where(problems.c.county_code == who.county_code)
@@ -76,7 +76,7 @@ def problem_routes(kit: Kit) -> APIRouter:
         in_order = query.order_by(problems.c.due_on.is_(None), problems.c.due_on, problems.c.problem_id)  # none last on both databases
         async with sessions() as session:
             page, more = await visible_page(session, in_order, seen, limit, offset, keeps_all=who.role in COUNTY_WIDE_ROLES and not mine)
-        return {"problems": page, "limit": limit, "offset": offset, "more": more}
+        return page_answer("problems", page, limit, offset, more)
 
     @router.get("/problems/{problem_id}")
     async def get_problem(problem_id: str, who: Person = Depends(person)) -> dict[str, Any]:
