@@ -131,7 +131,8 @@ async def test_investment_is_graded_against_its_years_plan_and_its_months_figure
 
         async def graded_years():
             body = (await escalation_client.get(f"/internal/counties/{COUNTY}/escalations")).json()
-            found = {e["evidence"]["annual_plan_fen"]: e["evidence"] for e in body["escalations"] if e["rule_id"] == "R5.investment_progress" and e["evidence"]["scope"] == "ytd"}
+            found = {e["evidence"]["annual_plan_fen"]: e["evidence"] for e in body["escalations"]
+                     if e["rule_id"] == "R5.investment_progress" and e["evidence"]["scope"] == "ytd"}
             return found if len(found) == 2 else None
 
         by_plan = await eventually(graded_years)

@@ -34,7 +34,8 @@ def test_registry_lists_each_rule_with_its_version() -> None:
         ("R1.idle_land", 1), ("R1.started_but_idle", 1), ("R2.budget_overrun", 1), ("R3.central_funds", 1),
         ("R4.milestone", 1), ("R4.ledger_missing", 2), ("R5.investment_progress", 3), ("R5.plan_missed", 1), ("R6.data_freshness", 1),
         ("R7.approval_lapse", 1), ("R7.sme_payment", 1), ("R7.stats_enrolment", 1)]
-    # R4.ledger_missing 2: a missing run stands; R5.investment_progress 2: the recent window is one episode across years
+    # R4.ledger_missing 2: a missing run stands; R5.investment_progress 2: the recent window is one episode across years,
+    # 3: each year against its own annual plan
 
 
 def test_evaluate_all_reports_every_rule() -> None:
