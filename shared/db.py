@@ -94,11 +94,11 @@ def _alembic_config(migrations_dir: Path, url: str, schema: str | None) -> Confi
     return config
 
 
-async def migrate(migrations_dir: Path, url: str, schema: str | None = None) -> None:
-    """Bring the service's database to the newest migration (Alembic runs its own event loop)."""
+async def migrate(migrations_dir: Path, url: str, schema: str | None = None, revision: str = "head") -> None:
+    """Bring the service's database to the newest migration, or to `revision` (Alembic runs its own event loop)."""
     await create_schema(url, schema)
     config = _alembic_config(migrations_dir, url, schema)
-    await asyncio.to_thread(command.upgrade, config, "head")
+    await asyncio.to_thread(command.upgrade, config, revision)
 
 
 BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")  # built once: it opens a transaction of every escalation batch on SQLite

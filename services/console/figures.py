@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.console.colour import COLOURS
@@ -68,10 +68,12 @@ def time_share(today: date) -> float:
 
 
 async def headline(session: AsyncSession, viewer: Viewer, today: date, targets: dict[str, int]) -> dict[str, Any]:
-    """Projects, the three rates, investment against the time curve and projects by colour, in two queries."""
-    columns = [func.count().label("total"), func.coalesce(func.sum(projects.c.annual_plan_fen), 0).label("plan"),
-               func.coalesce(func.sum(case((projects.c.annual_plan_fen.is_not(None), projects.c.investment_ytd_fen), else_=0)), 0)
-               .label("done")]
+    """Projects, the three rates, this year's investment against the time curve and projects by colour, in two queries.
+    A project whose newest ledger is last year's (December's, read in January) counts in none of this year's figures."""
+    this_year = or_(projects.c.figures_year.is_(None), projects.c.figures_year == today.year)
+    planned = and_(this_year, projects.c.annual_plan_fen.is_not(None))
+    columns = [func.count().label("total"), func.coalesce(func.sum(case((planned, projects.c.annual_plan_fen), else_=0)), 0).label("plan"),
+               func.coalesce(func.sum(case((planned, projects.c.investment_ytd_fen), else_=0)), 0).label("done")]
     for step in STEPS:
         planned, done = _planned(step, today), _done(step, today)
         columns += [_count(planned).label(f"{step}_planned"), _count(and_(planned, done)).label(f"{step}_done"),
@@ -83,7 +85,7 @@ async def headline(session: AsyncSession, viewer: Viewer, today: date, targets: 
     return {
         "total": int(row["total"]),
         "rates": [Rate(s, int(row[f"{s}_planned"]), int(row[f"{s}_done"]), int(row[f"{s}_ahead"]), targets[s]) for s in STEPS],
-        "investment": {"plan_fen": plan, "done_fen": done, "percent": 100 * done / plan if plan else None,
+        "investment": {"year": today.year, "plan_fen": plan, "done_fen": done, "percent": 100 * done / plan if plan else None,
                        "time_percent": 100 * time_share(today)},
         "colours": {c: int(counted.get(c, 0)) for c in COLOURS},
     }

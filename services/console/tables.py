@@ -8,7 +8,7 @@ from shared.persistence import dead_letters_table, processed_events_table
 metadata = MetaData()
 # What the overview's, the rankings' and the filters' counts read (see the index on projects).
 FIGURE_COLUMNS = ("county_code", "stage", "colour_fresh", "colour_stale", "last_record_at", "township", "responsible_unit", "leader",
-                  "nature", "annual_plan_fen", "investment_ytd_fen", "households_total", "households_signed", "start_planned",
+                  "nature", "annual_plan_fen", "investment_ytd_fen", "figures_year", "households_total", "households_signed", "start_planned",
                   "start_actual", "completion_planned", "completion_actual", "production_planned", "production_actual")
 
 # One row per project, newest version wins; the columns the list filters and sorts on are copied
@@ -34,6 +34,7 @@ projects = Table(
     Column("total_investment_fen", BigInteger, nullable=True),
     Column("annual_plan_fen", BigInteger, nullable=True),
     Column("investment_ytd_fen", BigInteger, nullable=True),
+    Column("figures_year", Integer, nullable=True),  # the year of the two above: the newest ledger month's (None: no ledger)
     Column("households_total", Integer, nullable=True),
     Column("households_signed", Integer, nullable=True),
     Column("start_planned", Date, nullable=True),

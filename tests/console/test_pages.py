@@ -201,6 +201,19 @@ async def test_overview_rankings_idle_land_and_bulletins(console) -> None:
     assert "330106 2026-02.html" in (await office.get("/bulletins/2026-02.html")).text
 
 
+async def test_the_overview_measures_this_years_investment_only(console) -> None:
+    """On 2 March 2026 a project last heard of in December 2025 (its year done, against its year's plan) counts in none
+    of 2026's investment figures; mixed in, the county read 59.1% against a time curve of 14%."""
+    await apply_project_changes(console.sessions, [
+        project_changed(1, ledger_month="2026-02", investment_ytd_fen=300_000_000, annual_plan_fen=1_200_000_000,
+                        annual_plans=[{"year": 2026, "plan_fen": 1_200_000_000}]),
+        project_changed(2, ledger_month="2025-12", investment_ytd_fen=1_000_000_000, annual_plan_fen=1_000_000_000,
+                        annual_plans=[{"year": 2025, "plan_fen": 1_000_000_000}])], NOW)
+    overview = (await (await console.signed_in("office")).get("/")).text
+    investment = re.search(r'<section class="card rate" id="investment">(.*?)</section>', overview, re.S).group(1)
+    assert "2026" in investment and "25.0%" in investment and "300.00 / 1,200.00 万元" in investment
+
+
 async def test_a_leader_sees_the_county_and_has_a_view_of_his_own_projects(console) -> None:
     await seed(console)
     leader = await console.signed_in("chen")

@@ -23,6 +23,12 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def figures_year(snapshot: dict[str, Any]) -> int | None:
+    """The year of the list's plan and year-to-date figures: the newest ledger month's; None without a ledger."""
+    months = ledger_months(snapshot)  # newest first
+    return int(months[0]["month"][:4]) if months else None
+
+
 def _year_to_date_and_plan(snap: ProjectSnapshot, data: dict[str, Any]) -> tuple[int | None, int | None]:
     """The newest ledger month's year to date (its own figure, else the year's last one plus the months after) and
     the plan it is measured against: that year's (in January, last December's figure against last year's plan, not
@@ -46,7 +52,7 @@ def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
         "name": snap.name, "stage": snap.stage, "nature": snap.nature, "township": snap.township,
         "responsible_unit": snap.responsible_unit, "lead_department": snap.lead_department, "leader": snap.leader,
         "last_record_at": snap.last_source_record_time, "total_investment_fen": snap.total_investment_fen,
-        "annual_plan_fen": plan, "investment_ytd_fen": done,
+        "annual_plan_fen": plan, "investment_ytd_fen": done, "figures_year": figures_year(data),
         "version": event.version, "snapshot": data, "updated_at": now,
         "households_total": None, "households_signed": None,
     }
