@@ -71,9 +71,9 @@ async def headline(session: AsyncSession, viewer: Viewer, today: date, targets: 
     """Projects, the three rates, this year's investment against the time curve and projects by colour, in two queries.
     A project whose newest ledger is last year's (December's, read in January) counts in none of this year's figures."""
     this_year = or_(projects.c.figures_year.is_(None), projects.c.figures_year == today.year)
-    planned = and_(this_year, projects.c.annual_plan_fen.is_not(None))
-    columns = [func.count().label("total"), func.coalesce(func.sum(case((planned, projects.c.annual_plan_fen), else_=0)), 0).label("plan"),
-               func.coalesce(func.sum(case((planned, projects.c.investment_ytd_fen), else_=0)), 0).label("done")]
+    with_plan = and_(this_year, projects.c.annual_plan_fen.is_not(None))
+    columns = [func.count().label("total"), func.coalesce(func.sum(case((with_plan, projects.c.annual_plan_fen), else_=0)), 0).label("plan"),
+               func.coalesce(func.sum(case((with_plan, projects.c.investment_ytd_fen), else_=0)), 0).label("done")]
     for step in STEPS:
         planned, done = _planned(step, today), _done(step, today)
         columns += [_count(planned).label(f"{step}_planned"), _count(and_(planned, done)).label(f"{step}_done"),

@@ -69,8 +69,8 @@ async def test_the_plan_beside_the_year_to_date_is_that_years(console) -> None:
     plans = [{"year": 2026, "plan_fen": 500_000_000}, {"year": 2027, "plan_fen": 900_000_000}]
     await apply_project_changes(console.sessions, [project_changed(
         1, ledger_month="2026-12", investment_ytd_fen=450_000_000, annual_plan_fen=900_000_000, annual_plans=plans)], NOW)
-    assert ((await project_row(console, 1))["annual_plan_fen"], (await project_row(console, 1))["investment_ytd_fen"]) == (
-        500_000_000, 450_000_000)
+    row = await project_row(console, 1)
+    assert (row["annual_plan_fen"], row["investment_ytd_fen"], row["figures_year"]) == (500_000_000, 450_000_000, 2026)
 
 
 async def test_the_year_to_date_is_read_from_the_ledger(console) -> None:

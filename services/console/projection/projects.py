@@ -23,36 +23,31 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def figures_year(snapshot: dict[str, Any]) -> int | None:
-    """The year of the list's plan and year-to-date figures: the newest ledger month's; None without a ledger."""
-    months = ledger_months(snapshot)  # newest first
-    return int(months[0]["month"][:4]) if months else None
-
-
-def _year_to_date_and_plan(snap: ProjectSnapshot, data: dict[str, Any]) -> tuple[int | None, int | None]:
-    """The newest ledger month's year to date (its own figure, else the year's last one plus the months after) and
-    the plan it is measured against: that year's (in January, last December's figure against last year's plan, not
-    against a new year's plan already in). Without a ledger, the flat figure as reported."""
+def _investment(snap: ProjectSnapshot, data: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
+    """The newest ledger month's year to date (its own figure, else the year's last one plus the months after), the
+    plan it is measured against, and their year: that year's plan (in January, last December's figure against last
+    year's plan, not against a new year's plan already in). Without a ledger, the flat figures as reported, no year."""
     months = ledger_months(data)  # newest first
     if not months:
-        return snap.investment_ytd_fen, snap.annual_plan_fen
+        return snap.investment_ytd_fen, snap.annual_plan_fen, None
     newest = months[0]["month"]
+    year = int(newest[:4])
     done = year_to_date(((m["month"], m.get("ytd_fen"), m.get("investment_fen")) for m in months), newest)
     if not snap.annual_plans:
-        return done, snap.annual_plan_fen
-    return done, next((plan.plan_fen for plan in snap.annual_plans if plan.year == int(newest[:4])), None)
+        return done, snap.annual_plan_fen, year
+    return done, next((plan.plan_fen for plan in snap.annual_plans if plan.year == year), None), year
 
 
 def project_row(event: ProjectStateChanged, now: datetime) -> dict[str, Any]:
     snap = event.snapshot
     data = snap.model_dump(mode="json")
-    done, plan = _year_to_date_and_plan(snap, data)
+    done, plan, year = _investment(snap, data)
     row: dict[str, Any] = {
         "project_id": str(event.project_id), "county_code": event.county_code, "project_code": snap.project_code,
         "name": snap.name, "stage": snap.stage, "nature": snap.nature, "township": snap.township,
         "responsible_unit": snap.responsible_unit, "lead_department": snap.lead_department, "leader": snap.leader,
         "last_record_at": snap.last_source_record_time, "total_investment_fen": snap.total_investment_fen,
-        "annual_plan_fen": plan, "investment_ytd_fen": done, "figures_year": figures_year(data),
+        "annual_plan_fen": plan, "investment_ytd_fen": done, "figures_year": year,
         "version": event.version, "snapshot": data, "updated_at": now,
         "households_total": None, "households_signed": None,
     }
