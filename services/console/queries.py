@@ -81,7 +81,7 @@ def _conditions(query: ListQuery, today: date) -> list[ColumnElement[bool]]:
 
 LIST_COLUMNS = (projects.c.project_id, projects.c.project_code, projects.c.name, projects.c.stage, projects.c.nature,
                 projects.c.township, projects.c.responsible_unit, projects.c.leader, projects.c.total_investment_fen,
-                projects.c.annual_plan_fen, projects.c.investment_ytd_fen, projects.c.last_record_at)
+                projects.c.annual_plan_fen, projects.c.investment_ytd_fen, projects.c.figures_year, projects.c.last_record_at)
 
 
 async def list_projects(session: AsyncSession, viewer: Viewer, query: ListQuery, today: date,

@@ -135,6 +135,21 @@ async def test_the_list_export_writes_formula_looking_county_text_as_text(consol
         (injected, "s"), ("+cmd|' /C calc'!A0", "s"), ("@SUM(1)", "s")}
 
 
+async def test_the_list_and_its_export_say_which_year_a_projects_figures_are(console) -> None:
+    """On 2 March 2026 a project last heard of in December 2025 shows 2025's year to date: the list marks its year, and
+    the export has the year of every row's plan and year to date."""
+    await apply_project_changes(console.sessions, [
+        project_changed(1, name="本年项目", ledger_month="2026-02", investment_ytd_fen=300_000_000),
+        project_changed(2, name="去年项目", ledger_month="2025-12", investment_ytd_fen=1_000_000_000)], NOW)
+    office = await console.signed_in("office")
+    rows = re.findall(r'class="project-link">(.*?)</a>.*?<td class="num">(.*?)</td>', (await office.get("/projects")).text, re.S)
+    assert dict(rows) == {"本年项目": "300.00", "去年项目": '1,000.00 <small class="muted figures-year">2025</small>'}
+    sheet = load_workbook(io.BytesIO((await office.get("/projects.xlsx")).content)).active
+    header = [cell.value for cell in sheet[1]]
+    years = {row[header.index("项目名称")].value: row[header.index("计划与完成所属年度")].value for row in sheet.iter_rows(min_row=2)}
+    assert years == {"本年项目": 2026, "去年项目": 2025}
+
+
 async def test_the_project_page_shows_timeline_ledger_expropriation_escalations_and_changes(console) -> None:
     await seed(console)
     page = (await (await console.signed_in("office")).get(f"/projects/{pid(1)}")).text

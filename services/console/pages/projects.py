@@ -26,7 +26,7 @@ from shared.wording import WAN_FEN
 
 PAGE_SIZE = 50  # a page a phone scrolls through; the export has every row
 EXPORT_COLUMNS = ("code", "name", "stage", "nature", "township", "responsible_unit", "leader", "colour",
-                  "total_investment", "annual_plan", "ytd")
+                  "total_investment", "annual_plan", "ytd", "figures_year")
 
 
 def wan_number(sheet: Any, fen: int | None) -> WriteOnlyCell | None:
@@ -94,7 +94,7 @@ def build(console: Console) -> APIRouter:
             choices = await queries.filter_choices(session, viewer)
         keep = {k: v for k, v in request.query_params.items() if k != "page"}
         return console.render(request, "projects.html", viewer, rows=rows, total=total, page=page, pages=pages, keep=keep,
-                              query=query, choices=choices, views=list(queries.VIEWS),
+                              query=query, choices=choices, views=list(queries.VIEWS), this_year=today.year,
                               export_query=urlencode(keep))
 
     @router.get("/projects.xlsx")
@@ -109,7 +109,8 @@ def build(console: Console) -> APIRouter:
         for r in rows:
             text = xlsx_row(sheet, [r["project_code"], r["name"], t(r["stage"]) if r["stage"] else None, t(r["nature"]) if r["nature"] else None,
                                     r["township"], r["responsible_unit"], r["leader"], t(r["colour"])])  # county text: never a formula
-            sheet.append([*text, *(wan_number(sheet, r[k]) for k in ("total_investment_fen", "annual_plan_fen", "investment_ytd_fen"))])
+            sheet.append([*text, *(wan_number(sheet, r[k]) for k in ("total_investment_fen", "annual_plan_fen", "investment_ytd_fen")),
+                          r["figures_year"]])
         buffer = io.BytesIO()
         book.save(buffer)
         buffer.seek(0)
